@@ -1,0 +1,305 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+)
+
+// Setting is one configuration value, settable by flag and by environment
+// variable; the flag wins. Settings is the single source of the README's
+// configuration table (a test keeps the two in step).
+type Setting struct {
+	Flag    string
+	Env     string
+	Default string
+	Help    string
+	// Check validates a non-empty value; the error is prefixed with Env.
+	Check func(v string) error
+}
+
+// Settings lists every setting twofetch reads.
+var Settings = []*Setting{
+	{Flag: "data-dir", Env: "TWOFETCH_DATA_DIR", Default: "./data",
+		Help: "directory for the SQLite database, the local keyring, invoices and run artifacts; created if missing"},
+	{Flag: "addr", Env: "TWOFETCH_ADDR", Default: "127.0.0.1:8080",
+		Help: "HOST:PORT the web server listens on (port 0 picks a free port)", Check: checkHostPort},
+	{Flag: "public-url", Env: "TWOFETCH_PUBLIC_URL", Default: "",
+		Help: "base URL of SMS links and pages as customers reach them; empty means http://ADDR", Check: checkHTTPURL},
+	{Flag: "database-url", Env: "TWOFETCH_DATABASE_URL", Default: "",
+		Help: "postgres://… for PostgreSQL, sqlite:PATH or a file path for SQLite; empty means DATA_DIR/twofetch.db", Check: checkDatabaseURL},
+	{Flag: "redis-url", Env: "TWOFETCH_REDIS_URL", Default: "",
+		Help: "redis://… of the queue; empty runs an in-process Redis (only `all`)", Check: checkRedisURL},
+	{Flag: "master-key", Env: "TWOFETCH_MASTER_KEY", Default: "",
+		Help: "base64 of a 32-byte key-encryption key instead of the keyring file (prefer the environment over the flag)"},
+	{Flag: "kms-key-id", Env: "TWOFETCH_KMS_KEY_ID", Default: "",
+		Help: "AWS KMS key id or ARN; when set, data keys are wrapped by KMS instead of the local keyring"},
+	{Flag: "aws-endpoint-url", Env: "TWOFETCH_AWS_ENDPOINT_URL", Default: "",
+		Help: "endpoint override for KMS and SNS (S3 takes its own in TWOFETCH_BLOB_URL)", Check: checkHTTPURL},
+	{Flag: "blob-url", Env: "TWOFETCH_BLOB_URL", Default: "",
+		Help: "where invoice files go: file://DIR or s3://BUCKET/PREFIX?region=…&endpoint=…&path_style=true; empty means DATA_DIR/invoices", Check: checkBlobURL},
+	{Flag: "sms", Env: "TWOFETCH_SMS", Default: "log",
+		Help: "SMS sender: log (write messages to the log), sns (AWS SNS) or webhook", Check: oneOf("log", "sns", "webhook")},
+	{Flag: "sms-sender-id", Env: "TWOFETCH_SMS_SENDER_ID", Default: "twofetch",
+		Help: "alphanumeric sender id of SNS messages where the country allows one"},
+	{Flag: "sms-webhook-url", Env: "TWOFETCH_SMS_WEBHOOK_URL", Default: "",
+		Help: "URL the webhook SMS sender POSTs JSON to", Check: checkHTTPURL},
+	{Flag: "sms-webhook-secret", Env: "TWOFETCH_SMS_WEBHOOK_SECRET", Default: "",
+		Help: "HMAC-SHA256 key signing webhook SMS requests (X-Twofetch-Signature)"},
+	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium-headless-shell",
+		Help: "Chromium binary the browser pool starts"},
+	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
+		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
+	{Flag: "concurrency", Env: "TWOFETCH_CONCURRENCY", Default: "2",
+		Help: "portal jobs a worker runs at once", Check: positiveInt},
+	{Flag: "replicas", Env: "TWOFETCH_REPLICAS", Default: "false",
+		Help: "serve every portal replica in-process and route the browser to them (demo mode)", Check: checkBool},
+	{Flag: "enrollment-ttl", Env: "TWOFETCH_ENROLLMENT_TTL", Default: "24h",
+		Help: "how long an enrolment link stays valid", Check: positiveDuration},
+	{Flag: "artifact-retention", Env: "TWOFETCH_ARTIFACT_RETENTION", Default: "336h",
+		Help: "how long screenshots, HTML and step logs of failed runs are kept", Check: positiveDuration},
+	{Flag: "log-format", Env: "TWOFETCH_LOG_FORMAT", Default: "auto",
+		Help: "text, json, or auto (text on a terminal, json otherwise)", Check: oneOf("auto", "text", "json")},
+	{Flag: "log-level", Env: "TWOFETCH_LOG_LEVEL", Default: "info",
+		Help: "debug, info, warn or error", Check: oneOf("debug", "info", "warn", "error")},
+}
+
+func settingByFlag(name string) *Setting {
+	for _, s := range Settings {
+		if s.Flag == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Config holds the values of the settings a command registered.
+type Config struct {
+	env    map[string]string
+	values map[string]*string
+	used   map[string]bool
+}
+
+func newConfig(environ []string) *Config {
+	c := &Config{env: map[string]string{}, values: map[string]*string{}, used: map[string]bool{}}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			c.env[k] = v
+		}
+	}
+	return c
+}
+
+// register adds flags for the named settings; the log settings are always
+// there.
+func (c *Config) register(fs *flag.FlagSet, names []string) {
+	names = append([]string{"log-format", "log-level"}, names...)
+	for _, n := range names {
+		s := settingByFlag(n)
+		if s == nil {
+			panic("twofetch: unknown setting " + n)
+		}
+		if c.used[n] {
+			continue
+		}
+		c.used[n] = true
+		v := s.Default
+		if e, ok := c.env[s.Env]; ok {
+			v = e
+		}
+		p := new(string)
+		*p = v
+		c.values[n] = p
+		fs.StringVar(p, n, v, s.Help)
+	}
+}
+
+// finish validates every registered setting, naming the setting in errors.
+func (c *Config) finish(fs *flag.FlagSet, _ []string) error {
+	for n, p := range c.values {
+		s := settingByFlag(n)
+		*p = strings.TrimSpace(*p)
+		if *p == "" || s.Check == nil {
+			continue
+		}
+		if err := s.Check(*p); err != nil {
+			return fmt.Errorf("%s: %v", s.Env, err)
+		}
+	}
+	return nil
+}
+
+// String returns a setting's value; it panics for a setting the command did
+// not register, which is a programming mistake.
+func (c *Config) String(name string) string {
+	p, ok := c.values[name]
+	if !ok {
+		panic("twofetch: setting not registered by this command: " + name)
+	}
+	return *p
+}
+
+// Has reports whether the command registered the setting.
+func (c *Config) Has(name string) bool { _, ok := c.values[name]; return ok }
+
+// Set overrides a value, for tests and for defaults derived from others.
+func (c *Config) Set(name, v string) {
+	if p, ok := c.values[name]; ok {
+		*p = v
+		return
+	}
+	c.values[name] = &v
+}
+
+func (c *Config) Int(name string) int {
+	n, _ := strconv.Atoi(c.String(name))
+	return n
+}
+
+func (c *Config) Bool(name string) bool {
+	b, _ := strconv.ParseBool(c.String(name))
+	return b
+}
+
+func (c *Config) Duration(name string) time.Duration {
+	d, _ := time.ParseDuration(c.String(name))
+	return d
+}
+
+// DataDir returns the data directory, made absolute and created.
+func (c *Config) DataDir() (string, error) {
+	d, err := filepath.Abs(c.String("data-dir"))
+	if err != nil {
+		return "", fmt.Errorf("TWOFETCH_DATA_DIR: %v", err)
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return "", fmt.Errorf("TWOFETCH_DATA_DIR: %v", err)
+	}
+	return d, nil
+}
+
+// Env returns a raw environment variable, for settings libraries read
+// themselves (AWS credentials and region).
+func (c *Config) Env(key string) string { return c.env[key] }
+
+func newLogger(w io.Writer, c *Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.String("log-level")))
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.String("log-format")
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func checkHostPort(v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return fmt.Errorf("want HOST:PORT: %v", err)
+	}
+	return nil
+}
+
+func checkHTTPURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an http:// or https:// URL, got %q", v)
+	}
+	return nil
+}
+
+func checkDatabaseURL(v string) error {
+	if strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") {
+		_, err := url.Parse(v)
+		return err
+	}
+	if strings.Contains(v, "://") {
+		return fmt.Errorf("want postgres://…, sqlite:PATH or a file path, got scheme %q", strings.SplitN(v, "://", 2)[0])
+	}
+	return nil
+}
+
+func checkRedisURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return fmt.Errorf("want redis:// or rediss://, got %q", v)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("no host in %q", v)
+	}
+	return nil
+}
+
+func checkBlobURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return err
+	}
+	switch u.Scheme {
+	case "file":
+		return nil
+	case "s3":
+		if u.Host == "" {
+			return fmt.Errorf("no bucket in %q", v)
+		}
+		return nil
+	}
+	return fmt.Errorf("want file://DIR or s3://BUCKET/PREFIX, got %q", v)
+}
+
+func oneOf(vals ...string) func(string) error {
+	return func(v string) error {
+		for _, x := range vals {
+			if v == x {
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s, got %q", strings.Join(vals, ", "), v)
+	}
+}
+
+func positiveInt(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want a positive integer, got %q", v)
+	}
+	return nil
+}
+
+func checkBool(v string) error {
+	_, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", v)
+	}
+	return nil
+}
+
+func positiveDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 24h or 90m, got %q", v)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package twofetch
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything twofetch keeps in SQL. Package store implements it on
+// SQLite and PostgreSQL; both pass the same test suite.
+//
+// Methods that take a tenantID only ever see that tenant's rows and return
+// ErrNotFound for rows of other tenants. Methods without one are for the
+// workers and the scheduler, which act for every tenant.
+type Store interface {
+	TenantStore
+	AccountStore
+	EnrollmentStore
+	RunStore
+	InvoiceStore
+	SecretStore
+	AuditStore
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// TenantStore keeps tenants and their hashed tokens.
+type TenantStore interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	Tenant(ctx context.Context, id string) (*Tenant, error)
+	// TenantByTokenHash finds a live (not revoked) tenant by API token hash.
+	TenantByTokenHash(ctx context.Context, hash []byte) (*Tenant, error)
+	// TenantByAdminTokenHash finds a live tenant by admin token hash.
+	TenantByAdminTokenHash(ctx context.Context, hash []byte) (*Tenant, error)
+	ListTenants(ctx context.Context) ([]*Tenant, error)
+	RevokeTenant(ctx context.Context, id string, at time.Time) error
+}
+
+// Page selects a slice of a list ordered by creation, newest first. After is
+// the ID of the last row of the previous page; Limit 0 means a default of 50.
+type Page struct {
+	After string
+	Limit int
+}
+
+// AccountStore keeps portal accounts.
+type AccountStore interface {
+	CreateAccount(ctx context.Context, a *Account) error
+	// UpdateAccount writes status, label, has_key, next_run_at, last_run_at
+	// and last_outcome.
+	UpdateAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, tenantID, id string) (*Account, error)
+	// AccountByID is Account without the tenant check, for workers.
+	AccountByID(ctx context.Context, id string) (*Account, error)
+	ListAccounts(ctx context.Context, tenantID string, p Page) ([]*Account, error)
+	DeleteAccount(ctx context.Context, tenantID, id string) error
+	// DueAccounts returns up to limit active accounts whose next_run_at is at
+	// or before now, oldest first, through the next_run_at index.
+	DueAccounts(ctx context.Context, now time.Time, limit int) ([]*Account, error)
+}
+
+// EnrollmentStore keeps enrolments.
+type EnrollmentStore interface {
+	CreateEnrollment(ctx context.Context, e *Enrollment) error
+	UpdateEnrollment(ctx context.Context, e *Enrollment) error
+	Enrollment(ctx context.Context, tenantID, id string) (*Enrollment, error)
+	EnrollmentByID(ctx context.Context, id string) (*Enrollment, error)
+	EnrollmentByTokenHash(ctx context.Context, hash []byte) (*Enrollment, error)
+	ListEnrollments(ctx context.Context, tenantID, accountID string) ([]*Enrollment, error)
+}
+
+// RunFilter selects runs for the support views.
+type RunFilter struct {
+	TenantID  string
+	AccountID string
+	// Failed keeps only runs whose outcome is set and not a success.
+	Failed bool
+	Since  time.Time
+	Page
+}
+
+// RunStore keeps runs.
+type RunStore interface {
+	CreateRun(ctx context.Context, r *Run) error
+	// UpdateRun writes outcome, detail, attempt, counts, artifact dir and times.
+	UpdateRun(ctx context.Context, r *Run) error
+	Run(ctx context.Context, tenantID, id string) (*Run, error)
+	RunByID(ctx context.Context, id string) (*Run, error)
+	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
+	// ExpireArtifacts clears artifact_dir on runs finished before t and
+	// returns the directories it cleared, for the caller to delete.
+	ExpireArtifacts(ctx context.Context, before time.Time) ([]string, error)
+}
+
+// InvoiceFilter selects invoices for the API.
+type InvoiceFilter struct {
+	TenantID  string
+	AccountID string
+	Portal    string
+	Since     time.Time
+	Page
+}
+
+// InvoiceStore keeps invoice metadata; the files live in a blob store.
+type InvoiceStore interface {
+	// CreateInvoice returns an error with code ECONFLICT when the account
+	// already has an invoice with the same portal invoice id or sha256.
+	CreateInvoice(ctx context.Context, inv *Invoice) error
+	Invoice(ctx context.Context, tenantID, id string) (*Invoice, error)
+	ListInvoices(ctx context.Context, f InvoiceFilter) ([]*Invoice, error)
+	// KnownInvoiceIDs returns which of ids the account already has.
+	KnownInvoiceIDs(ctx context.Context, accountID string, ids []string) (map[string]bool, error)
+}
+
+// SecretRef names one sealed secret: a field of an account of a tenant. The
+// vault binds every sealed value to its ref, so a value copied to another ref
+// does not open.
+type SecretRef struct {
+	TenantID  string
+	AccountID string
+	Field     string
+}
+
+func (r SecretRef) String() string { return r.TenantID + "/" + r.AccountID + "/" + r.Field }
+
+// Secret fields in use.
+const (
+	FieldPassword      = "password"
+	FieldTOTP          = "totp"
+	FieldTOTPPending   = "totp_pending"
+	FieldCookies       = "cookies"
+	FieldRecoveryCodes = "recovery_codes"
+)
+
+// Secret is a sealed value as stored. Only package vault reads Sealed.
+type Secret struct {
+	Ref    SecretRef
+	Sealed []byte
+	// KeyID names the key-encryption key that wraps the data key, so rotation
+	// can find what still needs rewrapping.
+	KeyID string
+	// Version increases on every write; updates compare it to stay atomic.
+	Version   int64
+	UpdatedAt time.Time
+}
+
+// SecretStore keeps sealed secrets. It never sees plaintext.
+type SecretStore interface {
+	// PutSecret inserts or replaces the secret at s.Ref and sets s.Version.
+	PutSecret(ctx context.Context, s *Secret) error
+	// UpdateSecret replaces the secret only if its stored version is still
+	// s.Version, then increments s.Version; otherwise it returns ECONFLICT.
+	UpdateSecret(ctx context.Context, s *Secret) error
+	GetSecret(ctx context.Context, ref SecretRef) (*Secret, error)
+	DeleteSecret(ctx context.Context, ref SecretRef) error
+	// SecretsNotWrappedBy lists up to limit secrets whose KeyID differs from
+	// keyID, for rotation.
+	SecretsNotWrappedBy(ctx context.Context, keyID string, limit int) ([]*Secret, error)
+}
+
+// AuditStore appends to the audit log.
+type AuditStore interface {
+	Audit(ctx context.Context, e *AuditEvent) error
+	ListAudit(ctx context.Context, tenantID string, p Page) ([]*AuditEvent, error)
+}

@@ -1,0 +1,169 @@
+// Package twofetch holds the domain vocabulary shared by every other package:
+// tenants, accounts, enrolments, runs and invoices, the outcome taxonomy of a
+// run, and the small interfaces the adapters (store, vault, blob, sms) meet.
+//
+// Nothing here talks to the outside world; see the sub-packages for that.
+package twofetch
+
+import (
+	"time"
+)
+
+// Tenant is one customer of twofetch: a bookkeeping service whose programs
+// call the API with the tenant's bearer token.
+type Tenant struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// TokenHash is the SHA-256 of the API token; the token itself is shown
+	// once at creation and never stored.
+	TokenHash []byte `json:"-"`
+	// AdminTokenHash guards the support views and asynqmon for this tenant.
+	AdminTokenHash []byte `json:"-"`
+	// Language is the default language of SMS and pages ("de", "en", "nl").
+	Language string `json:"language"`
+	// WebhookURL receives signed events; empty disables webhooks.
+	WebhookURL string `json:"webhook_url,omitempty"`
+	// WebhookSecret signs webhook bodies (HMAC-SHA256).
+	WebhookSecret string `json:"-"`
+	// QuietHours are local hours [start, end) in which no scheduled run
+	// starts; equal values mean none. QuietDays lists weekdays without runs.
+	QuietStart int            `json:"quiet_start"`
+	QuietEnd   int            `json:"quiet_end"`
+	QuietDays  []time.Weekday `json:"quiet_days,omitempty"`
+	TimeZone   string         `json:"time_zone,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	RevokedAt  *time.Time     `json:"revoked_at,omitempty"`
+}
+
+// AccountStatus says whether the scheduler runs an account and, if not, whom
+// it waits for.
+type AccountStatus string
+
+const (
+	// AccountActive accounts run every 24 hours.
+	AccountActive AccountStatus = "active"
+	// AccountNeedsEnrollment waits for the customer to enrol an authenticator key.
+	AccountNeedsEnrollment AccountStatus = "needs_enrollment"
+	// AccountNeedsCustomer waits for the customer to fix something on the
+	// portal (password, terms, 2FA method); LastOutcome says what.
+	AccountNeedsCustomer AccountStatus = "needs_customer"
+	// AccountNeedsSupport waits for a portal-script fix.
+	AccountNeedsSupport AccountStatus = "needs_support"
+	// AccountPaused accounts are kept but never scheduled.
+	AccountPaused AccountStatus = "paused"
+)
+
+// Account is one customer login at one portal.
+type Account struct {
+	ID       string        `json:"id"`
+	TenantID string        `json:"tenant_id"`
+	Portal   string        `json:"portal"`
+	Username string        `json:"username"`
+	Status   AccountStatus `json:"status"`
+	// Label is the operator's own reference (their customer id), free text.
+	Label string `json:"label,omitempty"`
+	// HasKey reports whether an authenticator key is enrolled.
+	HasKey      bool       `json:"has_key"`
+	NextRunAt   *time.Time `json:"next_run_at,omitempty"`
+	LastRunAt   *time.Time `json:"last_run_at,omitempty"`
+	LastOutcome Outcome    `json:"last_outcome,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// EnrollmentStatus is where an enrolment stands.
+type EnrollmentStatus string
+
+const (
+	EnrollmentPending     EnrollmentStatus = "pending"
+	EnrollmentSMSSent     EnrollmentStatus = "sms_sent"
+	EnrollmentSMSFailed   EnrollmentStatus = "sms_failed"
+	EnrollmentKeyReceived EnrollmentStatus = "key_received"
+	EnrollmentConfirmed   EnrollmentStatus = "confirmed"
+	EnrollmentExpired     EnrollmentStatus = "expired"
+)
+
+// Enrollment is one attempt to capture an authenticator key from the customer
+// through a single-use SMS link.
+type Enrollment struct {
+	ID        string           `json:"id"`
+	TenantID  string           `json:"tenant_id"`
+	AccountID string           `json:"account_id"`
+	Phone     string           `json:"phone"`
+	Language  string           `json:"language"`
+	Status    EnrollmentStatus `json:"status"`
+	// TokenHash is the SHA-256 of the link token; the token is only in the SMS.
+	TokenHash []byte `json:"-"`
+	// Issuer and KeyAccount are what the received key says about itself.
+	Issuer      string     `json:"issuer,omitempty"`
+	KeyAccount  string     `json:"key_account,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	SMSCount    int        `json:"sms_count"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+}
+
+// Trigger says why a run started.
+type Trigger string
+
+const (
+	TriggerSchedule Trigger = "schedule"
+	TriggerManual   Trigger = "manual"
+	TriggerEnrolled Trigger = "enrolled"
+	TriggerRetry    Trigger = "retry"
+)
+
+// Run is one attempt to log into a portal and fetch new invoices.
+type Run struct {
+	ID        string  `json:"id"`
+	TenantID  string  `json:"tenant_id"`
+	AccountID string  `json:"account_id"`
+	Portal    string  `json:"portal"`
+	Trigger   Trigger `json:"trigger"`
+	// Outcome is empty while the run is queued or running.
+	Outcome     Outcome    `json:"outcome"`
+	Detail      string     `json:"detail,omitempty"`
+	Attempt     int        `json:"attempt"`
+	NewInvoices int        `json:"new_invoices"`
+	ArtifactDir string     `json:"-"`
+	CreatedAt   time.Time  `json:"created_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+}
+
+// Invoice is one document fetched from a portal.
+type Invoice struct {
+	ID        string `json:"id"`
+	TenantID  string `json:"tenant_id"`
+	AccountID string `json:"account_id"`
+	RunID     string `json:"run_id"`
+	Portal    string `json:"portal"`
+	// PortalInvoiceID is the portal's own identifier, the deduplication key.
+	PortalInvoiceID string `json:"portal_invoice_id"`
+	Number          string `json:"number,omitempty"`
+	// Date is the invoice date as the portal states it (YYYY-MM-DD when known).
+	Date string `json:"date,omitempty"`
+	// Amount is a decimal string as shown by the portal ("12.34"), Currency
+	// an ISO 4217 code; both empty when unknown.
+	Amount      string    `json:"amount,omitempty"`
+	Currency    string    `json:"currency,omitempty"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	ContentType string    `json:"content_type"`
+	BlobKey     string    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// AuditEvent is an append-only record of something that happened to a
+// tenant's data: who, what, to which object. It never holds secrets.
+type AuditEvent struct {
+	ID       int64     `json:"id"`
+	TenantID string    `json:"tenant_id"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	Object   string    `json:"object"`
+	Detail   string    `json:"detail,omitempty"`
+	At       time.Time `json:"at"`
+}
