@@ -28,9 +28,9 @@ func TestNormalizePhone(t *testing.T) {
 		{"+4915112345678", "+4915112345678", true},
 		{" +49 151 1234-5678 ", "+4915112345678", true},
 		{"+1 (415) 555.2671", "+14155552671", true},
-		{"015112345678", "", false},   // national format
-		{"+49", "", false},            // too short
-		{"+0123456789", "", false},    // no country code starts with 0
+		{"015112345678", "", false}, // national format
+		{"+49", "", false},          // too short
+		{"+0123456789", "", false},  // no country code starts with 0
 		{"+49151123456789012", "", false},
 		{"+49 151 abc", "", false},
 		{"49+151", "", false},
