@@ -1,0 +1,238 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/twofetch/twofetch"
+)
+
+// Limits on account fields: generous for real logins, small enough that a
+// list response stays small.
+const (
+	maxUsername = 320 // the longest e-mail address
+	maxPassword = 1024
+	maxLabel    = 200
+	maxPage     = 200
+)
+
+// CreateAccountRequest is the body of POST /api/v1/accounts.
+type CreateAccountRequest struct {
+	Portal   string `json:"portal"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// Label is the operator's own reference, optional.
+	Label string `json:"label,omitempty"`
+}
+
+// AccountList is the body of GET /api/v1/accounts. NextAfter, when set, is
+// the "after" parameter of the next page.
+type AccountList struct {
+	Accounts  []*twofetch.Account `json:"accounts"`
+	NextAfter string              `json:"next_after,omitempty"`
+}
+
+func (req *CreateAccountRequest) validate(portals PortalCatalog) error {
+	req.Portal = strings.TrimSpace(req.Portal)
+	req.Username = strings.TrimSpace(req.Username)
+	req.Label = strings.TrimSpace(req.Label)
+	switch {
+	case req.Portal == "":
+		return twofetch.Errorf(twofetch.EINVALID, "portal is required")
+	case !portals.Has(req.Portal):
+		return twofetch.Errorf(twofetch.EINVALID, "unknown portal %q", printable(req.Portal, 64))
+	case req.Username == "":
+		return twofetch.Errorf(twofetch.EINVALID, "username is required")
+	case len(req.Username) > maxUsername:
+		return twofetch.Errorf(twofetch.EINVALID, "username is longer than %d bytes", maxUsername)
+	case hasControl(req.Username):
+		return twofetch.Errorf(twofetch.EINVALID, "username contains control characters")
+	case req.Password == "":
+		return twofetch.Errorf(twofetch.EINVALID, "password is required")
+	case len(req.Password) > maxPassword:
+		return twofetch.Errorf(twofetch.EINVALID, "password is longer than %d bytes", maxPassword)
+	case len(req.Label) > maxLabel:
+		return twofetch.Errorf(twofetch.EINVALID, "label is longer than %d bytes", maxLabel)
+	case hasControl(req.Label):
+		return twofetch.Errorf(twofetch.EINVALID, "label contains control characters")
+	}
+	return nil
+}
+
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t := TenantFrom(ctx)
+	var req CreateAccountRequest
+	if err := s.DecodeJSON(w, r, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := req.validate(s.cfg.Portals); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	now := s.cfg.Now().UTC()
+	a := &twofetch.Account{
+		ID:       twofetch.NewID("acc"),
+		TenantID: t.ID,
+		Portal:   req.Portal,
+		Username: req.Username,
+		Label:    req.Label,
+		// Active and due now: the first run tells whether the portal wants
+		// an authenticator key, and the enrolment flow starts from there.
+		Status:    twofetch.AccountActive,
+		NextRunAt: &now,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	if err := s.cfg.Store.CreateAccount(ctx, a); err != nil {
+		s.Error(w, r, fmt.Errorf("create account: %w", err))
+		return
+	}
+	ref := twofetch.SecretRef{TenantID: t.ID, AccountID: a.ID, Field: twofetch.FieldPassword}
+	if err := s.cfg.Vault.Seal(ctx, ref, []byte(req.Password)); err != nil {
+		// An account without its password would only ever fail its runs.
+		if derr := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); derr != nil {
+			s.log.ErrorContext(ctx, "remove account after failed seal", "account", a.ID, "err", derr)
+		}
+		s.Error(w, r, fmt.Errorf("seal password of account %s: %w", a.ID, err))
+		return
+	}
+	s.audit(r, "account.create", a.ID, "portal="+a.Portal)
+	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
+	s.JSON(w, r, http.StatusCreated, a)
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
+	t := TenantFrom(r.Context())
+	p, err := pageFrom(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	accounts, err := s.cfg.Store.ListAccounts(r.Context(), t.ID, p)
+	if err != nil {
+		s.Error(w, r, fmt.Errorf("list accounts: %w", err))
+		return
+	}
+	res := AccountList{Accounts: accounts}
+	if res.Accounts == nil {
+		res.Accounts = []*twofetch.Account{}
+	}
+	if len(accounts) == p.Limit && p.Limit > 0 {
+		res.NextAfter = accounts[len(accounts)-1].ID
+	}
+	s.JSON(w, r, http.StatusOK, res)
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	t := TenantFrom(r.Context())
+	a, err := s.cfg.Store.Account(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, notFoundOr(err, "account"))
+		return
+	}
+	s.JSON(w, r, http.StatusOK, a)
+}
+
+// secretFields are every secret an account may own; deleting the account
+// deletes them all.
+var secretFields = []string{
+	twofetch.FieldPassword, twofetch.FieldTOTP, twofetch.FieldTOTPPending,
+	twofetch.FieldCookies, twofetch.FieldRecoveryCodes,
+}
+
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t := TenantFrom(ctx)
+	id := r.PathValue("id")
+	a, err := s.cfg.Store.Account(ctx, t.ID, id)
+	if err != nil {
+		s.Error(w, r, notFoundOr(err, "account"))
+		return
+	}
+	// Secrets go first: if that fails the account stays, and deleting it
+	// again finishes the job, instead of sealed data outliving its account.
+	for _, f := range secretFields {
+		ref := twofetch.SecretRef{TenantID: t.ID, AccountID: a.ID, Field: f}
+		if err := s.cfg.Vault.Delete(ctx, ref); err != nil && !twofetch.IsNotFound(err) {
+			s.Error(w, r, fmt.Errorf("delete %s secret of account %s: %w", f, a.ID, err))
+			return
+		}
+	}
+	if err := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); err != nil {
+		s.Error(w, r, notFoundOr(err, "account"))
+		return
+	}
+	s.audit(r, "account.delete", a.ID, "portal="+a.Portal)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// audit records an API action. A failed audit write is logged rather than
+// failing a request whose change is already made.
+func (s *Server) audit(r *http.Request, action, object, detail string) {
+	t := TenantFrom(r.Context())
+	e := &twofetch.AuditEvent{
+		TenantID: t.ID,
+		Actor:    "api",
+		Action:   action,
+		Object:   object,
+		Detail:   detail,
+		At:       s.cfg.Now().UTC(),
+	}
+	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
+		s.log.ErrorContext(r.Context(), "write audit event", "action", action, "object", object, "err", err)
+	}
+}
+
+// notFoundOr gives a uniform 404 message for missing rows (the store
+// reports other tenants' rows as missing too) and wraps anything else.
+func notFoundOr(err error, what string) error {
+	if twofetch.IsNotFound(err) {
+		return twofetch.Errorf(twofetch.ENOTFOUND, "%s not found", what)
+	}
+	var e *twofetch.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// pageFrom reads ?limit=&after= and refuses values it cannot honour rather
+// than silently changing them.
+func pageFrom(r *http.Request) (twofetch.Page, error) {
+	q := r.URL.Query()
+	p := twofetch.Page{After: q.Get("after"), Limit: 50}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			return p, twofetch.Errorf(twofetch.EINVALID, "limit must be an integer from 1 to %d", maxPage)
+		}
+		p.Limit = n
+	}
+	if len(p.After) > 64 || hasControl(p.After) {
+		return p, twofetch.Errorf(twofetch.EINVALID, "after must be an id from a previous page")
+	}
+	return p, nil
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// printable shortens and sanitises client input echoed in an error message.
+func printable(s string, max int) string {
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
