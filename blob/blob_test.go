@@ -80,8 +80,8 @@ func stores(t *testing.T) map[string]blob.Store {
 	}
 	srv, _ := startS3(t, "bucket")
 	return map[string]blob.Store{
-		"dir":               dir,
-		"s3":                openS3(t, srv, "bucket", ""),
+		"dir":              dir,
+		"s3":               openS3(t, srv, "bucket", ""),
 		"s3-when_required": openS3(t, srv, "bucket", "&checksum=when_required"),
 	}
 }
