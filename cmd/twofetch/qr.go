@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twofetch/twofetch/qrdecode"
+)
+
+func init() {
+	register(&Command{
+		Name:    "qr",
+		Summary: "decode QR codes in photos, or measure the decoder on a set of photos",
+		Usage:   "decode [--json] [--budget D] FILE... | bench [--json] [--budget D] [-v] DIR",
+		Help: `
+qr decode prints the text of every QR code found in each FILE, one per line,
+and nothing else; with --json it prints one JSON object per code with the
+file, the milliseconds the photo took and the pass that found it. The exit
+status is 1 when no code was found in any file.
+
+qr bench walks DIR for images (JPEG, PNG, GIF, WebP) that have a .txt file
+with the expected text beside them (NAME.png and NAME.txt; *.metadata.txt is
+ignored), decodes each, and prints how many decoded to exactly the expected
+text, with median and 90th-percentile latency (image decoding included).`,
+		Run: runQR,
+	})
+}
+
+func runQR(ctx context.Context, m *Main, args []string) error {
+	if len(args) == 0 {
+		return usagef("qr needs a subcommand: decode or bench")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("twofetch qr "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print JSON")
+	budget := fs.Duration("budget", 0, "time budget per photo (default 450ms)")
+	verbose := fs.Bool("v", false, "bench: list the photos not decoded exactly")
+	if err := fs.Parse(args); err != nil {
+		return usagef("qr %s: %v", sub, err)
+	}
+	opts := qrdecode.Options{Budget: *budget}
+	switch sub {
+	case "decode":
+		if fs.NArg() == 0 {
+			return usagef("qr decode needs at least one FILE")
+		}
+		return qrDecode(ctx, m, fs.Args(), opts, *asJSON)
+	case "bench":
+		if fs.NArg() != 1 {
+			return usagef("qr bench needs one DIR")
+		}
+		return qrBench(ctx, m, fs.Arg(0), opts, *asJSON, *verbose)
+	default:
+		return usagef("unknown qr subcommand %q", sub)
+	}
+}
+
+type qrLine struct {
+	File string  `json:"file"`
+	Text string  `json:"text"`
+	MS   float64 `json:"ms"`
+	Pass string  `json:"pass"`
+}
+
+func qrDecode(ctx context.Context, m *Main, files []string, opts qrdecode.Options, asJSON bool) error {
+	any := false
+	enc := json.NewEncoder(m.Stdout)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(m.Stderr, "twofetch qr decode: %v\n", err)
+			continue
+		}
+		start := time.Now()
+		res, err := qrdecode.Decode(ctx, b, opts)
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		if err != nil {
+			fmt.Fprintf(m.Stderr, "twofetch qr decode: %s: %v\n", f, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue
+		}
+		any = true
+		for _, r := range res {
+			if asJSON {
+				if err := enc.Encode(qrLine{File: f, Text: r.Text, MS: ms, Pass: r.Pass}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(m.Stdout, r.Text)
+			}
+		}
+	}
+	if !any {
+		return exitError{1}
+	}
+	return nil
+}
+
+var qrImageExt = []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
+
+type benchCase struct{ image, want string }
+
+// benchCases lists the images under dir that have ground truth beside them.
+func benchCases(dir string) ([]benchCase, error) {
+	var cases []benchCase
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ext := strings.ToLower(filepath.Ext(path))
+		if !slices.Contains(qrImageExt, ext) {
+			return nil
+		}
+		want, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".txt")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cases = append(cases, benchCase{path, string(want)})
+		return nil
+	})
+	return cases, err
+}
+
+type benchSummary struct {
+	Dir      string  `json:"dir"`
+	Images   int     `json:"images"`
+	Exact    int     `json:"exact"`
+	Found    int     `json:"found"`
+	Rate     float64 `json:"rate"`
+	MedianMS float64 `json:"median_ms"`
+	P90MS    float64 `json:"p90_ms"`
+	MaxMS    float64 `json:"max_ms"`
+}
+
+func qrBench(ctx context.Context, m *Main, dir string, opts qrdecode.Options, asJSON, verbose bool) error {
+	cases, err := benchCases(dir)
+	if err != nil {
+		return err
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("no images with .txt ground truth under %s", dir)
+	}
+	sum := benchSummary{Dir: dir, Images: len(cases)}
+	lat := make([]float64, 0, len(cases))
+	for _, c := range cases {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(c.image)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := qrdecode.Decode(ctx, b, opts)
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		lat = append(lat, ms)
+		exact := slices.ContainsFunc(res, func(r qrdecode.Result) bool { return r.Text == c.want })
+		if len(res) > 0 {
+			sum.Found++
+		}
+		if exact {
+			sum.Exact++
+		}
+		if verbose {
+			status := "ok"
+			switch {
+			case err != nil:
+				status = "FAIL " + err.Error()
+			case !exact:
+				status = fmt.Sprintf("WRONG %q", res[0].Text)
+			}
+			pass := ""
+			if len(res) > 0 {
+				pass = res[0].Pass
+			}
+			fmt.Fprintf(m.Stderr, "%8.1fms %-28s %s %s\n", ms, pass, c.image, status)
+		}
+	}
+	slices.Sort(lat)
+	sum.Rate = float64(sum.Exact) / float64(sum.Images)
+	sum.MedianMS = percentile(lat, 0.5)
+	sum.P90MS = percentile(lat, 0.9)
+	sum.MaxMS = lat[len(lat)-1]
+	if asJSON {
+		return json.NewEncoder(m.Stdout).Encode(sum)
+	}
+	fmt.Fprintf(m.Stdout, "%s: %d/%d exact (%.1f%%), %d with a code, median %.0f ms, p90 %.0f ms, max %.0f ms\n",
+		dir, sum.Exact, sum.Images, 100*sum.Rate, sum.Found, sum.MedianMS, sum.P90MS, sum.MaxMS)
+	return nil
+}
+
+// percentile of sorted values, nearest rank.
+func percentile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}

@@ -1,0 +1,222 @@
+package qrdecode
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/webp"
+)
+
+type format int
+
+const (
+	formatUnknown format = iota
+	formatJPEG
+	formatPNG
+	formatGIF
+	formatWebP
+	formatHEIF
+)
+
+// sniff names the format from the leading bytes, so a wrong file extension
+// or Content-Type never decides which decoder sees the bytes.
+func sniff(b []byte) format {
+	switch {
+	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
+		return formatJPEG
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return formatPNG
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return formatGIF
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return formatWebP
+	case len(b) >= 12 && string(b[4:8]) == "ftyp":
+		// ISO base media: HEIC/HEIF from iPhones, AVIF. No maintained
+		// pure-Go decoder exists for them.
+		return formatHEIF
+	}
+	return formatUnknown
+}
+
+type codec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+var codecs = map[format]codec{
+	formatJPEG: {jpeg.DecodeConfig, jpeg.Decode},
+	formatPNG:  {png.DecodeConfig, png.Decode},
+	formatGIF:  {gif.DecodeConfig, gif.Decode},
+	formatWebP: {webp.DecodeConfig, webp.Decode},
+}
+
+// load checks the caps, decodes the photo and returns its luminance with the
+// EXIF orientation still to be applied (the pipeline orients each downscaled
+// level, which is cheaper than orienting the full frame).
+func load(photo []byte, opts Options) (*plane, error) {
+	if len(photo) > opts.MaxBytes {
+		return nil, fmt.Errorf("%w: %d MB, the limit is %d MB", ErrTooLarge, len(photo)>>20, opts.MaxBytes>>20)
+	}
+	f := sniff(photo)
+	switch f {
+	case formatUnknown:
+		return nil, ErrUnsupportedFormat
+	case formatHEIF:
+		return nil, fmt.Errorf("%w: HEIC/HEIF photos cannot be read here (on an iPhone, set Camera > Formats to Most Compatible, or take a screenshot)", ErrUnsupportedFormat)
+	}
+	c := codecs[f]
+	cfg, err := c.config(bytes.NewReader(photo))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("%w: the image has no pixels", ErrCorrupt)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > int64(opts.MaxPixels) {
+		return nil, fmt.Errorf("%w: %d×%d pixels, the limit is %.1f megapixels", ErrTooLarge, cfg.Width, cfg.Height, float64(opts.MaxPixels)/1e6)
+	}
+	img, err := c.decode(bytes.NewReader(photo))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	b := img.Bounds()
+	if int64(b.Dx())*int64(b.Dy()) > int64(opts.MaxPixels) || b.Empty() {
+		// The header and the decoded frame disagree (a GIF frame, say).
+		return nil, fmt.Errorf("%w: the decoded size does not match the header", ErrCorrupt)
+	}
+	p := luminance(img)
+	if f == formatJPEG {
+		p.orientation = jpegOrientation(photo)
+	}
+	return p, nil
+}
+
+// luminance copies the image's brightness into a compact plane, reading the
+// pixel slices of the concrete image types. Transparent pixels are
+// composited over white, as a browser shows a transparent PNG.
+func luminance(img image.Image) *plane {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	p := newPlane(w, h)
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			off := m.YOffset(b.Min.X, b.Min.Y+y)
+			copy(p.pix[y*w:(y+1)*w], m.Y[off:off+w])
+		}
+	case *image.NYCbCrA:
+		for y := 0; y < h; y++ {
+			yo := m.YOffset(b.Min.X, b.Min.Y+y)
+			ao := m.AOffset(b.Min.X, b.Min.Y+y)
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				row[x] = overWhite(m.Y[yo+x], m.A[ao+x])
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			off := m.PixOffset(b.Min.X, b.Min.Y+y)
+			copy(p.pix[y*w:(y+1)*w], m.Pix[off:off+w])
+		}
+	case *image.Gray16:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				row[x] = src[2*x]
+			}
+		}
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				s := src[4*x : 4*x+4 : 4*x+4]
+				row[x] = overWhite(luma(s[0], s[1], s[2]), s[3])
+			}
+		}
+	case *image.NRGBA64:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				s := src[8*x : 8*x+8 : 8*x+8]
+				row[x] = overWhite(luma(s[0], s[2], s[4]), s[6])
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				s := src[4*x : 4*x+4 : 4*x+4]
+				// Premultiplied: adding the uncovered share of white composites.
+				row[x] = clamp8(int(luma(s[0], s[1], s[2])) + 255 - int(s[3]))
+			}
+		}
+	case *image.RGBA64:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				s := src[8*x : 8*x+8 : 8*x+8]
+				row[x] = clamp8(int(luma(s[0], s[2], s[4])) + 255 - int(s[6]))
+			}
+		}
+	case *image.Paletted:
+		var lut [256]byte
+		for i, c := range m.Palette {
+			r, g, bl, a := c.RGBA()
+			lut[i] = clamp8(int(luma(uint8(r>>8), uint8(g>>8), uint8(bl>>8))) + 255 - int(a>>8))
+		}
+		for y := 0; y < h; y++ {
+			off := m.PixOffset(b.Min.X, b.Min.Y+y)
+			row := p.pix[y*w : (y+1)*w]
+			for x, idx := range m.Pix[off : off+w] {
+				row[x] = lut[idx]
+			}
+		}
+	case *image.CMYK:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := p.pix[y*w : (y+1)*w]
+			for x := range row {
+				s := src[4*x : 4*x+4 : 4*x+4]
+				k := 255 - int(s[3])
+				row[x] = luma(uint8((255-int(s[0]))*k/255), uint8((255-int(s[1]))*k/255), uint8((255-int(s[2]))*k/255))
+			}
+		}
+	default:
+		// No decoder used here returns another type; keep a correct if
+		// slower path rather than fail.
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		draw.Draw(g, g.Bounds(), img, b.Min, draw.Src)
+		copy(p.pix, g.Pix)
+	}
+	return p
+}
+
+// luma is the Rec. 601 weighting JPEG uses for Y.
+func luma(r, g, b uint8) uint8 {
+	return uint8((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
+}
+
+func overWhite(l, a uint8) uint8 {
+	return uint8((uint32(l)*uint32(a) + 255*(255-uint32(a)) + 127) / 255)
+}
+
+func clamp8(v int) uint8 {
+	if v > 255 {
+		return 255
+	}
+	if v < 0 {
+		return 0
+	}
+	return uint8(v)
+}

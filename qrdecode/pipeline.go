@@ -1,0 +1,357 @@
+package qrdecode
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// startSide is the long side, in pixels, of the first pyramid level tried.
+// Phone photos of a screen decode best at about 1000 px: the module edges are
+// still sharp, moiré and sensor noise are averaged away, and a pass costs
+// tens of milliseconds instead of hundreds.
+const startSide = 720
+
+// maxCodes bounds how many codes one binarized image may yield, so a
+// pathological image cannot keep the masking loop going.
+const maxCodes = 8
+
+// pass is one attempt: a binarizer on one pyramid level, optionally inverted.
+type pass struct {
+	level  int // 0 is full resolution, each level halves the previous
+	invert bool
+	bin    binarizer
+	name   string
+}
+
+type found struct {
+	Result
+	quad [4]Point // the code's area in upright full-resolution pixels
+}
+
+type search struct {
+	ctx        context.Context
+	deadline   time.Time
+	exhaustive bool
+
+	levels  []*plane // as stored in the file, levels[0] at full size
+	upright map[int]*plane
+	invert  map[int]*plane
+
+	found []found
+	seen  map[string]bool
+	hints map[gozxing.DecodeHintType]interface{}
+	dec   *decoder.Decoder
+}
+
+func newSearch(ctx context.Context, full *plane, deadline time.Time, exhaustive bool) *search {
+	return &search{
+		ctx:        ctx,
+		deadline:   deadline,
+		exhaustive: exhaustive,
+		levels:     []*plane{full},
+		upright:    map[int]*plane{},
+		invert:     map[int]*plane{},
+		seen:       map[string]bool{},
+		hints:      map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		dec:        decoder.NewDecoder(),
+	}
+}
+
+// plan lists the passes in the order tried, grouped by level: the level of
+// about 1000 px first with every binarizer, then one level smaller (blur and
+// moiré), then the larger levels (small codes in a large frame).
+func (s *search) plan() [][]pass {
+	full := s.levels[0]
+	long := max(full.w, full.h)
+	start := 0
+	for long>>(start+1) >= startSide {
+		start++
+	}
+	var groups [][]pass
+	add := func(level int, ps ...pass) {
+		if level < 0 || min(full.w, full.h)>>level < 21 {
+			return
+		}
+		for i := range ps {
+			ps[i].level = level
+		}
+		groups = append(groups, ps)
+	}
+	hy := pass{bin: hybrid, name: "hybrid"}
+	hyInv := pass{bin: hybrid, invert: true, name: "hybrid-inverted"}
+	ad := pass{bin: adaptive(8, 10), name: "adaptive"}
+	adInv := pass{bin: adaptive(8, 10), invert: true, name: "adaptive-inverted"}
+	gh := pass{bin: globalHistogram, name: "global"}
+	add(start, hy, hyInv, ad, gh, adInv)
+	add(start+1, hy, ad, hyInv)
+	add(start-1, hy, ad, hyInv, adInv)
+	add(start-2, hy, ad)
+	add(start+2, hy, ad)
+	return groups
+}
+
+func (s *search) run() []Result {
+	ran := 0
+	for _, group := range s.plan() {
+		for _, p := range group {
+			if ran > 0 && (time.Now().After(s.deadline) || s.ctx.Err() != nil) {
+				return s.results()
+			}
+			s.runPass(p)
+			ran++
+		}
+		if len(s.found) > 0 && !s.exhaustive {
+			break
+		}
+	}
+	return s.results()
+}
+
+func (s *search) results() []Result {
+	out := make([]Result, len(s.found))
+	for i, f := range s.found {
+		out[i] = f.Result
+	}
+	return out
+}
+
+// level returns pyramid level i, upright, inverted if asked.
+func (s *search) level(i int, inv bool) *plane {
+	for len(s.levels) <= i {
+		s.levels = append(s.levels, s.levels[len(s.levels)-1].half())
+	}
+	up, ok := s.upright[i]
+	if !ok {
+		up = s.levels[i].oriented()
+		s.upright[i] = up
+	}
+	if !inv {
+		return up
+	}
+	in, ok := s.invert[i]
+	if !ok {
+		in = up.inverted()
+		s.invert[i] = in
+	}
+	return in
+}
+
+func (s *search) runPass(p pass) {
+	img := s.level(p.level, p.invert)
+	m, err := p.bin(img)
+	if err != nil {
+		return
+	}
+	scale := float64(int(1) << p.level)
+	for _, f := range s.found {
+		maskQuad(m, f.quad, 1/scale)
+	}
+	name := fmt.Sprintf("%dpx/%s", max(img.w, img.h), p.name)
+	for range maxCodes {
+		text, pts, ok := s.detect(m)
+		if !ok {
+			return
+		}
+		f := found{Result: Result{Text: text, Pass: name}}
+		for _, pt := range pts {
+			f.Points = append(f.Points, Point{pt.X * scale, pt.Y * scale})
+		}
+		f.quad = codeQuad(f.Points)
+		if !s.seen[text] {
+			s.seen[text] = true
+			s.found = append(s.found, f)
+		}
+		maskQuad(m, f.quad, 1/scale)
+	}
+}
+
+// detect finds one code in m: first with the detector's own choice of
+// finder patterns, then with other plausible triples of the candidates it
+// saw, which rescues photos where a screen's text or a second code offers a
+// better-looking but wrong pattern.
+func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, bool) {
+	finder := detector.NewFinderPatternFinder(m, nil)
+	info, err := finder.Find(s.hints)
+	var first [3]*detector.FinderPattern
+	if err == nil {
+		if text, pts, ok := s.decodeInfo(m, info); ok {
+			return text, pts, true
+		}
+		first = [3]*detector.FinderPattern{info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()}
+	}
+	for _, t := range triples(finder.GetPossibleCenters(), first) {
+		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
+		info := detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
+		if text, pts, ok := s.decodeInfo(m, info); ok {
+			return text, pts, true
+		}
+	}
+	return "", nil, false
+}
+
+func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, []Point, bool) {
+	dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
+	if err != nil {
+		return "", nil, false
+	}
+	res, err := s.dec.Decode(dr.GetBits(), s.hints)
+	if err != nil {
+		return "", nil, false
+	}
+	rps := dr.GetPoints()
+	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
+		md.ApplyMirroredCorrection(rps)
+	}
+	pts := make([]Point, 0, len(rps))
+	for _, rp := range rps {
+		pts = append(pts, Point{rp.GetX(), rp.GetY()})
+	}
+	return res.GetText(), pts, true
+}
+
+// maxTriples bounds the alternative finder-pattern triples tried per image;
+// each costs a perspective sample and a Reed–Solomon decode.
+const maxTriples = 24
+
+// triples returns plausible finder-pattern triples from the candidates, best
+// first, leaving out skip: similar module sizes and a roughly right-angled,
+// roughly isosceles shape (loose enough for 35° of perspective).
+func triples(cands []*detector.FinderPattern, skip [3]*detector.FinderPattern) [][3]*detector.FinderPattern {
+	cs := append([]*detector.FinderPattern(nil), cands...)
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].GetCount() > cs[j].GetCount() })
+	if len(cs) > 16 {
+		cs = cs[:16]
+	}
+	type scored struct {
+		t     [3]*detector.FinderPattern
+		score float64
+	}
+	var out []scored
+	for i := 0; i < len(cs); i++ {
+		for j := i + 1; j < len(cs); j++ {
+			for k := j + 1; k < len(cs); k++ {
+				t := [3]*detector.FinderPattern{cs[i], cs[j], cs[k]}
+				if sameTriple(t, skip) {
+					continue
+				}
+				if sc, ok := tripleScore(t); ok {
+					out = append(out, scored{t, sc})
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].score < out[j].score })
+	if len(out) > maxTriples {
+		out = out[:maxTriples]
+	}
+	ts := make([][3]*detector.FinderPattern, len(out))
+	for i, o := range out {
+		ts[i] = o.t
+	}
+	return ts
+}
+
+func sameTriple(a, b [3]*detector.FinderPattern) bool {
+	n := 0
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				n++
+			}
+		}
+	}
+	return n == 3
+}
+
+// tripleScore is lower for better triples; ok is false for shapes no code
+// can have.
+func tripleScore(t [3]*detector.FinderPattern) (float64, bool) {
+	minM, maxM := math.Inf(1), 0.0
+	for _, p := range t {
+		minM = math.Min(minM, p.GetEstimatedModuleSize())
+		maxM = math.Max(maxM, p.GetEstimatedModuleSize())
+	}
+	if minM <= 0 || maxM/minM > 2 {
+		return 0, false
+	}
+	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
+	ax, ay := tr.GetX()-tl.GetX(), tr.GetY()-tl.GetY()
+	bx, by := bl.GetX()-tl.GetX(), bl.GetY()-tl.GetY()
+	la, lb := math.Hypot(ax, ay), math.Hypot(bx, by)
+	if la == 0 || lb == 0 {
+		return 0, false
+	}
+	ratio := math.Min(la, lb) / math.Max(la, lb)
+	cos := (ax*bx + ay*by) / (la * lb)
+	if ratio < 0.5 || math.Abs(cos) > 0.6 {
+		return 0, false
+	}
+	// Version 1 has 14 modules between finder centres, version 40 has 170.
+	mod := (minM + maxM) / 2
+	if span := (la + lb) / 2 / mod; span < 10 || span > 190 {
+		return 0, false
+	}
+	return (1 - ratio) + math.Abs(cos) + (maxM/minM - 1), true
+}
+
+// codeQuad estimates the code's outline from its finder-pattern centres
+// (bottom-left, top-left, top-right), generously enough to cover the finder
+// patterns and quiet zone of a version-1 code.
+func codeQuad(pts []Point) [4]Point {
+	if len(pts) < 3 {
+		return [4]Point{}
+	}
+	bl, tl, tr := pts[0], pts[1], pts[2]
+	br := Point{bl.X + tr.X - tl.X, bl.Y + tr.Y - tl.Y}
+	c := Point{(bl.X + tr.X) / 2, (bl.Y + tr.Y) / 2}
+	const grow = 1.7
+	q := [4]Point{tl, tr, br, bl}
+	for i, p := range q {
+		q[i] = Point{c.X + (p.X-c.X)*grow, c.Y + (p.Y-c.Y)*grow}
+	}
+	return q
+}
+
+// maskQuad clears (whitens) the quad, given in full-resolution pixels, in a
+// matrix of that resolution times scale, so a found code is not found again
+// and the next-best code can be.
+func maskQuad(m *gozxing.BitMatrix, q [4]Point, scale float64) {
+	var p [4]Point
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i := range q {
+		p[i] = Point{q[i].X * scale, q[i].Y * scale}
+		minX, maxX = math.Min(minX, p[i].X), math.Max(maxX, p[i].X)
+		minY, maxY = math.Min(minY, p[i].Y), math.Max(maxY, p[i].Y)
+	}
+	x0, y0 := max(int(minX), 0), max(int(minY), 0)
+	x1, y1 := min(int(maxX)+1, m.GetWidth()), min(int(maxY)+1, m.GetHeight())
+	// The sign of the cross product for a point inside a convex quad is the
+	// same for all four edges.
+	var sign float64
+	for i := range p {
+		a, b := p[i], p[(i+1)%4]
+		sign += (b.X-a.X)*(p[(i+2)%4].Y-a.Y) - (b.Y-a.Y)*(p[(i+2)%4].X-a.X)
+	}
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			in := true
+			for i := range p {
+				a, b := p[i], p[(i+1)%4]
+				if ((b.X-a.X)*(float64(y)-a.Y)-(b.Y-a.Y)*(float64(x)-a.X))*sign < 0 {
+					in = false
+					break
+				}
+			}
+			if in {
+				m.Unset(x, y)
+			}
+		}
+	}
+}

@@ -1,0 +1,107 @@
+// Package qrdecode turns a photo of a QR code into the texts it encodes.
+//
+// The photos come from customers pointing a phone at a computer monitor: 12 MP
+// JPEGs with moiré, glare, blur, perspective, dark mode and an EXIF
+// orientation. A single pass of a QR decoder reads few of them, so Decode runs
+// a pipeline of passes (a pyramid of downscaled copies, several binarizers,
+// inverted luminance, crops around finder-pattern candidates) under a time
+// budget and returns every distinct code it finds.
+package qrdecode
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by Decode; test with errors.Is. Their messages are meant for
+// the customer who sent the photo.
+var (
+	// ErrNoCode means the photo was read but no QR code was found in it.
+	ErrNoCode = errors.New("no QR code found in the photo; take it again closer, straight on and in focus")
+	// ErrTooLarge means the photo exceeds the byte or pixel limit.
+	ErrTooLarge = errors.New("the photo is too large")
+	// ErrUnsupportedFormat means the bytes are not a JPEG, PNG, GIF or WebP
+	// image (HEIC photos from iPhones among them).
+	ErrUnsupportedFormat = errors.New("unsupported image format; send a JPEG or PNG")
+	// ErrCorrupt means the file claims a supported format but cannot be decoded.
+	ErrCorrupt = errors.New("the image file is damaged or incomplete")
+)
+
+// Defaults used when the corresponding Options field is zero.
+const (
+	DefaultMaxBytes  = 32 << 20
+	DefaultMaxPixels = 50_000_000
+	DefaultBudget    = 450 * time.Millisecond
+)
+
+// Options bound the work Decode does on one photo.
+type Options struct {
+	// MaxBytes caps the size of the encoded photo. If zero, DefaultMaxBytes.
+	MaxBytes int
+	// MaxPixels caps width×height as declared in the image header, checked
+	// before any pixel is decoded; it bounds memory per photo (about 1.6 bytes
+	// per pixel beyond the decoder's own image). If zero, DefaultMaxPixels.
+	MaxPixels int
+	// Budget is the wall-clock time Decode may spend, image decoding
+	// included, before it gives up with what it has found. The first pass
+	// always runs to completion. If zero, DefaultBudget.
+	Budget time.Duration
+	// Exhaustive keeps looking for further codes after the first one is
+	// found, until every pass has run or the budget is spent. Without it,
+	// Decode stops after the passes on the scale and crop that found the
+	// first code.
+	Exhaustive bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = DefaultMaxPixels
+	}
+	if o.Budget <= 0 {
+		o.Budget = DefaultBudget
+	}
+	return o
+}
+
+// Result is one decoded QR code.
+type Result struct {
+	// Text is the decoded content.
+	Text string
+	// Pass names the pipeline pass that decoded it, e.g. "1000px/hybrid".
+	Pass string
+	// Points are the code's finder-pattern centres (and alignment pattern
+	// when found) in the coordinates of the upright photo.
+	Points []Point
+}
+
+// Point is a position in the upright photo, in pixels.
+type Point struct{ X, Y float64 }
+
+// Decode returns every QR code found in photo, in the order found. It returns
+// ErrNoCode when the photo holds none (or none was found within the budget),
+// and ErrTooLarge, ErrUnsupportedFormat or ErrCorrupt when the photo cannot be
+// read. ctx cancellation stops the search between passes.
+func Decode(ctx context.Context, photo []byte, opts Options) ([]Result, error) {
+	opts = opts.withDefaults()
+	deadline := time.Now().Add(opts.Budget)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	lum, err := load(photo, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := newSearch(ctx, lum, deadline, opts.Exhaustive)
+	res := s.run()
+	if len(res) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNoCode
+	}
+	return res, nil
+}
