@@ -1,0 +1,243 @@
+package portals
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxStepTimeout keeps a mistyped timeout from holding a browser context
+// for hours.
+const maxStepTimeout = 5 * time.Minute
+
+// lint runs the checks the schema cannot express. It assumes the script
+// passed the schema.
+func lint(s *Script) []Problem {
+	l := &linter{s: s, defined: map[string]bool{}}
+	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
+		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
+	}
+	creds := map[string]bool{}
+	for _, c := range s.Credentials {
+		creds[c.Name] = true
+	}
+	if s.Session != nil {
+		l.checkURL("/session/url", s.Session.URL)
+		l.cond("/session/logged_in", &s.Session.LoggedIn)
+		if s.Session.LoggedOut != nil {
+			l.cond("/session/logged_out", s.Session.LoggedOut)
+		}
+	}
+	l.flow = "login"
+	l.steps("/login", s.Login, false)
+	l.flow = "documents"
+	l.steps("/documents", s.Documents, false)
+	for i := range s.Outcomes {
+		l.cond(fmt.Sprintf("/outcomes/%d/when", i), &s.Outcomes[i].When)
+	}
+
+	if l.usesPassword && !creds["password"] {
+		l.addf("/credentials", "the login types {{password}} but credentials do not list password")
+	}
+	if l.usesUsername && !creds["username"] {
+		l.addf("/credentials", "the login types {{username}} but credentials do not list username")
+	}
+	hasTOTP := slices.Contains(s.TwoFactor, "totp") || slices.Contains(s.TwoFactor, "hotp")
+	switch {
+	case l.usesOTP && !hasTOTP:
+		l.addf("/two_factor", "the login types {{otp}} but two_factor lists neither totp nor hotp")
+	case hasTOTP && !l.usesOTP:
+		l.addf("/login", "two_factor offers totp but the login never types {{otp}}")
+	}
+	if !l.downloads {
+		l.addf("/documents", "the documents flow has no download or go step, so it can never store anything")
+	}
+	return l.probs
+}
+
+type linter struct {
+	s       *Script
+	probs   []Problem
+	flow    string
+	defined map[string]bool
+
+	usesPassword, usesUsername, usesOTP, downloads bool
+	// rowStack holds the row fields of the enclosing loops; nil for a loop
+	// over a JS list, whose fields lint cannot know.
+	rowStack []map[string]Field
+}
+
+func (l *linter) addf(ptr, format string, args ...any) {
+	l.probs = append(l.probs, Problem{File: l.s.File, Path: ptr, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *linter) steps(ptr string, steps []Step, inLoop bool) {
+	for i := range steps {
+		l.step(fmt.Sprintf("%s/%d", ptr, i), &steps[i], inLoop)
+	}
+}
+
+// tmpl checks the placeholders of one template. secretOK is true only for
+// the value of a type step.
+func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field) {
+	for _, name := range templateNames(s) {
+		switch {
+		case name == varUsername:
+			l.usesUsername = true
+		case isSecretName(name):
+			if !secretOK {
+				l.addf(ptr, "{{%s}} may only be used in the value of a type step, where it is never logged", name)
+				continue
+			}
+			if name == varPassword {
+				l.usesPassword = true
+			} else {
+				l.usesOTP = true
+				if l.flow != "login" {
+					l.addf(ptr, "{{otp}} may only be typed in the login flow")
+				}
+			}
+		case strings.HasPrefix(name, "row."):
+			if !inLoop {
+				l.addf(ptr, "{{%s}} is only defined inside for_each", name)
+			} else if row != nil {
+				if _, ok := row[strings.TrimPrefix(name, "row.")]; !ok {
+					l.addf(ptr, "{{%s}}: the for_each reads no field %q", name, strings.TrimPrefix(name, "row."))
+				}
+			}
+		case strings.Contains(name, "."):
+			l.addf(ptr, "{{%s}}: only row.FIELD may contain a dot", name)
+		default:
+			if !l.defined[name] {
+				l.addf(ptr, "{{%s}} is used before any extract, js or set step defines it", name)
+			}
+		}
+	}
+}
+
+func (l *linter) checkURL(ptr, raw string) {
+	if strings.HasPrefix(raw, "{{") {
+		return // the host comes from the page; checked when it runs
+	}
+	u, err := url.Parse(placeholder.ReplaceAllString(raw, "x"))
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		l.addf(ptr, "%q is not an absolute https URL", raw)
+		return
+	}
+	if !slices.Contains(l.s.Hosts, u.Hostname()) {
+		l.addf(ptr, "host %q is not listed in hosts", u.Hostname())
+	}
+}
+
+func (l *linter) regex(ptr, re string) {
+	if _, err := regexp.Compile(re); err != nil {
+		l.addf(ptr, "bad regular expression: %v", err)
+	}
+}
+
+func (l *linter) cond(ptr string, c *Cond) {
+	if c.URL != "" {
+		l.regex(ptr+"/url", c.URL)
+	}
+	if c.Not != nil {
+		l.cond(ptr+"/not", c.Not)
+	}
+	for i := range c.Any {
+		l.cond(fmt.Sprintf("%s/any/%d", ptr, i), &c.Any[i])
+	}
+	for i := range c.All {
+		l.cond(fmt.Sprintf("%s/all/%d", ptr, i), &c.All[i])
+	}
+}
+
+func (l *linter) step(ptr string, st *Step, inLoop bool) {
+	var row map[string]Field
+	if n := len(l.rowStack); n > 0 {
+		row = l.rowStack[n-1]
+	}
+	t := func(p, s string) { l.tmpl(ptr+p, s, false, inLoop, row) }
+	if ks := st.kinds(); len(ks) != 1 {
+		l.addf(ptr, "a step needs exactly one action, found %d (%s)", len(ks), strings.Join(ks, ", "))
+		return
+	}
+	if time.Duration(st.Timeout) > maxStepTimeout {
+		l.addf(ptr+"/timeout", "timeout %v exceeds the maximum of %v", time.Duration(st.Timeout), maxStepTimeout)
+	}
+	switch {
+	case st.Navigate != nil:
+		t("/navigate", st.Navigate.URL)
+		l.checkURL(ptr+"/navigate", st.Navigate.URL)
+	case st.Wait != nil:
+		l.cond(ptr+"/wait", &st.Wait.Cond)
+	case st.Type != nil:
+		l.tmpl(ptr+"/type/value", st.Type.Value, true, inLoop, row)
+	case st.Select != nil:
+		t("/select/value", st.Select.Value)
+		t("/select/label", st.Select.Label)
+	case st.If != nil:
+		l.cond(ptr+"/if", st.If)
+		l.steps(ptr+"/then", st.Then, inLoop)
+		l.steps(ptr+"/else", st.Else, inLoop)
+	case st.ForEach != nil:
+		fe := st.ForEach
+		for name, f := range fe.Fields {
+			if f.Regex != "" {
+				l.regex(ptr+"/for_each/fields/"+name+"/regex", f.Regex)
+			}
+		}
+		if fe.Items != "" {
+			if !l.defined[fe.Items] {
+				l.addf(ptr+"/for_each/items", "variable %q is used before any js or set step defines it", fe.Items)
+			}
+			l.rowStack = append(l.rowStack, nil)
+		} else {
+			if fe.Fields == nil {
+				fe.Fields = map[string]Field{}
+			}
+			l.rowStack = append(l.rowStack, fe.Fields)
+		}
+		if fe.ID != "" {
+			l.tmpl(ptr+"/for_each/id", fe.ID, false, true, l.rowStack[len(l.rowStack)-1])
+		}
+		l.steps(ptr+"/for_each/do", fe.Do, true)
+		l.rowStack = l.rowStack[:len(l.rowStack)-1]
+	case st.Extract != nil:
+		for name, f := range st.Extract {
+			if f.Regex != "" {
+				l.regex(ptr+"/extract/"+name+"/regex", f.Regex)
+			}
+			l.defined[name] = true
+		}
+	case st.JS != nil:
+		if st.JS.Var != "" {
+			l.defined[st.JS.Var] = true
+		}
+	case st.Download != nil:
+		d := st.Download
+		l.downloads = true
+		if l.flow != "documents" {
+			l.addf(ptr, "downloads belong in the documents flow")
+		}
+		for p, v := range map[string]string{"id": d.ID, "number": d.Number, "date": d.Date, "amount": d.Amount, "currency": d.Currency, "url": d.URL, "base64": d.Base64} {
+			t("/download/"+p, v)
+		}
+		if d.URL != "" {
+			l.checkURL(ptr+"/download/url", d.URL)
+		}
+	case st.Go != nil:
+		l.downloads = true
+		for k, v := range st.Go.Args {
+			t("/go/args/"+k, v)
+		}
+	case st.Set != nil:
+		for k, v := range st.Set {
+			t("/set/"+k, v)
+		}
+		for k := range st.Set {
+			l.defined[k] = true
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package portals
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestParseExample(t *testing.T) {
+	data, err := os.ReadFile("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse("example.yaml", data)
+	if err != nil {
+		t.Fatalf("example script: %v", err)
+	}
+	if s.ID != "example" || len(s.Login) != 6 || !s.UsesOTP() || !s.Session.Keep() {
+		t.Errorf("decoded wrongly: id=%q login=%d otp=%v", s.ID, len(s.Login), s.UsesOTP())
+	}
+	if got := s.Login[1].Type.Value; got != "{{username}}" {
+		t.Errorf("type value = %q", got)
+	}
+	if s.Login[5].Then[0].Click.Selector != "input[name=remember]" || !s.Login[5].Then[0].Optional {
+		t.Errorf("click shorthand or optional not decoded: %+v", s.Login[5].Then[0])
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	base, err := os.ReadFile("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"unknown key", "notes:", "nots:", "additional properties 'nots'"},
+		{"two actions", "  - navigate: https://www.example.com/login", "  - navigate: https://www.example.com/login\n    click: x", "mutually exclusive"},
+		{"foreign host", "navigate: https://www.example.com/login", "navigate: https://evil.example.net/login", `host "evil.example.net" is not listed`},
+		{"password outside type", "currency: EUR", "currency: \"{{password}}\"", "{{password}} may only be used in the value of a type step"},
+		{"otp without totp", "two_factor: [totp, sms]", "two_factor: [sms]", "neither totp nor hotp"},
+		{"unknown row field", "url: \"{{row.pdf}}\"", "url: \"{{row.link}}\"", `no field "link"`},
+		{"undefined variable", "currency: EUR", "currency: \"{{cur}}\"", "{{cur}} is used before"},
+		{"bad regex", `regex: "([0-9]+\\.[0-9]{2})"`, `regex: "([0-9]+"`, "bad regular expression"},
+		{"bad outcome", "outcome: captcha", "outcome: ok", "outcomes/2/outcome"},
+		{"bad duration", "optional: true", "optional: true\n        timeout: soon", "timeout"},
+		{"no downloads", "        - download:", "        - js: {script: \"return 1\"}\n          download:", "mutually exclusive"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(string(base), tc.old, tc.new, 1)
+			if src == string(base) {
+				t.Fatalf("test edit %q not applied", tc.old)
+			}
+			_, err := Parse("example.yaml", []byte(src))
+			var le *LintError
+			if !errors.As(err, &le) {
+				t.Fatalf("want *LintError, got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\ndoes not mention %q", err, tc.want)
+			}
+			for _, p := range le.Problems {
+				if p.Line == 0 && p.Path != "" {
+					t.Errorf("problem without line: %s", p)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,351 @@
+// Package portals is the portal-script engine: the declarative format in
+// which support staff describe how to log into a portal and fetch its
+// invoices, its JSON Schema, the loader and linter, and the runner that
+// plays a script in headless Chromium through a shared browser pool.
+//
+// A script is one YAML (or JSON) file; see docs/portals.md for the guide
+// and the step reference generated from schema.json.
+package portals
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Script is one portal: what it is, how to tell that a session is still
+// logged in, how to log in, how to fetch documents, and which page states
+// mean the run cannot go on.
+type Script struct {
+	// Schema lets editors find schema.json; the runner ignores it.
+	Schema string `yaml:"$schema,omitempty" json:"$schema,omitempty"`
+	ID     string `yaml:"id" json:"id"`
+	Name   string `yaml:"name" json:"name"`
+	// Homepage is the portal's public start page.
+	Homepage string `yaml:"homepage" json:"homepage"`
+	// Hosts lists every host name the script navigates to or downloads
+	// from; replicas map exactly these names, and lint rejects others.
+	Hosts []string `yaml:"hosts" json:"hosts"`
+	// Countries are ISO 3166-1 alpha-2 codes, or "*" for everywhere.
+	Countries   []string     `yaml:"countries" json:"countries"`
+	Credentials []Credential `yaml:"credentials" json:"credentials"`
+	// TwoFactor lists the second factors the portal offers; the script
+	// always answers with an authenticator code (totp) where offered.
+	TwoFactor []string `yaml:"two_factor" json:"two_factor"`
+	// Verified says against what the script last passed its test: "replica"
+	// (the local replica only), "live" (the real portal) or "none".
+	Verified string `yaml:"verified" json:"verified"`
+	// Notes is free text for support staff.
+	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
+
+	Session   *Session      `yaml:"session,omitempty" json:"session,omitempty"`
+	Login     []Step        `yaml:"login" json:"login"`
+	Documents []Step        `yaml:"documents" json:"documents"`
+	Outcomes  []OutcomeRule `yaml:"outcomes,omitempty" json:"outcomes,omitempty"`
+
+	// File is where the script was loaded from, for messages.
+	File string `yaml:"-" json:"-"`
+}
+
+// Credential is one field the customer gives for this portal.
+type Credential struct {
+	// Name is "username" or "password".
+	Name string `yaml:"name" json:"name"`
+	// Label is how the portal calls the field ("E-mail address").
+	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+}
+
+// Session says how to recognise a live session, so that a run which
+// restored its cookies can skip login and 2FA.
+type Session struct {
+	// URL is opened first; typically the billing page.
+	URL string `yaml:"url" json:"url"`
+	// LoggedIn holds on a page only a logged-in user sees.
+	LoggedIn Cond `yaml:"logged_in" json:"logged_in"`
+	// LoggedOut, when given, ends the check early on the login page
+	// instead of waiting for LoggedIn until the step timeout.
+	LoggedOut *Cond `yaml:"logged_out,omitempty" json:"logged_out,omitempty"`
+	// KeepCookies stores the cookies sealed in the vault after a
+	// successful run (default true); false for portals that forbid reuse.
+	KeepCookies *bool `yaml:"keep_cookies,omitempty" json:"keep_cookies,omitempty"`
+}
+
+// Keep reports whether cookies are kept between runs.
+func (s *Session) Keep() bool { return s != nil && (s.KeepCookies == nil || *s.KeepCookies) }
+
+// OutcomeRule maps a page state to an outcome. Rules are checked, in order,
+// after the login flow and whenever a step fails, so that a wrong-password
+// page is reported as bad_credentials rather than as a missing element.
+type OutcomeRule struct {
+	When    Cond   `yaml:"when" json:"when"`
+	Outcome string `yaml:"outcome" json:"outcome"`
+	// Detail is shown to the customer or support; never put secrets here.
+	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
+}
+
+// Cond is a test of the page state. Set exactly one of its fields; Any,
+// All and Not combine conditions.
+type Cond struct {
+	// Selector holds when a CSS selector matches an element.
+	Selector string `yaml:"selector,omitempty" json:"selector,omitempty"`
+	// Visible holds when a CSS selector matches a rendered, visible element.
+	Visible string `yaml:"visible,omitempty" json:"visible,omitempty"`
+	// URL is a regular expression (RE2 and JavaScript alike) matched
+	// against the page's full URL.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Text holds when the visible text of the page contains it,
+	// ignoring case.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
+	// JS is a JavaScript expression evaluated in the page; truthy holds.
+	JS  string `yaml:"js,omitempty" json:"js,omitempty"`
+	Not *Cond  `yaml:"not,omitempty" json:"not,omitempty"`
+	Any []Cond `yaml:"any,omitempty" json:"any,omitempty"`
+	All []Cond `yaml:"all,omitempty" json:"all,omitempty"`
+}
+
+// Step is one action. Exactly one of the action fields (Navigate … Fail)
+// is set; Name, Timeout and Optional apply to any of them.
+type Step struct {
+	// Name labels the step in the step log; defaults to its kind.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Timeout bounds the step (default 30s), never beyond the job's deadline.
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Optional steps that find no element are skipped instead of failing
+	// the run; they do not wait for the element to appear.
+	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+
+	Navigate *NavigateStep `yaml:"navigate,omitempty" json:"navigate,omitempty"`
+	Wait     *WaitStep     `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Type     *TypeStep     `yaml:"type,omitempty" json:"type,omitempty"`
+	Click    *ClickStep    `yaml:"click,omitempty" json:"click,omitempty"`
+	Select   *SelectStep   `yaml:"select,omitempty" json:"select,omitempty"`
+	// If runs Then when the condition holds now (it does not wait), Else
+	// otherwise.
+	If       *Cond             `yaml:"if,omitempty" json:"if,omitempty"`
+	Then     []Step            `yaml:"then,omitempty" json:"then,omitempty"`
+	Else     []Step            `yaml:"else,omitempty" json:"else,omitempty"`
+	ForEach  *ForEachStep      `yaml:"for_each,omitempty" json:"for_each,omitempty"`
+	Extract  map[string]Field  `yaml:"extract,omitempty" json:"extract,omitempty"`
+	JS       *JSStep           `yaml:"js,omitempty" json:"js,omitempty"`
+	Download *DownloadStep     `yaml:"download,omitempty" json:"download,omitempty"`
+	Go       *GoStep           `yaml:"go,omitempty" json:"go,omitempty"`
+	Fail     *FailStep         `yaml:"fail,omitempty" json:"fail,omitempty"`
+	Set      map[string]string `yaml:"set,omitempty" json:"set,omitempty"`
+}
+
+// Kind returns the step's action name, "" when none is set.
+func (s *Step) Kind() string {
+	kinds := s.kinds()
+	if len(kinds) == 0 {
+		return ""
+	}
+	return kinds[0]
+}
+
+func (s *Step) kinds() []string {
+	var k []string
+	add := func(set bool, name string) {
+		if set {
+			k = append(k, name)
+		}
+	}
+	add(s.Navigate != nil, "navigate")
+	add(s.Wait != nil, "wait")
+	add(s.Type != nil, "type")
+	add(s.Click != nil, "click")
+	add(s.Select != nil, "select")
+	add(s.If != nil, "if")
+	add(s.ForEach != nil, "for_each")
+	add(s.Extract != nil, "extract")
+	add(s.JS != nil, "js")
+	add(s.Download != nil, "download")
+	add(s.Go != nil, "go")
+	add(s.Fail != nil, "fail")
+	add(s.Set != nil, "set")
+	return k
+}
+
+// Label is the step's name for logs.
+func (s *Step) Label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Kind()
+}
+
+// NavigateStep opens a URL and waits for the page to load. In YAML it is
+// written as the URL alone.
+type NavigateStep struct {
+	URL string `yaml:"url" json:"url"`
+}
+
+func (n *NavigateStep) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		n.URL = v.Value
+		return nil
+	}
+	type plain NavigateStep
+	return v.Decode((*plain)(n))
+}
+
+// WaitStep waits until its condition holds, or the network is idle.
+type WaitStep struct {
+	Cond `yaml:",inline" json:",inline"`
+	// NetworkIdle waits until no request has been in flight for 500ms.
+	NetworkIdle bool `yaml:"network_idle,omitempty" json:"network_idle,omitempty"`
+}
+
+// TypeStep fills a field. Value is a template: {{username}}, {{password}}
+// and {{otp}} are filled in from the vault at the moment of typing and
+// never logged; {{NAME}} and {{row.NAME}} are variables.
+type TypeStep struct {
+	Selector string `yaml:"selector" json:"selector"`
+	Value    string `yaml:"value" json:"value"`
+	// Submit presses Enter after typing.
+	Submit bool `yaml:"submit,omitempty" json:"submit,omitempty"`
+}
+
+// ClickStep clicks the first element matching Selector, waiting for it
+// to be visible. In YAML it may be written as the selector alone.
+type ClickStep struct {
+	Selector string `yaml:"selector" json:"selector"`
+}
+
+func (c *ClickStep) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		c.Selector = v.Value
+		return nil
+	}
+	type plain ClickStep
+	return v.Decode((*plain)(c))
+}
+
+// SelectStep chooses an option of a <select> by value or by visible label.
+type SelectStep struct {
+	Selector string `yaml:"selector" json:"selector"`
+	Value    string `yaml:"value,omitempty" json:"value,omitempty"`
+	Label    string `yaml:"label,omitempty" json:"label,omitempty"`
+}
+
+// Field reads one value from the page: the text (or an attribute) of the
+// first element matching Selector, optionally narrowed by a regular
+// expression (its first group, if any, else the whole match).
+type Field struct {
+	Selector string `yaml:"selector,omitempty" json:"selector,omitempty"`
+	// Attr reads an attribute (href, data-id, …) instead of the text.
+	// "href" and "src" are resolved to absolute URLs.
+	Attr  string `yaml:"attr,omitempty" json:"attr,omitempty"`
+	Regex string `yaml:"regex,omitempty" json:"regex,omitempty"`
+}
+
+// ForEachStep repeats Do for each row: either each element matching Rows
+// (fields are read relative to the row element) or each item of the list
+// variable Items (set by a js step). Inside, {{row.FIELD}} is the row's field.
+type ForEachStep struct {
+	Rows   string           `yaml:"rows,omitempty" json:"rows,omitempty"`
+	Fields map[string]Field `yaml:"fields,omitempty" json:"fields,omitempty"`
+	Items  string           `yaml:"items,omitempty" json:"items,omitempty"`
+	// ID is the template of a row's invoice id; rows whose id is already
+	// stored are skipped before any of their steps run.
+	ID string `yaml:"id,omitempty" json:"id,omitempty"`
+	// Limit caps the number of rows visited (0: all).
+	Limit int    `yaml:"limit,omitempty" json:"limit,omitempty"`
+	Do    []Step `yaml:"do" json:"do"`
+}
+
+// JSStep runs JavaScript in the page as the body of an async function, so
+// it may await fetch() (which carries the session's cookies) and must
+// return its result. The arguments vars and row hold the variables and
+// the current row. The result is stored in the variable Var.
+type JSStep struct {
+	Script string `yaml:"script" json:"script"`
+	Var    string `yaml:"var,omitempty" json:"var,omitempty"`
+}
+
+// DownloadStep stores one document. Exactly one source is set: URL (fetched
+// inside the page with the session's cookies), Click (a browser download
+// started by clicking), Base64 (a variable or template holding the file) or
+// Print (the current page printed to PDF).
+type DownloadStep struct {
+	// ID is the portal's invoice id (template); documents already stored
+	// are skipped.
+	ID       string `yaml:"id" json:"id"`
+	Number   string `yaml:"number,omitempty" json:"number,omitempty"`
+	Date     string `yaml:"date,omitempty" json:"date,omitempty"`
+	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
+	Currency string `yaml:"currency,omitempty" json:"currency,omitempty"`
+
+	URL    string `yaml:"url,omitempty" json:"url,omitempty"`
+	Click  string `yaml:"click,omitempty" json:"click,omitempty"`
+	Base64 string `yaml:"base64,omitempty" json:"base64,omitempty"`
+	Print  bool   `yaml:"print,omitempty" json:"print,omitempty"`
+
+	// ContentType is the type the portal serves (default application/pdf);
+	// a PDF must start with %PDF-, anything else must match this type.
+	ContentType string `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+}
+
+// GoStep calls a step written in Go and registered with RegisterStep. In
+// YAML it may be written as the name alone.
+type GoStep struct {
+	Name string            `yaml:"name" json:"name"`
+	Args map[string]string `yaml:"args,omitempty" json:"args,omitempty"`
+}
+
+func (g *GoStep) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		g.Name = v.Value
+		return nil
+	}
+	type plain GoStep
+	return v.Decode((*plain)(g))
+}
+
+// FailStep ends the run with an outcome, for states a branch recognises.
+type FailStep struct {
+	Outcome string `yaml:"outcome" json:"outcome"`
+	Detail  string `yaml:"detail,omitempty" json:"detail,omitempty"`
+}
+
+// Duration is a time.Duration written as "30s", "2m".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(v *yaml.Node) error {
+	x, err := time.ParseDuration(strings.TrimSpace(v.Value))
+	if err != nil {
+		return fmt.Errorf("line %d: bad duration %q (want e.g. 30s, 2m)", v.Line, v.Value)
+	}
+	if x <= 0 {
+		return fmt.Errorf("line %d: duration %q must be positive", v.Line, v.Value)
+	}
+	*d = Duration(x)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// UsesOTP reports whether the script types an authenticator code anywhere.
+func (s *Script) UsesOTP() bool {
+	found := false
+	walkSteps(s.Login, func(st *Step) {
+		if st.Type != nil && templateUses(st.Type.Value, "otp") {
+			found = true
+		}
+	})
+	return found
+}
+
+// walkSteps calls f for every step, depth first, including nested ones.
+func walkSteps(steps []Step, f func(*Step)) {
+	for i := range steps {
+		st := &steps[i]
+		f(st)
+		walkSteps(st.Then, f)
+		walkSteps(st.Else, f)
+		if st.ForEach != nil {
+			walkSteps(st.ForEach.Do, f)
+		}
+	}
+}
