@@ -22,13 +22,26 @@ const startSide = 720
 // pathological image cannot keep the masking loop going.
 const maxCodes = 8
 
-// pass is one attempt: a binarizer on one pyramid level, optionally inverted.
+// pass is one attempt: a binarizer on one pyramid level, after an optional
+// preprocessing step.
 type pass struct {
-	level  int // 0 is full resolution, each level halves the previous
-	invert bool
-	bin    binarizer
-	name   string
+	level int // 0 is full resolution, each level halves the previous, -1 doubles
+	prep  prep
+	bin   binarizer
+	name  string
 }
+
+type prep int
+
+const (
+	prepNone prep = iota
+	prepInvert
+	prepBlur
+	prepSharpen
+	prepRotate45
+)
+
+var prepNames = [...]string{"", "inverted-", "blurred-", "sharpened-", "rotated-"}
 
 type found struct {
 	Result
@@ -42,7 +55,7 @@ type search struct {
 
 	levels  []*plane // as stored in the file, levels[0] at full size
 	upright map[int]*plane
-	invert  map[int]*plane
+	prepped map[[2]int]*plane
 
 	found []found
 	seen  map[string]bool
@@ -57,7 +70,7 @@ func newSearch(ctx context.Context, full *plane, deadline time.Time, exhaustive 
 		exhaustive: exhaustive,
 		levels:     []*plane{full},
 		upright:    map[int]*plane{},
-		invert:     map[int]*plane{},
+		prepped:    map[[2]int]*plane{},
 		seen:       map[string]bool{},
 		hints:      map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
 		dec:        decoder.NewDecoder(),
@@ -76,7 +89,7 @@ func (s *search) plan() [][]pass {
 	}
 	var groups [][]pass
 	add := func(level int, ps ...pass) {
-		if level < 0 || min(full.w, full.h)>>level < 21 {
+		if level < -1 || level > 0 && min(full.w, full.h)>>level < 21 {
 			return
 		}
 		for i := range ps {
@@ -84,16 +97,23 @@ func (s *search) plan() [][]pass {
 		}
 		groups = append(groups, ps)
 	}
-	hy := pass{bin: hybrid, name: "hybrid"}
-	hyInv := pass{bin: hybrid, invert: true, name: "hybrid-inverted"}
-	ad := pass{bin: adaptive(8, 10), name: "adaptive"}
-	adInv := pass{bin: adaptive(8, 10), invert: true, name: "adaptive-inverted"}
-	gh := pass{bin: globalHistogram, name: "global"}
-	add(start, hy, hyInv, ad, gh, adInv)
-	add(start+1, hy, ad, hyInv)
-	add(start-1, hy, ad, hyInv, adInv)
-	add(start-2, hy, ad)
+	p := func(pr prep, bin binarizer, name string) pass { return pass{prep: pr, bin: bin, name: name} }
+	hy, gh := p(prepNone, hybrid, "hybrid"), p(prepNone, globalHistogram, "global")
+	ad := p(prepNone, adaptive(8, 10), "adaptive")
+	add(start, hy, p(prepInvert, hybrid, "hybrid"), ad, gh, p(prepInvert, adaptive(8, 10), "adaptive"))
+	add(start+1, hy, ad, p(prepBlur, hybrid, "hybrid"), p(prepSharpen, hybrid, "hybrid"), p(prepInvert, hybrid, "hybrid"), p(prepNone, adaptive(8, 20), "adaptive20"))
+	if long < 2*startSide {
+		// Small, soft photos: finder patterns a few pixels wide read better
+		// interpolated to twice the size.
+		add(-1, hy, ad, p(prepSharpen, globalHistogram, "global"), p(prepNone, adaptive(4, 10), "adaptive4"),
+			p(prepNone, adaptive(16, 10), "adaptive16"), p(prepSharpen, adaptive(4, 10), "adaptive4"), p(prepInvert, hybrid, "hybrid"))
+	}
+	add(start, p(prepSharpen, globalHistogram, "global"), p(prepBlur, globalHistogram, "global"), p(prepRotate45, adaptive(8, 5), "adaptive5"), p(prepRotate45, hybrid, "hybrid"))
+	if long >= 2*startSide {
+		add(start-1, hy, ad, p(prepInvert, hybrid, "hybrid"), p(prepSharpen, globalHistogram, "global"), p(prepNone, adaptive(4, 10), "adaptive4"))
+	}
 	add(start+2, hy, ad)
+	add(start-2, hy, ad)
 	return groups
 }
 
@@ -122,38 +142,67 @@ func (s *search) results() []Result {
 	return out
 }
 
-// level returns pyramid level i, upright, inverted if asked.
-func (s *search) level(i int, inv bool) *plane {
-	for len(s.levels) <= i {
-		s.levels = append(s.levels, s.levels[len(s.levels)-1].half())
-	}
+// level returns pyramid level i, upright, preprocessed by pr.
+func (s *search) level(i int, pr prep) *plane {
 	up, ok := s.upright[i]
 	if !ok {
-		up = s.levels[i].oriented()
+		if i < 0 {
+			up = s.level(i+1, prepNone).double()
+		} else {
+			for len(s.levels) <= i {
+				s.levels = append(s.levels, s.levels[len(s.levels)-1].half())
+			}
+			up = s.levels[i].oriented()
+		}
 		s.upright[i] = up
 	}
-	if !inv {
+	if pr == prepNone {
 		return up
 	}
-	in, ok := s.invert[i]
+	key := [2]int{i, int(pr)}
+	q, ok := s.prepped[key]
 	if !ok {
-		in = up.inverted()
-		s.invert[i] = in
+		switch pr {
+		case prepInvert:
+			q = up.inverted()
+		case prepBlur:
+			q = up.blurred()
+		case prepSharpen:
+			q = up.sharpened()
+		case prepRotate45:
+			q = up.rotated45()
+		}
+		s.prepped[key] = q
 	}
-	return in
+	return q
 }
 
 func (s *search) runPass(p pass) {
-	img := s.level(p.level, p.invert)
+	img := s.level(p.level, p.prep)
+	up := s.level(p.level, prepNone)
+	scale := math.Ldexp(1, p.level)
+	// toFull maps a point of img to the upright full-resolution photo.
+	toFull := func(pt Point) Point {
+		if p.prep == prepRotate45 {
+			pt = unrotate45(pt, img, up)
+		}
+		return Point{pt.X * scale, pt.Y * scale}
+	}
+	fromFull := func(pt Point) Point {
+		pt = Point{pt.X / scale, pt.Y / scale}
+		if p.prep == prepRotate45 {
+			pt = rotate45(pt, up, img)
+		}
+		return pt
+	}
 	m, err := p.bin(img)
 	if err != nil {
 		return
 	}
-	scale := float64(int(1) << p.level)
 	for _, f := range s.found {
-		maskQuad(m, f.quad, 1/scale)
+		maskQuad(m, f.quad, fromFull)
 	}
-	name := fmt.Sprintf("%dpx/%s", max(img.w, img.h), p.name)
+	name := fmt.Sprintf("%dpx/%s%s", max(up.w, up.h), prepNames[p.prep], p.name)
 	for range maxCodes {
 		text, pts, ok := s.detect(m)
 		if !ok {
@@ -161,14 +210,14 @@ func (s *search) runPass(p pass) {
 		}
 		f := found{Result: Result{Text: text, Pass: name}}
 		for _, pt := range pts {
-			f.Points = append(f.Points, Point{pt.X * scale, pt.Y * scale})
+			f.Points = append(f.Points, toFull(pt))
 		}
 		f.quad = codeQuad(f.Points)
 		if !s.seen[text] {
 			s.seen[text] = true
 			s.found = append(s.found, f)
 		}
-		maskQuad(m, f.quad, 1/scale)
+		maskQuad(m, f.quad, fromFull)
 	}
 }
 
@@ -319,14 +368,14 @@ func codeQuad(pts []Point) [4]Point {
 	return q
 }
 
-// maskQuad clears (whitens) the quad, given in full-resolution pixels, in a
-// matrix of that resolution times scale, so a found code is not found again
+// maskQuad clears (whitens) the quad, given in full-resolution pixels and
+// mapped into m's pixels by fromFull, so a found code is not found again
 // and the next-best code can be.
-func maskQuad(m *gozxing.BitMatrix, q [4]Point, scale float64) {
+func maskQuad(m *gozxing.BitMatrix, q [4]Point, fromFull func(Point) Point) {
 	var p [4]Point
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for i := range q {
-		p[i] = Point{q[i].X * scale, q[i].Y * scale}
+		p[i] = fromFull(q[i])
 		minX, maxX = math.Min(minX, p[i].X), math.Max(maxX, p[i].X)
 		minY, maxY = math.Min(minY, p[i].Y), math.Max(maxY, p[i].Y)
 	}
