@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/twofetch/twofetch"
+)
+
+const accountColumns = `id, tenant_id, portal, username, status, label, has_key,
+	next_run_at, last_run_at, last_outcome, created_at, updated_at`
+
+func scanAccount(s scanner) (*twofetch.Account, error) {
+	var a twofetch.Account
+	var next, last, created, updated sql.NullInt64
+	err := s.Scan(&a.ID, &a.TenantID, &a.Portal, &a.Username, &a.Status, &a.Label, &a.HasKey,
+		&next, &last, &a.LastOutcome, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	a.NextRunAt = fromNanosp(next)
+	a.LastRunAt = fromNanosp(last)
+	a.CreatedAt = fromNanos(created)
+	a.UpdatedAt = fromNanos(updated)
+	return &a, nil
+}
+
+func checkAccountTimes(a *twofetch.Account) error {
+	for _, c := range []struct {
+		name string
+		t    *time.Time
+	}{{"next_run_at", a.NextRunAt}, {"last_run_at", a.LastRunAt}, {"created_at", &a.CreatedAt}} {
+		if c.t != nil {
+			if err := checkTime(c.name, *c.t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CreateAccount inserts a; an empty Status means active.
+func (db *DB) CreateAccount(ctx context.Context, a *twofetch.Account) error {
+	if a.TenantID == "" || a.Portal == "" || a.Username == "" {
+		return twofetch.Errorf(twofetch.EINVALID, "an account needs a tenant, a portal and a username")
+	}
+	if err := checkAccountTimes(a); err != nil {
+		return err
+	}
+	if a.ID == "" {
+		a.ID = twofetch.NewID("acc")
+	}
+	if a.Status == "" {
+		a.Status = twofetch.AccountActive
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now()
+	}
+	a.CreatedAt = utc(a.CreatedAt)
+	a.UpdatedAt = a.CreatedAt
+	a.NextRunAt = utcp(a.NextRunAt)
+	a.LastRunAt = utcp(a.LastRunAt)
+	_, err := db.exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.TenantID, a.Portal, a.Username, string(a.Status), a.Label, a.HasKey,
+		nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt))
+	return fail("create account", err, "an account with this id already exists", "unknown tenant")
+}
+
+// UpdateAccount writes status, label, has_key, next_run_at, last_run_at and
+// last_outcome of the account a.ID of tenant a.TenantID, and sets UpdatedAt.
+func (db *DB) UpdateAccount(ctx context.Context, a *twofetch.Account) error {
+	if err := checkAccountTimes(a); err != nil {
+		return err
+	}
+	a.NextRunAt = utcp(a.NextRunAt)
+	a.LastRunAt = utcp(a.LastRunAt)
+	updated := now()
+	res, err := db.exec(ctx, `UPDATE accounts SET status = ?, label = ?, has_key = ?, next_run_at = ?,
+		last_run_at = ?, last_outcome = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		string(a.Status), a.Label, a.HasKey, nanosp(a.NextRunAt), nanosp(a.LastRunAt),
+		string(a.LastOutcome), nanos(updated), a.ID, a.TenantID)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fail("update account", err, "", "")
+	}
+	a.UpdatedAt = updated
+	return nil
+}
+
+// Account returns the tenant's account id.
+func (db *DB) Account(ctx context.Context, tenantID, id string) (*twofetch.Account, error) {
+	a, err := scanAccount(db.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	return a, fail("get account", err, "", "")
+}
+
+// AccountByID returns any tenant's account id.
+func (db *DB) AccountByID(ctx context.Context, id string) (*twofetch.Account, error) {
+	a, err := scanAccount(db.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	return a, fail("get account", err, "", "")
+}
+
+// ListAccounts returns a page of the tenant's accounts, newest first.
+func (db *DB) ListAccounts(ctx context.Context, tenantID string, p twofetch.Page) ([]*twofetch.Account, error) {
+	where, args, err := db.keyset(ctx, "accounts", p, "tenant_id = ?", []any{tenantID},
+		[]string{"tenant_id = ?"}, []any{tenantID})
+	if err != nil {
+		return nil, fail("list accounts", err, "", "")
+	}
+	rows, err := db.query(ctx, `SELECT `+accountColumns+` FROM accounts`+whereClause(where)+
+		` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit(p.Limit))...)
+	as, err := collect(rows, err, scanAccount)
+	return as, fail("list accounts", err, "", "")
+}
+
+// DeleteAccount removes the account with its enrolments, runs and sealed
+// secrets in one transaction. Its invoices stay: they are the tenant's
+// documents, not the login's.
+func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE id = ? AND tenant_id = ?`), id, tenantID)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`DELETE FROM secrets WHERE tenant_id = ? AND account_id = ?`), tenantID, id)
+		return err
+	})
+	return fail("delete account", err, "", "")
+}
+
+// DueAccounts returns up to limit active accounts due at now, oldest first.
+// The literal status in the query lets both engines use the partial index
+// accounts_due, so the cost follows limit, not the number of accounts.
+func (db *DB) DueAccounts(ctx context.Context, at time.Time, limit int) ([]*twofetch.Account, error) {
+	if limit <= 0 || at.IsZero() {
+		return []*twofetch.Account{}, nil
+	}
+	if err := checkTime("now", at); err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE status = 'active' AND next_run_at <= ? ORDER BY next_run_at, id LIMIT ?`,
+		at.UnixNano(), limit)
+	as, err := collect(rows, err, scanAccount)
+	return as, fail("due accounts", err, "", "")
+}

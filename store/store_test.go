@@ -1,0 +1,923 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
+)
+
+// opener returns a fresh, migrated store for one test.
+type opener func(t *testing.T) *DB
+
+func openSQLiteTest(t *testing.T) *DB {
+	t.Helper()
+	return openAndMigrate(t, "sqlite:"+filepath.Join(t.TempDir(), "twofetch.db"))
+}
+
+func openPostgresTest(t *testing.T) *DB {
+	t.Helper()
+	return openAndMigrate(t, testenv.PostgresURL(t))
+}
+
+func openAndMigrate(t *testing.T, dsn string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := Migrate(ctx, s); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s.(*DB)
+}
+
+func TestSQLite(t *testing.T)   { runSuite(t, openSQLiteTest) }
+func TestPostgres(t *testing.T) { runSuite(t, openPostgresTest) }
+
+// runSuite is the one behavioural suite both engines must pass.
+func runSuite(t *testing.T, open opener) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s *DB)
+	}{
+		{"Migrate", testMigrate},
+		{"Tenants", testTenants},
+		{"Accounts", testAccounts},
+		{"AccountPages", testAccountPages},
+		{"DeleteAccount", testDeleteAccount},
+		{"DueAccounts", testDueAccounts},
+		{"DueAccountsIndex", testDueAccountsIndex},
+		{"Enrollments", testEnrollments},
+		{"Runs", testRuns},
+		{"Invoices", testInvoices},
+		{"Secrets", testSecrets},
+		{"Audit", testAudit},
+		{"TenantIsolation", testTenantIsolation},
+		{"TimeRoundTrip", testTimeRoundTrip},
+		{"InternalErrors", testInternalErrors},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := twofetch.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTenant(t *testing.T, s *DB, name string) (*twofetch.Tenant, string) {
+	t.Helper()
+	token, hash := twofetch.NewToken("tft")
+	tn := &twofetch.Tenant{Name: name, TokenHash: hash, Language: "de"}
+	must(t, s.CreateTenant(ctx, tn))
+	return tn, token
+}
+
+func newAccount(t *testing.T, s *DB, tenantID string, mod ...func(*twofetch.Account)) *twofetch.Account {
+	t.Helper()
+	a := &twofetch.Account{TenantID: tenantID, Portal: "example", Username: "demo@example.com"}
+	for _, m := range mod {
+		m(a)
+	}
+	must(t, s.CreateAccount(ctx, a))
+	return a
+}
+
+func ids[T any](xs []*T, id func(*T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = id(x)
+	}
+	return out
+}
+
+func accountIDs(as []*twofetch.Account) []string {
+	return ids(as, func(a *twofetch.Account) string { return a.ID })
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func testMigrate(t *testing.T, s *DB) {
+	// The opener migrated once; again must be a no-op that changes nothing.
+	tn, _ := newTenant(t, s, "before")
+	for i := 0; i < 2; i++ {
+		must(t, Migrate(ctx, s))
+	}
+	cur, latest, err := Version(ctx, s)
+	must(t, err)
+	if cur != latest || cur < 1 {
+		t.Fatalf("version = %d, latest %d", cur, latest)
+	}
+	if _, err := s.Tenant(ctx, tn.ID); err != nil {
+		t.Fatalf("tenant lost by second migration: %v", err)
+	}
+	if err := Migrate(ctx, fakeStore{}); err == nil {
+		t.Fatal("Migrate accepted a store it did not open")
+	}
+}
+
+type fakeStore struct{ twofetch.Store }
+
+func testTenants(t *testing.T, s *DB) {
+	token, hash := twofetch.NewToken("tft")
+	_, adminHash := twofetch.NewToken("tfa")
+	tn := &twofetch.Tenant{
+		Name: "Acme Buchhaltung", TokenHash: hash, AdminTokenHash: adminHash, Language: "de",
+		WebhookURL: "https://hooks.example/x", WebhookSecret: "whsec", QuietStart: 22, QuietEnd: 6,
+		QuietDays: []time.Weekday{time.Sunday, time.Saturday}, TimeZone: "Europe/Berlin",
+	}
+	must(t, s.CreateTenant(ctx, tn))
+	if !strings.HasPrefix(tn.ID, "ten_") || tn.CreatedAt.IsZero() {
+		t.Fatalf("CreateTenant did not fill id and time: %+v", tn)
+	}
+	got, err := s.Tenant(ctx, tn.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, tn)
+
+	for _, tc := range []struct {
+		name string
+		find func() (*twofetch.Tenant, error)
+	}{
+		{"token", func() (*twofetch.Tenant, error) { return s.TenantByTokenHash(ctx, twofetch.HashToken(token)) }},
+		{"admin token", func() (*twofetch.Tenant, error) { return s.TenantByAdminTokenHash(ctx, adminHash) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.find()
+			must(t, err)
+			if got.ID != tn.ID {
+				t.Fatalf("found %s, want %s", got.ID, tn.ID)
+			}
+		})
+	}
+	t.Run("unknown and empty hashes", func(t *testing.T) {
+		_, other := twofetch.NewToken("tft")
+		for _, h := range [][]byte{other, nil, {}} {
+			_, err := s.TenantByTokenHash(ctx, h)
+			wantCode(t, err, twofetch.ENOTFOUND)
+			_, err = s.TenantByAdminTokenHash(ctx, h)
+			wantCode(t, err, twofetch.ENOTFOUND)
+		}
+		// The API token must not open the admin views and vice versa.
+		_, err := s.TenantByAdminTokenHash(ctx, hash)
+		wantCode(t, err, twofetch.ENOTFOUND)
+	})
+	t.Run("duplicate token", func(t *testing.T) {
+		err := s.CreateTenant(ctx, &twofetch.Tenant{Name: "copy", TokenHash: hash})
+		wantCode(t, err, twofetch.ECONFLICT)
+		err = s.CreateTenant(ctx, &twofetch.Tenant{ID: tn.ID, Name: "same id"})
+		wantCode(t, err, twofetch.ECONFLICT)
+	})
+	t.Run("tenants without tokens", func(t *testing.T) {
+		// NULL hashes must not collide with each other in the unique index.
+		for i := 0; i < 2; i++ {
+			must(t, s.CreateTenant(ctx, &twofetch.Tenant{Name: fmt.Sprint("no token ", i)}))
+		}
+	})
+	t.Run("invalid", func(t *testing.T) {
+		wantCode(t, s.CreateTenant(ctx, &twofetch.Tenant{}), twofetch.EINVALID)
+		wantCode(t, s.CreateTenant(ctx, &twofetch.Tenant{Name: "x", QuietDays: []time.Weekday{7}}), twofetch.EINVALID)
+		wantCode(t, s.CreateTenant(ctx, &twofetch.Tenant{Name: "x", QuietStart: 24}), twofetch.EINVALID)
+	})
+	t.Run("update", func(t *testing.T) {
+		newToken, newHash := twofetch.NewToken("tft")
+		tn.Name, tn.TokenHash, tn.QuietDays, tn.WebhookURL = "Acme GmbH", newHash, nil, ""
+		must(t, s.UpdateTenant(ctx, tn))
+		got, err := s.TenantByTokenHash(ctx, twofetch.HashToken(newToken))
+		must(t, err)
+		assertEqualJSONish(t, got, tn)
+		_, err = s.TenantByTokenHash(ctx, hash)
+		wantCode(t, err, twofetch.ENOTFOUND)
+		wantCode(t, s.UpdateTenant(ctx, &twofetch.Tenant{ID: "ten_missing", Name: "x"}), twofetch.ENOTFOUND)
+	})
+	t.Run("revoke", func(t *testing.T) {
+		at := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+		must(t, s.RevokeTenant(ctx, tn.ID, at))
+		_, err := s.TenantByTokenHash(ctx, tn.TokenHash)
+		wantCode(t, err, twofetch.ENOTFOUND)
+		_, err = s.TenantByAdminTokenHash(ctx, adminHash)
+		wantCode(t, err, twofetch.ENOTFOUND)
+		// Revoking again keeps the first time.
+		must(t, s.RevokeTenant(ctx, tn.ID, at.Add(time.Hour)))
+		got, err := s.Tenant(ctx, tn.ID)
+		must(t, err)
+		if got.RevokedAt == nil || !got.RevokedAt.Equal(at) {
+			t.Fatalf("RevokedAt = %v, want %v", got.RevokedAt, at)
+		}
+		wantCode(t, s.RevokeTenant(ctx, "ten_missing", at), twofetch.ENOTFOUND)
+	})
+	t.Run("list", func(t *testing.T) {
+		all, err := s.ListTenants(ctx)
+		must(t, err)
+		if len(all) != 3 || all[0].ID != tn.ID || all[0].RevokedAt == nil {
+			t.Fatalf("ListTenants = %v", ids(all, func(t *twofetch.Tenant) string { return t.ID }))
+		}
+	})
+}
+
+// assertEqualJSONish compares the fields a caller sees, times by Equal.
+func assertEqualJSONish(t *testing.T, got, want any) {
+	t.Helper()
+	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+		t.Fatalf("read back:\n got %s\nwant %s", g, w)
+	}
+}
+
+func testAccounts(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	next := time.Now().Add(time.Hour)
+	a := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Label = "cust-17"; a.NextRunAt = &next })
+	if !strings.HasPrefix(a.ID, "acc_") || a.Status != twofetch.AccountActive || !a.UpdatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("CreateAccount defaults: %+v", a)
+	}
+	for name, get := range map[string]func() (*twofetch.Account, error){
+		"Account":     func() (*twofetch.Account, error) { return s.Account(ctx, tn.ID, a.ID) },
+		"AccountByID": func() (*twofetch.Account, error) { return s.AccountByID(ctx, a.ID) },
+	} {
+		got, err := get()
+		must(t, err)
+		if name == "Account" {
+			assertEqualJSONish(t, got, a)
+		} else if got.TenantID != tn.ID {
+			t.Fatalf("%s: tenant %s", name, got.TenantID)
+		}
+	}
+
+	last := time.Now()
+	a.Status, a.Label, a.HasKey, a.LastRunAt, a.LastOutcome = twofetch.AccountNeedsCustomer, "", true, &last, twofetch.OutcomeBadCredentials
+	a.NextRunAt = nil
+	before := a.UpdatedAt
+	must(t, s.UpdateAccount(ctx, a))
+	if a.UpdatedAt.Before(before) {
+		t.Fatalf("UpdatedAt went back: %v < %v", a.UpdatedAt, before)
+	}
+	got, err := s.Account(ctx, tn.ID, a.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, a)
+
+	wantCode(t, s.CreateAccount(ctx, &twofetch.Account{TenantID: tn.ID, Portal: "x"}), twofetch.EINVALID)
+	wantCode(t, s.CreateAccount(ctx, &twofetch.Account{TenantID: "ten_missing", Portal: "x", Username: "u"}), twofetch.EINVALID)
+	wantCode(t, s.CreateAccount(ctx, &twofetch.Account{ID: a.ID, TenantID: tn.ID, Portal: "x", Username: "u"}), twofetch.ECONFLICT)
+	wantCode(t, s.UpdateAccount(ctx, &twofetch.Account{ID: "acc_missing", TenantID: tn.ID}), twofetch.ENOTFOUND)
+	_, err = s.AccountByID(ctx, "acc_missing")
+	wantCode(t, err, twofetch.ENOTFOUND)
+}
+
+func testAccountPages(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	other, _ := newTenant(t, s, "b")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Seven accounts, three sharing one creation time so ties are broken by
+	// id, created out of order.
+	var want []*twofetch.Account
+	for i, off := range []int{3, 0, 5, 5, 1, 5, 2} {
+		a := newAccount(t, s, tn.ID, func(a *twofetch.Account) {
+			a.Username = fmt.Sprint("u", i)
+			a.CreatedAt = base.Add(time.Duration(off) * time.Minute)
+		})
+		want = append(want, a)
+	}
+	newAccount(t, s, other.ID)
+	slices.SortFunc(want, func(x, y *twofetch.Account) int {
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
+	var got []*twofetch.Account
+	p := twofetch.Page{Limit: 3}
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("pagination does not end")
+		}
+		page, err := s.ListAccounts(ctx, tn.ID, p)
+		must(t, err)
+		got = append(got, page...)
+		if len(page) < p.Limit {
+			break
+		}
+		p.After = page[len(page)-1].ID
+	}
+	if !slices.Equal(accountIDs(got), accountIDs(want)) {
+		t.Fatalf("pages = %v\nwant    %v", accountIDs(got), accountIDs(want))
+	}
+	all, err := s.ListAccounts(ctx, tn.ID, twofetch.Page{})
+	must(t, err)
+	if len(all) != 7 {
+		t.Fatalf("default page has %d accounts, want 7", len(all))
+	}
+	t.Run("bad cursors", func(t *testing.T) {
+		for _, after := range []string{"acc_missing", accountIDs(mustList(t, s, other.ID))[0]} {
+			_, err := s.ListAccounts(ctx, tn.ID, twofetch.Page{After: after})
+			wantCode(t, err, twofetch.EINVALID)
+		}
+	})
+}
+
+func mustList(t *testing.T, s *DB, tenantID string) []*twofetch.Account {
+	t.Helper()
+	as, err := s.ListAccounts(ctx, tenantID, twofetch.Page{})
+	must(t, err)
+	return as
+}
+
+func testDeleteAccount(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	a := newAccount(t, s, tn.ID)
+	keep := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Username = "keep" })
+	_, hash := twofetch.NewToken("enr")
+	e := &twofetch.Enrollment{TenantID: tn.ID, AccountID: a.ID, TokenHash: hash, ExpiresAt: time.Now().Add(time.Hour)}
+	must(t, s.CreateEnrollment(ctx, e))
+	r := &twofetch.Run{TenantID: tn.ID, AccountID: a.ID, Portal: "example", Trigger: twofetch.TriggerManual}
+	must(t, s.CreateRun(ctx, r))
+	inv := &twofetch.Invoice{TenantID: tn.ID, AccountID: a.ID, RunID: r.ID, Portal: "example", PortalInvoiceID: "1", SHA256: "aa"}
+	must(t, s.CreateInvoice(ctx, inv))
+	for _, ref := range []twofetch.SecretRef{{TenantID: tn.ID, AccountID: a.ID, Field: twofetch.FieldPassword},
+		{TenantID: tn.ID, AccountID: keep.ID, Field: twofetch.FieldPassword}} {
+		must(t, s.PutSecret(ctx, &twofetch.Secret{Ref: ref, Sealed: []byte("sealed"), KeyID: "k1"}))
+	}
+
+	must(t, s.DeleteAccount(ctx, tn.ID, a.ID))
+	wantCode(t, s.DeleteAccount(ctx, tn.ID, a.ID), twofetch.ENOTFOUND)
+	_, err := s.AccountByID(ctx, a.ID)
+	wantCode(t, err, twofetch.ENOTFOUND)
+	_, err = s.EnrollmentByID(ctx, e.ID)
+	wantCode(t, err, twofetch.ENOTFOUND)
+	_, err = s.RunByID(ctx, r.ID)
+	wantCode(t, err, twofetch.ENOTFOUND)
+	_, err = s.GetSecret(ctx, twofetch.SecretRef{TenantID: tn.ID, AccountID: a.ID, Field: twofetch.FieldPassword})
+	wantCode(t, err, twofetch.ENOTFOUND)
+	// Other accounts' secrets and the deleted account's invoices stay.
+	_, err = s.GetSecret(ctx, twofetch.SecretRef{TenantID: tn.ID, AccountID: keep.ID, Field: twofetch.FieldPassword})
+	must(t, err)
+	_, err = s.Invoice(ctx, tn.ID, inv.ID)
+	must(t, err)
+}
+
+func testDueAccounts(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	other, _ := newTenant(t, s, "b")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { return ptr(now.Add(d)) }
+	mk := func(tenant string, status twofetch.AccountStatus, next *time.Time) *twofetch.Account {
+		return newAccount(t, s, tenant, func(a *twofetch.Account) { a.Status = status; a.NextRunAt = next })
+	}
+	oldest := mk(tn.ID, twofetch.AccountActive, at(-3*time.Hour))
+	otherTenant := mk(other.ID, twofetch.AccountActive, at(-2*time.Hour))
+	exactlyNow := mk(tn.ID, twofetch.AccountActive, at(0))
+	mk(tn.ID, twofetch.AccountActive, at(time.Nanosecond)) // not yet due
+	mk(tn.ID, twofetch.AccountActive, nil)                 // never scheduled
+	for _, st := range []twofetch.AccountStatus{twofetch.AccountPaused, twofetch.AccountNeedsEnrollment,
+		twofetch.AccountNeedsCustomer, twofetch.AccountNeedsSupport} {
+		mk(tn.ID, st, at(-4*time.Hour))
+	}
+	for _, tc := range []struct {
+		name  string
+		limit int
+		want  []string
+	}{
+		{"all", 100, []string{oldest.ID, otherTenant.ID, exactlyNow.ID}},
+		{"limit", 2, []string{oldest.ID, otherTenant.ID}},
+		{"zero limit", 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.DueAccounts(ctx, now, tc.limit)
+			must(t, err)
+			if !slices.Equal(accountIDs(got), tc.want) && !(len(got) == 0 && tc.want == nil) {
+				t.Fatalf("due = %v, want %v", accountIDs(got), tc.want)
+			}
+		})
+	}
+	// Rescheduling takes an account out of the due set.
+	oldest.NextRunAt = at(24 * time.Hour)
+	must(t, s.UpdateAccount(ctx, oldest))
+	got, err := s.DueAccounts(ctx, now, 100)
+	must(t, err)
+	if !slices.Equal(accountIDs(got), []string{otherTenant.ID, exactlyNow.ID}) {
+		t.Fatalf("due after reschedule = %v", accountIDs(got))
+	}
+}
+
+// testDueAccountsIndex checks that the scheduler's query is answered from
+// the partial index, the property that keeps it cheap at a million rows.
+func testDueAccountsIndex(t *testing.T, s *DB) {
+	conn, err := s.r.Conn(ctx)
+	must(t, err)
+	defer conn.Close()
+	q := s.q(`SELECT ` + accountColumns + ` FROM accounts
+		WHERE status = 'active' AND next_run_at <= ? ORDER BY next_run_at, id LIMIT ?`)
+	var explain string
+	if s.dialect == dialectPostgres {
+		// On an empty table the planner rightly prefers a scan; forbid it to
+		// see whether the index can serve the query at all.
+		_, err := conn.ExecContext(ctx, "SET enable_seqscan = off")
+		must(t, err)
+		defer conn.ExecContext(ctx, "RESET enable_seqscan")
+		explain = "EXPLAIN " + q
+	} else {
+		explain = "EXPLAIN QUERY PLAN " + q
+	}
+	rows, err := conn.QueryContext(ctx, explain, int64(1), 10)
+	must(t, err)
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var plan strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		must(t, rows.Scan(ptrs...))
+		fmt.Fprintln(&plan, vals...)
+	}
+	must(t, rows.Err())
+	if !strings.Contains(plan.String(), "accounts_due") {
+		t.Fatalf("due-accounts query does not use index accounts_due:\n%s", plan.String())
+	}
+	if twofetch.AccountActive != "active" {
+		t.Fatal("the partial index and DueAccounts spell the active status as 'active'")
+	}
+}
+
+func testEnrollments(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	other, _ := newTenant(t, s, "b")
+	a := newAccount(t, s, tn.ID)
+	b := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Username = "b" })
+	otherAcc := newAccount(t, s, other.ID)
+	token, hash := twofetch.NewToken("enr")
+	e := &twofetch.Enrollment{TenantID: tn.ID, AccountID: a.ID, Phone: "+491701234567", Language: "de",
+		Status: twofetch.EnrollmentSMSSent, TokenHash: hash, SMSCount: 1, ExpiresAt: time.Now().Add(24 * time.Hour)}
+	must(t, s.CreateEnrollment(ctx, e))
+	got, err := s.Enrollment(ctx, tn.ID, e.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, e)
+	got, err = s.EnrollmentByTokenHash(ctx, twofetch.HashToken(token))
+	must(t, err)
+	if got.ID != e.ID {
+		t.Fatalf("by token: %s", got.ID)
+	}
+	got, err = s.EnrollmentByID(ctx, e.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, e)
+
+	confirmed := time.Now()
+	e.Status, e.Issuer, e.KeyAccount, e.Error, e.ConfirmedAt, e.TokenHash = twofetch.EnrollmentConfirmed, "Example", "demo@example.com", "", &confirmed, nil
+	must(t, s.UpdateEnrollment(ctx, e))
+	got, err = s.Enrollment(ctx, tn.ID, e.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, e)
+	// A used link is gone once its hash is cleared.
+	_, err = s.EnrollmentByTokenHash(ctx, hash)
+	wantCode(t, err, twofetch.ENOTFOUND)
+
+	e2 := &twofetch.Enrollment{TenantID: tn.ID, AccountID: b.ID, ExpiresAt: time.Now().Add(time.Hour),
+		CreatedAt: e.CreatedAt.Add(time.Second)}
+	must(t, s.CreateEnrollment(ctx, e2))
+	if e2.Status != twofetch.EnrollmentPending {
+		t.Fatalf("default status %q", e2.Status)
+	}
+	for _, tc := range []struct {
+		account string
+		want    []string
+	}{{"", []string{e2.ID, e.ID}}, {a.ID, []string{e.ID}}, {b.ID, []string{e2.ID}}, {otherAcc.ID, []string{}}} {
+		list, err := s.ListEnrollments(ctx, tn.ID, tc.account)
+		must(t, err)
+		if got := ids(list, func(e *twofetch.Enrollment) string { return e.ID }); !slices.Equal(got, tc.want) {
+			t.Fatalf("ListEnrollments(%q) = %v, want %v", tc.account, got, tc.want)
+		}
+	}
+
+	t.Run("errors", func(t *testing.T) {
+		// An enrolment cannot name another tenant's account.
+		err := s.CreateEnrollment(ctx, &twofetch.Enrollment{TenantID: tn.ID, AccountID: otherAcc.ID})
+		wantCode(t, err, twofetch.EINVALID)
+		_, h2 := twofetch.NewToken("enr")
+		must(t, s.CreateEnrollment(ctx, &twofetch.Enrollment{TenantID: tn.ID, AccountID: a.ID, TokenHash: h2}))
+		err = s.CreateEnrollment(ctx, &twofetch.Enrollment{TenantID: tn.ID, AccountID: b.ID, TokenHash: h2})
+		wantCode(t, err, twofetch.ECONFLICT)
+		wantCode(t, s.UpdateEnrollment(ctx, &twofetch.Enrollment{ID: e.ID, TenantID: other.ID}), twofetch.ENOTFOUND)
+		_, err = s.EnrollmentByTokenHash(ctx, nil)
+		wantCode(t, err, twofetch.ENOTFOUND)
+	})
+	t.Run("revoked tenant", func(t *testing.T) {
+		token, hash := twofetch.NewToken("enr")
+		must(t, s.CreateEnrollment(ctx, &twofetch.Enrollment{TenantID: other.ID, AccountID: otherAcc.ID, TokenHash: hash}))
+		_, err := s.EnrollmentByTokenHash(ctx, twofetch.HashToken(token))
+		must(t, err)
+		must(t, s.RevokeTenant(ctx, other.ID, time.Now()))
+		_, err = s.EnrollmentByTokenHash(ctx, hash)
+		wantCode(t, err, twofetch.ENOTFOUND)
+	})
+}
+
+func testRuns(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	a := newAccount(t, s, tn.ID)
+	b := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Username = "b" })
+	base := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(acc *twofetch.Account, min int, o twofetch.Outcome) *twofetch.Run {
+		r := &twofetch.Run{TenantID: tn.ID, AccountID: acc.ID, Portal: acc.Portal, Trigger: twofetch.TriggerSchedule,
+			Outcome: o, CreatedAt: base.Add(time.Duration(min) * time.Minute)}
+		must(t, s.CreateRun(ctx, r))
+		return r
+	}
+	okRun := mk(a, 0, twofetch.OutcomeOK)
+	failed := mk(a, 1, twofetch.OutcomeCaptcha)
+	empty := mk(b, 2, twofetch.OutcomeNoDocuments)
+	running := mk(b, 3, "")
+
+	started, finished := base.Add(3*time.Minute+time.Second), base.Add(4*time.Minute)
+	running.Outcome, running.Detail, running.Attempt, running.NewInvoices = twofetch.OutcomePortalChanged, "no #login", 2, 0
+	running.ArtifactDir, running.StartedAt, running.FinishedAt = "/data/artifacts/r1", &started, &finished
+	must(t, s.UpdateRun(ctx, running))
+	got, err := s.Run(ctx, tn.ID, running.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, running)
+	got, err = s.RunByID(ctx, running.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, running)
+	wantCode(t, s.UpdateRun(ctx, &twofetch.Run{ID: "run_missing", TenantID: tn.ID}), twofetch.ENOTFOUND)
+	wantCode(t, s.CreateRun(ctx, &twofetch.Run{TenantID: tn.ID, AccountID: "acc_missing"}), twofetch.EINVALID)
+
+	runIDs := func(rs []*twofetch.Run) []string { return ids(rs, func(r *twofetch.Run) string { return r.ID }) }
+	for _, tc := range []struct {
+		name string
+		f    twofetch.RunFilter
+		want []string
+	}{
+		{"tenant", twofetch.RunFilter{TenantID: tn.ID}, []string{running.ID, empty.ID, failed.ID, okRun.ID}},
+		{"account", twofetch.RunFilter{TenantID: tn.ID, AccountID: a.ID}, []string{failed.ID, okRun.ID}},
+		{"failed", twofetch.RunFilter{TenantID: tn.ID, Failed: true}, []string{running.ID, failed.ID}},
+		{"since", twofetch.RunFilter{TenantID: tn.ID, Since: base.Add(2 * time.Minute)}, []string{running.ID, empty.ID}},
+		{"page", twofetch.RunFilter{TenantID: tn.ID, Page: twofetch.Page{After: empty.ID, Limit: 1}}, []string{failed.ID}},
+		{"every tenant", twofetch.RunFilter{Failed: true}, []string{running.ID, failed.ID}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := s.ListRuns(ctx, tc.f)
+			must(t, err)
+			if !slices.Equal(runIDs(rs), tc.want) {
+				t.Fatalf("ListRuns = %v, want %v", runIDs(rs), tc.want)
+			}
+		})
+	}
+
+	t.Run("expire artifacts", func(t *testing.T) {
+		later := finished.Add(time.Hour)
+		failed.ArtifactDir, failed.FinishedAt = "/data/artifacts/r2", &later
+		must(t, s.UpdateRun(ctx, failed))
+		dirs, err := s.ExpireArtifacts(ctx, finished.Add(time.Minute))
+		must(t, err)
+		if !slices.Equal(dirs, []string{"/data/artifacts/r1"}) {
+			t.Fatalf("expired %v", dirs)
+		}
+		dirs, err = s.ExpireArtifacts(ctx, finished.Add(time.Minute))
+		must(t, err)
+		if len(dirs) != 0 {
+			t.Fatalf("expired twice: %v", dirs)
+		}
+		got, err := s.RunByID(ctx, running.ID)
+		must(t, err)
+		if got.ArtifactDir != "" || got.Outcome != twofetch.OutcomePortalChanged {
+			t.Fatalf("after expiry: %+v", got)
+		}
+		got, err = s.RunByID(ctx, failed.ID)
+		must(t, err)
+		if got.ArtifactDir != "/data/artifacts/r2" {
+			t.Fatalf("newer artifacts expired: %+v", got)
+		}
+	})
+}
+
+func testInvoices(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	a := newAccount(t, s, tn.ID)
+	b := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Username = "b"; a.Portal = "other" })
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(acc *twofetch.Account, pid, sha string, min int) *twofetch.Invoice {
+		return &twofetch.Invoice{TenantID: tn.ID, AccountID: acc.ID, RunID: "run_x", Portal: acc.Portal,
+			PortalInvoiceID: pid, Number: "R-" + pid, Date: "2026-02-28", Amount: "12.34", Currency: "EUR",
+			SHA256: sha, Size: 1234, ContentType: "application/pdf", BlobKey: "k/" + sha,
+			CreatedAt: base.Add(time.Duration(min) * time.Minute)}
+	}
+	i1 := mk(a, "INV-1", "sha1", 0)
+	must(t, s.CreateInvoice(ctx, i1))
+	got, err := s.Invoice(ctx, tn.ID, i1.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, i1)
+
+	for _, tc := range []struct {
+		name string
+		inv  *twofetch.Invoice
+		code string
+	}{
+		{"same portal id", mk(a, "INV-1", "sha-other", 1), twofetch.ECONFLICT},
+		{"same content", mk(a, "INV-2", "sha1", 1), twofetch.ECONFLICT},
+		{"no portal id, same content", mk(a, "", "sha1", 1), twofetch.ECONFLICT},
+		{"other account, same ids", mk(b, "INV-1", "sha1", 2), ""},
+		{"no portal id", mk(a, "", "sha3", 3), ""},
+		{"no portal id again", mk(a, "", "sha4", 4), ""},
+		{"no sha256", mk(a, "INV-9", "", 5), twofetch.EINVALID},
+		{"unknown tenant", &twofetch.Invoice{TenantID: "ten_missing", AccountID: a.ID, SHA256: "s"}, twofetch.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, s.CreateInvoice(ctx, tc.inv), tc.code)
+		})
+	}
+
+	t.Run("known", func(t *testing.T) {
+		// More ids than one query batch, to cross the batch boundary.
+		q := []string{"INV-1", "INV-2", ""}
+		for i := 0; i < 2*knownBatch; i++ {
+			q = append(q, fmt.Sprint("missing-", i))
+		}
+		known, err := s.KnownInvoiceIDs(ctx, a.ID, q)
+		must(t, err)
+		if len(known) != 1 || !known["INV-1"] {
+			t.Fatalf("known = %v", known)
+		}
+		known, err = s.KnownInvoiceIDs(ctx, a.ID, nil)
+		must(t, err)
+		if known == nil || len(known) != 0 {
+			t.Fatalf("known(nil) = %#v", known)
+		}
+		known, err = s.KnownInvoiceIDs(ctx, b.ID, append(q[2:], "INV-1"))
+		must(t, err)
+		if len(known) != 1 || !known["INV-1"] {
+			t.Fatalf("known across batches = %v", known)
+		}
+	})
+
+	invIDs := func(is []*twofetch.Invoice) []string {
+		return ids(is, func(i *twofetch.Invoice) string { return i.ID })
+	}
+	all, err := s.ListInvoices(ctx, twofetch.InvoiceFilter{TenantID: tn.ID})
+	must(t, err)
+	if len(all) != 4 {
+		t.Fatalf("ListInvoices = %d invoices, want 4", len(all))
+	}
+	for _, tc := range []struct {
+		name string
+		f    twofetch.InvoiceFilter
+		want []string
+	}{
+		{"account", twofetch.InvoiceFilter{TenantID: tn.ID, AccountID: b.ID}, invIDs(all[2:3])},
+		{"portal", twofetch.InvoiceFilter{TenantID: tn.ID, Portal: "other"}, invIDs(all[2:3])},
+		{"since", twofetch.InvoiceFilter{TenantID: tn.ID, Since: base.Add(3 * time.Minute)}, invIDs(all[:2])},
+		{"page", twofetch.InvoiceFilter{TenantID: tn.ID, Page: twofetch.Page{After: all[1].ID, Limit: 2}}, invIDs(all[2:4])},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListInvoices(ctx, tc.f)
+			must(t, err)
+			if !slices.Equal(invIDs(got), tc.want) {
+				t.Fatalf("ListInvoices = %v, want %v", invIDs(got), tc.want)
+			}
+		})
+	}
+}
+
+func testSecrets(t *testing.T, s *DB) {
+	ref := twofetch.SecretRef{TenantID: "ten_a", AccountID: "acc_a", Field: twofetch.FieldTOTP}
+	sec := &twofetch.Secret{Ref: ref, Sealed: []byte{0, 1, 2, 0xff}, KeyID: "k1"}
+	must(t, s.PutSecret(ctx, sec))
+	if sec.Version != 1 {
+		t.Fatalf("first version %d", sec.Version)
+	}
+	got, err := s.GetSecret(ctx, ref)
+	must(t, err)
+	assertEqualJSONish(t, got, sec)
+
+	replaced := &twofetch.Secret{Ref: ref, Sealed: []byte("v2"), KeyID: "k1"}
+	must(t, s.PutSecret(ctx, replaced))
+	if replaced.Version != 2 {
+		t.Fatalf("replaced version %d", replaced.Version)
+	}
+
+	// sec still holds version 1: its update must lose.
+	sec.Sealed, sec.KeyID = []byte("stale"), "k2"
+	wantCode(t, s.UpdateSecret(ctx, sec), twofetch.ECONFLICT)
+	got, err = s.GetSecret(ctx, ref)
+	must(t, err)
+	if string(got.Sealed) != "v2" || got.Version != 2 {
+		t.Fatalf("conflicting update wrote: %+v", got)
+	}
+	got.Sealed, got.KeyID = []byte("v3"), "k2"
+	must(t, s.UpdateSecret(ctx, got))
+	if got.Version != 3 {
+		t.Fatalf("version after update %d", got.Version)
+	}
+	again, err := s.GetSecret(ctx, ref)
+	must(t, err)
+	assertEqualJSONish(t, again, got)
+
+	for _, f := range []string{twofetch.FieldPassword, twofetch.FieldCookies} {
+		must(t, s.PutSecret(ctx, &twofetch.Secret{Ref: twofetch.SecretRef{TenantID: "ten_a", AccountID: "acc_b", Field: f}, Sealed: []byte("x"), KeyID: "k1"}))
+	}
+	t.Run("not wrapped by", func(t *testing.T) {
+		old, err := s.SecretsNotWrappedBy(ctx, "k2", 10)
+		must(t, err)
+		if len(old) != 2 || old[0].Ref.Field != twofetch.FieldCookies || old[1].Ref.Field != twofetch.FieldPassword {
+			t.Fatalf("not wrapped by k2: %+v", old)
+		}
+		one, err := s.SecretsNotWrappedBy(ctx, "k2", 1)
+		must(t, err)
+		if len(one) != 1 {
+			t.Fatalf("limit 1 gave %d", len(one))
+		}
+		none, err := s.SecretsNotWrappedBy(ctx, "k2", 0)
+		must(t, err)
+		if len(none) != 0 {
+			t.Fatalf("limit 0 gave %d", len(none))
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		must(t, s.DeleteSecret(ctx, ref))
+		wantCode(t, s.DeleteSecret(ctx, ref), twofetch.ENOTFOUND)
+		_, err := s.GetSecret(ctx, ref)
+		wantCode(t, err, twofetch.ENOTFOUND)
+		wantCode(t, s.UpdateSecret(ctx, got), twofetch.ENOTFOUND)
+	})
+	t.Run("invalid", func(t *testing.T) {
+		wantCode(t, s.PutSecret(ctx, &twofetch.Secret{Ref: ref}), twofetch.EINVALID)
+		wantCode(t, s.PutSecret(ctx, &twofetch.Secret{Ref: twofetch.SecretRef{TenantID: "t"}, Sealed: []byte("x")}), twofetch.EINVALID)
+	})
+}
+
+func testAudit(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	var want []int64
+	for i := 0; i < 5; i++ {
+		e := &twofetch.AuditEvent{TenantID: tn.ID, Actor: "api", Action: "account.create", Object: fmt.Sprint("acc_", i)}
+		must(t, s.Audit(ctx, e))
+		if e.ID == 0 || e.At.IsZero() {
+			t.Fatalf("Audit did not fill id and time: %+v", e)
+		}
+		want = append([]int64{e.ID}, want...)
+	}
+	var got []int64
+	p := twofetch.Page{Limit: 2}
+	for {
+		page, err := s.ListAudit(ctx, tn.ID, p)
+		must(t, err)
+		for _, e := range page {
+			got = append(got, e.ID)
+		}
+		if len(page) < p.Limit {
+			break
+		}
+		p.After = fmt.Sprint(page[len(page)-1].ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit pages %v, want %v", got, want)
+	}
+	for _, after := range []string{"x", "999999"} {
+		_, err := s.ListAudit(ctx, tn.ID, twofetch.Page{After: after})
+		wantCode(t, err, twofetch.EINVALID)
+	}
+	wantCode(t, s.Audit(ctx, &twofetch.AuditEvent{TenantID: tn.ID}), twofetch.EINVALID)
+}
+
+// testTenantIsolation checks every tenant-scoped read and write against a
+// second tenant's rows.
+func testTenantIsolation(t *testing.T, s *DB) {
+	mine, _ := newTenant(t, s, "mine")
+	theirs, _ := newTenant(t, s, "theirs")
+	acc := newAccount(t, s, theirs.ID)
+	_, hash := twofetch.NewToken("enr")
+	enr := &twofetch.Enrollment{TenantID: theirs.ID, AccountID: acc.ID, TokenHash: hash}
+	must(t, s.CreateEnrollment(ctx, enr))
+	run := &twofetch.Run{TenantID: theirs.ID, AccountID: acc.ID, Portal: "example"}
+	must(t, s.CreateRun(ctx, run))
+	inv := &twofetch.Invoice{TenantID: theirs.ID, AccountID: acc.ID, Portal: "example", PortalInvoiceID: "1", SHA256: "s"}
+	must(t, s.CreateInvoice(ctx, inv))
+	ev := &twofetch.AuditEvent{TenantID: theirs.ID, Action: "account.create", Object: acc.ID}
+	must(t, s.Audit(ctx, ev))
+
+	notFound := map[string]func() error{
+		"Account": func() error { _, err := s.Account(ctx, mine.ID, acc.ID); return err },
+		"UpdateAccount": func() error {
+			c := *acc
+			c.TenantID, c.Status = mine.ID, twofetch.AccountPaused
+			return s.UpdateAccount(ctx, &c)
+		},
+		"DeleteAccount": func() error { return s.DeleteAccount(ctx, mine.ID, acc.ID) },
+		"Enrollment":    func() error { _, err := s.Enrollment(ctx, mine.ID, enr.ID); return err },
+		"UpdateEnrollment": func() error {
+			c := *enr
+			c.TenantID = mine.ID
+			return s.UpdateEnrollment(ctx, &c)
+		},
+		"Run": func() error { _, err := s.Run(ctx, mine.ID, run.ID); return err },
+		"UpdateRun": func() error {
+			c := *run
+			c.TenantID, c.Outcome = mine.ID, twofetch.OutcomeOK
+			return s.UpdateRun(ctx, &c)
+		},
+		"Invoice": func() error { _, err := s.Invoice(ctx, mine.ID, inv.ID); return err },
+	}
+	for name, f := range notFound {
+		t.Run(name, func(t *testing.T) { wantCode(t, f(), twofetch.ENOTFOUND) })
+	}
+	empty := map[string]func() (int, error){
+		"ListAccounts": func() (int, error) { l, err := s.ListAccounts(ctx, mine.ID, twofetch.Page{}); return len(l), err },
+		"ListEnrollments": func() (int, error) {
+			l, err := s.ListEnrollments(ctx, mine.ID, acc.ID)
+			return len(l), err
+		},
+		"ListRuns": func() (int, error) {
+			l, err := s.ListRuns(ctx, twofetch.RunFilter{TenantID: mine.ID, AccountID: acc.ID})
+			return len(l), err
+		},
+		"ListInvoices": func() (int, error) {
+			l, err := s.ListInvoices(ctx, twofetch.InvoiceFilter{TenantID: mine.ID, AccountID: acc.ID})
+			return len(l), err
+		},
+		"ListAudit": func() (int, error) { l, err := s.ListAudit(ctx, mine.ID, twofetch.Page{}); return len(l), err },
+	}
+	for name, f := range empty {
+		t.Run(name, func(t *testing.T) {
+			n, err := f()
+			must(t, err)
+			if n != 0 {
+				t.Fatalf("%s shows %d rows of another tenant", name, n)
+			}
+		})
+	}
+	// Nothing of theirs changed.
+	got, err := s.Account(ctx, theirs.ID, acc.ID)
+	must(t, err)
+	assertEqualJSONish(t, got, acc)
+	gotRun, err := s.Run(ctx, theirs.ID, run.ID)
+	must(t, err)
+	if gotRun.Outcome != "" {
+		t.Fatalf("run changed through another tenant: %+v", gotRun)
+	}
+	// A run or enrolment cannot be attached to another tenant's account.
+	wantCode(t, s.CreateRun(ctx, &twofetch.Run{TenantID: mine.ID, AccountID: acc.ID}), twofetch.EINVALID)
+	wantCode(t, s.CreateEnrollment(ctx, &twofetch.Enrollment{TenantID: mine.ID, AccountID: acc.ID}), twofetch.EINVALID)
+}
+
+func testTimeRoundTrip(t *testing.T, s *DB) {
+	zones := []*time.Location{time.UTC, time.FixedZone("X", -7*3600-30*60), time.FixedZone("CEST", 2*3600)}
+	for i, loc := range zones {
+		created := time.Date(2026, 10, 25, 2, 30, 59, 999999999-i, loc)
+		next := time.Now().In(loc) // carries a monotonic reading
+		tn, _ := newTenant(t, s, "a")
+		a := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.CreatedAt = created; a.NextRunAt = &next })
+		got, err := s.Account(ctx, tn.ID, a.ID)
+		must(t, err)
+		if !got.CreatedAt.Equal(created) || !got.NextRunAt.Equal(next) {
+			t.Fatalf("times changed: created %v -> %v, next %v -> %v", created, got.CreatedAt, next, got.NextRunAt)
+		}
+		if got.CreatedAt.Location() != time.UTC || got.NextRunAt.Location() != time.UTC {
+			t.Fatalf("times not in UTC: %v %v", got.CreatedAt.Location(), got.NextRunAt.Location())
+		}
+		if got.CreatedAt != a.CreatedAt || *got.NextRunAt != *a.NextRunAt {
+			t.Fatalf("caller's struct differs from the stored row: %v vs %v", a.CreatedAt, got.CreatedAt)
+		}
+	}
+	tn, _ := newTenant(t, s, "a")
+	wantCode(t, s.CreateAccount(ctx, &twofetch.Account{TenantID: tn.ID, Portal: "p", Username: "u",
+		CreatedAt: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}), twofetch.EINVALID)
+}
+
+func testInternalErrors(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	_, err := s.exec(ctx, "DROP TABLE audit_events")
+	must(t, err)
+	err = s.Audit(ctx, &twofetch.AuditEvent{TenantID: tn.ID, Action: "x", Detail: "hunter2"})
+	if err == nil {
+		t.Fatal("Audit on a dropped table succeeded")
+	}
+	wantCode(t, err, twofetch.EINTERNAL)
+	if msg := twofetch.ErrorMessage(err); msg != "internal error" {
+		t.Fatalf("API message %q", msg)
+	}
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "INSERT") {
+		t.Fatalf("error leaks SQL or arguments: %v", err)
+	}
+	if !strings.Contains(err.Error(), "store: audit") {
+		t.Fatalf("error does not name the operation: %v", err)
+	}
+}
