@@ -1,0 +1,287 @@
+package workers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/metrics"
+)
+
+// SchedulerConfig configures a Scheduler.
+type SchedulerConfig struct {
+	Store twofetch.Store
+	// Redis is the queue; required for Run and Tick.
+	Redis redis.UniversalClient
+	// Interval between looks for due accounts. If zero, one minute.
+	Interval time.Duration
+	// Batch is how many due accounts are read at once. If zero, 500.
+	Batch int
+	// FirstRunDelay is how soon a new or newly enrolled account runs. If
+	// zero, two minutes.
+	FirstRunDelay time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Scheduler enqueues each active account once per day at a time of its
+// own. Several schedulers may run against the same store and Redis: the
+// task id fetch:ACCOUNT:SLOT makes a slot's task unique, so at most one of
+// them queues it, and a slot missed while no scheduler ran is queued late
+// rather than skipped.
+type Scheduler struct {
+	cfg    SchedulerConfig
+	client *asynq.Client
+
+	mu      sync.Mutex
+	tenants map[string]cachedTenant
+}
+
+type cachedTenant struct {
+	t  *twofetch.Tenant
+	at time.Time
+}
+
+// NewScheduler returns a scheduler; NextRun works without Redis.
+func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("workers: scheduler needs a Store")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Minute
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
+	}
+	if cfg.FirstRunDelay <= 0 {
+		cfg.FirstRunDelay = 2 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Scheduler{cfg: cfg, tenants: map[string]cachedTenant{}}
+	if cfg.Redis != nil {
+		s.client = asynq.NewClientFromRedisClient(cfg.Redis)
+	}
+	return s, nil
+}
+
+// Run calls Tick every Interval until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	if s.client == nil {
+		return errors.New("workers: scheduler needs Redis to run")
+	}
+	t := time.NewTicker(s.cfg.Interval)
+	defer t.Stop()
+	for {
+		if n, dup, err := s.Tick(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.cfg.Logger.ErrorContext(ctx, "scheduling failed; trying again", "err", err)
+		} else if n+dup > 0 {
+			s.cfg.Logger.InfoContext(ctx, "accounts scheduled", "enqueued", n, "duplicates", dup)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick enqueues every account due now, batch by batch, and moves each
+// one's next run to its slot tomorrow. It returns how many tasks it queued
+// and how many another scheduler had already queued.
+func (s *Scheduler) Tick(ctx context.Context) (enqueued, duplicates int, err error) {
+	now := s.cfg.Now()
+	seen := map[string]bool{}
+	for {
+		due, err := s.cfg.Store.DueAccounts(ctx, now, s.cfg.Batch)
+		if err != nil {
+			return enqueued, duplicates, fmt.Errorf("due accounts: %w", err)
+		}
+		fresh := 0
+		for _, a := range due {
+			if seen[a.ID] {
+				// Its update failed in this tick; leave it for the next.
+				continue
+			}
+			seen[a.ID] = true
+			fresh++
+			dup, err := s.enqueue(ctx, a, now)
+			if err != nil {
+				return enqueued, duplicates, err
+			}
+			if dup {
+				duplicates++
+			} else {
+				enqueued++
+			}
+		}
+		if len(due) < s.cfg.Batch || fresh == 0 {
+			return enqueued, duplicates, nil
+		}
+	}
+}
+
+func (s *Scheduler) enqueue(ctx context.Context, a *twofetch.Account, now time.Time) (dup bool, err error) {
+	slot := now
+	if a.NextRunAt != nil {
+		slot = *a.NextRunAt
+	}
+	t, err := NewFetchTask(FetchPayload{AccountID: a.ID, Trigger: twofetch.TriggerSchedule},
+		asynq.TaskID(SlotTaskID(a.ID, slot)),
+		// Keeping the finished task keeps its id taken, so a scheduler that
+		// read the account before this one moved next_run_at cannot queue
+		// the same slot again.
+		asynq.Retention(36*time.Hour))
+	if err != nil {
+		return false, err
+	}
+	_, err = s.client.EnqueueContext(ctx, t)
+	switch {
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+		dup = true
+		metrics.Scheduled.WithLabelValues("duplicate").Inc()
+	case err != nil:
+		return false, fmt.Errorf("queue account %s: %w", a.ID, err)
+	default:
+		metrics.Scheduled.WithLabelValues("enqueued").Inc()
+	}
+	// Half a day ahead: a late (caught-up) run is not followed by another
+	// within hours, and an on-time one lands on tomorrow's slot.
+	next := s.NextRun(ctx, a, now.Add(DailyInterval/2))
+	a.NextRunAt = &next
+	a.UpdatedAt = now
+	if err := s.cfg.Store.UpdateAccount(ctx, a); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "advance next run", "account", a.ID, "err", err)
+	}
+	return dup, nil
+}
+
+// SlotTaskID names the task of an account's slot.
+func SlotTaskID(accountID string, slot time.Time) string {
+	return "fetch:" + accountID + ":" + strconv.FormatInt(slot.Unix(), 10)
+}
+
+// FirstRun is when a new or newly enrolled account should first run.
+func (s *Scheduler) FirstRun() time.Time { return s.cfg.Now().Add(s.cfg.FirstRunDelay).UTC() }
+
+// ScheduleSoon makes the account run within FirstRunDelay, for accounts
+// just created or enrolled (enroll.Config.Confirmed).
+func (s *Scheduler) ScheduleSoon(ctx context.Context, a *twofetch.Account) error {
+	next := s.FirstRun()
+	a.NextRunAt = &next
+	if a.Status == twofetch.AccountNeedsEnrollment && a.HasKey {
+		a.Status = twofetch.AccountActive
+	}
+	return s.cfg.Store.UpdateAccount(ctx, a)
+}
+
+// NextRun is the account's first slot strictly after after, in its
+// tenant's time zone and outside its quiet hours and days.
+func (s *Scheduler) NextRun(ctx context.Context, a *twofetch.Account, after time.Time) time.Time {
+	return NextSlot(a.ID, s.tenant(ctx, a.TenantID), after)
+}
+
+func (s *Scheduler) tenant(ctx context.Context, id string) *twofetch.Tenant {
+	s.mu.Lock()
+	c, ok := s.tenants[id]
+	s.mu.Unlock()
+	if ok && s.cfg.Now().Sub(c.at) < 5*time.Minute {
+		return c.t
+	}
+	t, err := s.cfg.Store.Tenant(ctx, id)
+	if err != nil {
+		// Without its settings the account still runs, in UTC with no
+		// quiet hours, rather than not at all.
+		s.cfg.Logger.WarnContext(ctx, "load tenant for scheduling", "tenant", id, "err", err)
+		return nil
+	}
+	s.mu.Lock()
+	s.tenants[id] = cachedTenant{t: t, at: s.cfg.Now()}
+	s.mu.Unlock()
+	return t
+}
+
+// Close releases the queue client.
+func (s *Scheduler) Close() error {
+	if s.client == nil {
+		return nil
+	}
+	return s.client.Close()
+}
+
+// NextSlot returns the account's first daily slot strictly after after.
+// The slot's place in the day is a hash of the account id, so runs spread
+// evenly and stay put from day to day. Tenant quiet hours [QuietStart,
+// QuietEnd) shrink the day to the hours outside them, and quiet days are
+// skipped; t may be nil (UTC, no quiet time).
+func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
+	loc := time.UTC
+	qs, qe := 0, 0
+	var quietDays [7]bool
+	if t != nil {
+		if t.TimeZone != "" {
+			if l, err := time.LoadLocation(t.TimeZone); err == nil {
+				loc = l
+			}
+		}
+		if t.QuietStart >= 0 && t.QuietStart < 24 && t.QuietEnd >= 0 && t.QuietEnd < 24 {
+			qs, qe = t.QuietStart, t.QuietEnd
+		}
+		n := 0
+		for _, d := range t.QuietDays {
+			if d >= 0 && d < 7 && !quietDays[d] {
+				quietDays[d] = true
+				n++
+			}
+		}
+		if n == 7 {
+			quietDays = [7]bool{} // a week without a day to run in means none was meant
+		}
+	}
+	// The window of the day in which runs may start, from hour qe for
+	// window hours.
+	windowHours := 24
+	startHour := 0
+	if qs != qe {
+		startHour = qe
+		windowHours = (qs - qe + 24) % 24
+	}
+	window := time.Duration(windowHours) * time.Hour
+	offset := time.Duration(accountHash(accountID) % uint64(window/time.Second)) * time.Second
+
+	local := after.In(loc)
+	// Start a day early: a window that crosses midnight may still have
+	// yesterday's slot ahead.
+	day := time.Date(local.Year(), local.Month(), local.Day()-1, 0, 0, 0, 0, loc)
+	for i := 0; i < 10; i++ {
+		d := time.Date(day.Year(), day.Month(), day.Day()+i, startHour, 0, 0, 0, loc)
+		slot := d.Add(offset)
+		if !slot.After(after) || quietDays[slot.Weekday()] {
+			continue
+		}
+		return slot.UTC()
+	}
+	return after.Add(DailyInterval).UTC()
+}
+
+func accountHash(id string) uint64 {
+	h := sha256.Sum256([]byte(id))
+	return binary.BigEndian.Uint64(h[:8])
+}

@@ -1,0 +1,133 @@
+// Package workers runs twofetch's daily pipeline on asynq (Redis): the
+// task types and their handlers (fetch an account, send an enrolment SMS,
+// deliver a webhook), the per-account lock and per-portal limits, the one
+// place where a run's outcome becomes a retry decision (policy.go), and the
+// scheduler that enqueues each account once a day.
+package workers
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/twofetch/twofetch"
+)
+
+// Task types.
+const (
+	TypeFetchAccount   = "fetch:account"
+	TypeSendSMS        = "sms:send"
+	TypeDeliverWebhook = "webhook:deliver"
+)
+
+// Queues, with the weights the worker gives them: runs a person waits for
+// (run now, SMS links) before the rest, the daily batch last.
+const (
+	QueueCritical = "critical"
+	QueueDefault  = "default"
+	QueueDaily    = "daily"
+)
+
+// QueuePriorities are the weights of the queues; a busy daily batch still
+// leaves most slots to critical work.
+var QueuePriorities = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueDaily: 1}
+
+// FetchPayload is the payload of a fetch:account task.
+type FetchPayload struct {
+	AccountID string `json:"account_id"`
+	// RunID names the Run row; the handler creates it if the enqueuer has
+	// not, so every attempt of the task updates the same run.
+	RunID   string           `json:"run_id"`
+	Trigger twofetch.Trigger `json:"trigger"`
+}
+
+// SMSPayload is the payload of an sms:send task.
+type SMSPayload struct {
+	EnrollmentID string `json:"enrollment_id"`
+}
+
+// Event is a webhook event, self-contained so delivery never depends on
+// rows that may have changed since.
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	TenantID  string          `json:"tenant_id"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Event types.
+const EventInvoiceCreated = "invoice.created"
+
+// WebhookPayload is the payload of a webhook:deliver task.
+type WebhookPayload struct {
+	Event Event `json:"event"`
+}
+
+// maxFetchRetries bounds asynq's own retry counter; the policy stops far
+// earlier for every outcome, so this only guards against loops.
+const maxFetchRetries = 20
+
+// NewFetchTask returns a fetch:account task. Manual and enrolment runs go
+// to the critical queue, scheduled ones to the daily batch.
+func NewFetchTask(p FetchPayload, opts ...asynq.Option) (*asynq.Task, error) {
+	if p.AccountID == "" {
+		return nil, fmt.Errorf("workers: fetch task without account id")
+	}
+	if p.RunID == "" {
+		p.RunID = twofetch.NewID("run")
+	}
+	if p.Trigger == "" {
+		p.Trigger = twofetch.TriggerManual
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	q := QueueCritical
+	if p.Trigger == twofetch.TriggerSchedule {
+		q = QueueDaily
+	}
+	base := []asynq.Option{asynq.Queue(q), asynq.MaxRetry(maxFetchRetries), asynq.Timeout(15 * time.Minute)}
+	return asynq.NewTask(TypeFetchAccount, b, append(base, opts...)...), nil
+}
+
+// NewSMSTask returns an sms:send task on the critical queue: a customer is
+// waiting for the link.
+func NewSMSTask(enrollmentID string, opts ...asynq.Option) (*asynq.Task, error) {
+	if enrollmentID == "" {
+		return nil, fmt.Errorf("workers: sms task without enrolment id")
+	}
+	b, err := json.Marshal(SMSPayload{EnrollmentID: enrollmentID})
+	if err != nil {
+		return nil, err
+	}
+	base := []asynq.Option{asynq.Queue(QueueCritical), asynq.MaxRetry(8), asynq.Timeout(time.Minute)}
+	return asynq.NewTask(TypeSendSMS, b, append(base, opts...)...), nil
+}
+
+// NewWebhookTask returns a webhook:deliver task whose task id is the event
+// id, so the same event is never queued twice.
+func NewWebhookTask(ev Event, opts ...asynq.Option) (*asynq.Task, error) {
+	if ev.ID == "" || ev.TenantID == "" || ev.Type == "" {
+		return nil, fmt.Errorf("workers: webhook event needs id, tenant and type")
+	}
+	b, err := json.Marshal(WebhookPayload{Event: ev})
+	if err != nil {
+		return nil, err
+	}
+	// The give-up time decides when to stop, not this counter.
+	base := []asynq.Option{asynq.Queue(QueueDefault), asynq.MaxRetry(1000), asynq.Timeout(time.Minute),
+		asynq.TaskID("webhook:" + ev.ID), asynq.Retention(24 * time.Hour)}
+	return asynq.NewTask(TypeDeliverWebhook, b, append(base, opts...)...), nil
+}
+
+func decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		// A payload that does not parse never will: do not retry it.
+		return fmt.Errorf("workers: %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	return nil
+}
