@@ -264,7 +264,7 @@ func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
 		windowHours = (qs - qe + 24) % 24
 	}
 	window := time.Duration(windowHours) * time.Hour
-	offset := time.Duration(accountHash(accountID) % uint64(window/time.Second)) * time.Second
+	offset := time.Duration(accountHash(accountID)%uint64(window/time.Second)) * time.Second
 
 	local := after.In(loc)
 	// Start a day early: a window that crosses midnight may still have
