@@ -1,0 +1,53 @@
+package replica
+
+// PayPal: e-mail then password on /signin, a "confirm it's you" method
+// picker, the authenticator code page, and monthly statements downloaded by
+// a button that posts a form.
+func init() {
+	register(&spec{
+		ID: "paypal", Name: "PayPal", Currency: "EUR", Color: "#003087",
+		SessionCookie: "x-pp-s",
+		DeviceCookie:  "rmuc",
+		Login: loginSpec{
+			URL:         "https://www.paypal.com/signin",
+			PasswordURL: "https://www.paypal.com/signin/password",
+			Heading:     "Log in to your PayPal account",
+			Email:       field{Name: "login_email", ID: "email", Label: "Email or mobile number"},
+			Password:    field{Name: "login_password", ID: "password", Label: "Password"},
+			Next:        button{ID: "btnNext", Label: "Next"},
+			Submit:      button{ID: "btnLogin", Label: "Log In"},
+		},
+		Picker: &pickerSpec{
+			URL:     "https://www.paypal.com/authflow/challenges",
+			Heading: "Let's confirm it's you",
+			Name:    "selectedChallengeType",
+			App:     "SOFTWARE_TOKEN",
+			Others:  []string{"SMS", "CALL"},
+			Submit:  button{ID: "securityCodeSubmit", Label: "Next"},
+		},
+		TwoFA: twoFASpec{
+			URL:      "https://www.paypal.com/authflow/challenges/softwareToken",
+			Heading:  "Enter your code",
+			Hint:     "Open your authenticator app and enter the 6-digit code.",
+			Code:     field{Name: "otpCode", ID: "otpCode", Label: "Security code"},
+			Remember: field{Name: "trustedDevice", ID: "trustedDevice", Label: "Don't ask again on this device"},
+			Submit:   button{ID: "submitSoftwareToken", Label: "Submit"},
+		},
+		Billing: billingSpec{
+			URL:      "https://www.paypal.com/myaccount/statements",
+			Heading:  "Statements",
+			Style:    buttonDownload,
+			Document: "https://www.paypal.com/myaccount/statements/download",
+			TableID:  "statementList",
+		},
+		Settings:            "https://www.paypal.com/myaccount/security/two-step-verification",
+		Terms:               "https://www.paypal.com/myaccount/legal/policy-updates",
+		InvoiceIDPrefix:     "STMT-",
+		InvoiceNumberPrefix: "PP-",
+		Text: texts{
+			BadPassword: "Some of your info isn't correct. Please try again.",
+			UnknownUser: "Some of your info isn't correct. Please try again.",
+			BadCode:     "That code didn't work. Check the code and try again.",
+		},
+	})
+}

@@ -1,0 +1,212 @@
+package replica
+
+import (
+	"net/url"
+	"slices"
+	"sort"
+)
+
+// spec describes one portal: the URLs, form fields and texts that make the
+// shared login/2FA/billing machinery look like that portal. Each portal's
+// file holds only its spec.
+type spec struct {
+	ID, Name string
+	Lang     string // "de" formats dates and amounts the German way
+	Currency string
+	Color    string // header colour, so a screenshot shows which replica it is
+
+	// Cookies: the session cookie's name and, for portals that log in on one
+	// host and show the account on another, the parent domain.
+	SessionCookie string
+	DeviceCookie  string
+	CookieDomain  string
+
+	Login   loginSpec
+	Picker  *pickerSpec // method picker before the code page, where the portal has one
+	TwoFA   twoFASpec
+	Billing billingSpec
+	// Settings is the 2FA settings page that shows the key as a QR code.
+	Settings string
+	// Terms is where updated terms wait for acceptance (mode Terms).
+	Terms string
+
+	InvoiceIDPrefix     string
+	InvoiceNumberPrefix string
+
+	Text texts
+}
+
+type field struct{ Name, ID, Label string }
+
+type button struct{ ID, Label string }
+
+type loginSpec struct {
+	URL string
+	// PasswordURL, when set, makes login two steps: the e-mail form posts to
+	// URL and the password form to PasswordURL.
+	PasswordURL string
+	Heading     string
+	Email       field
+	Password    field
+	Remember    field // "keep me signed in"; empty Name: none
+	Next        button
+	Submit      button
+}
+
+type pickerSpec struct {
+	URL     string
+	Heading string
+	Name    string // radio group name
+	App     string // value of the authenticator-app option
+	Others  []string
+	Submit  button
+}
+
+type twoFASpec struct {
+	URL      string
+	Heading  string
+	Hint     string
+	Code     field
+	Remember field // "remember this device"; empty Name: none
+	Submit   button
+}
+
+type listStyle int
+
+const (
+	// linkTable: an HTML table with a download link per row.
+	linkTable listStyle = iota
+	// jsonAPI: the page fills its table from an internal JSON API.
+	jsonAPI
+	// buttonDownload: each row has a button that posts a form whose answer
+	// is the PDF.
+	buttonDownload
+	// printPage: each row links to an HTML invoice page meant to be printed.
+	printPage
+)
+
+// Kind names the list style for the page templates.
+func (s listStyle) Kind() string {
+	switch s {
+	case jsonAPI:
+		return "api"
+	case buttonDownload:
+		return "buttons"
+	case printPage:
+		return "print"
+	case linkTable:
+		return "links"
+	}
+	return "unknown"
+}
+
+type billingSpec struct {
+	URL      string
+	Heading  string
+	Style    listStyle
+	API      string // jsonAPI: the endpoint the page fetches
+	Document string // URL pattern of one document, with {id} as a whole path segment
+	TableID  string
+}
+
+type texts struct {
+	BadPassword string
+	UnknownUser string
+	BadCode     string
+	Captcha     string
+	Push        string
+	NewDevice   string
+	Terms       string
+}
+
+var registry = map[string]*spec{}
+
+func register(sp *spec) {
+	if _, dup := registry[sp.ID]; dup {
+		panic("replica: duplicate portal " + sp.ID)
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&sp.Text.BadPassword, "Your password is incorrect.")
+	def(&sp.Text.UnknownUser, "We cannot find an account with that e-mail address.")
+	def(&sp.Text.BadCode, "The code you entered is not valid.")
+	def(&sp.Text.Captcha, "Please solve this puzzle so we know you are a real person.")
+	def(&sp.Text.Push, "We sent a notification to your phone. Approve it to continue.")
+	def(&sp.Text.NewDevice, "We don't recognise this device. We sent a verification code to your e-mail address.")
+	def(&sp.Text.Terms, "We have updated our Terms of Service. Please review and accept them to continue.")
+	def(&sp.DeviceCookie, "trusted_device")
+	def(&sp.Currency, "USD")
+	def(&sp.Color, "#333")
+	registry[sp.ID] = sp
+}
+
+func specByID(id string) (*spec, bool) {
+	sp, ok := registry[id]
+	return sp, ok
+}
+
+// IDs lists every replica id, sorted.
+func IDs() []string {
+	ids := make([]string, 0, len(registry))
+	for id := range registry {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// hosts returns every host name the portal's URLs use.
+func (sp *spec) hosts() []string {
+	var hs []string
+	for _, raw := range sp.urls() {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" && !slices.Contains(hs, u.Host) {
+			hs = append(hs, u.Host)
+		}
+	}
+	return hs
+}
+
+func (sp *spec) urls() []string {
+	us := []string{sp.Login.URL, sp.Login.PasswordURL, sp.TwoFA.URL, sp.Billing.URL,
+		sp.Billing.API, sp.Billing.Document, sp.Settings, sp.Terms}
+	if sp.Picker != nil {
+		us = append(us, sp.Picker.URL)
+	}
+	return slices.DeleteFunc(us, func(s string) bool { return s == "" })
+}
+
+// redesigned returns the spec as the portal looks after a redesign: every id
+// and form field name changed, so scripts that rely on them stop finding
+// their elements.
+func (sp *spec) redesigned() *spec {
+	c := *sp
+	f := func(x field) field {
+		if x.Name != "" {
+			x.Name = "v2-" + x.Name
+		}
+		if x.ID != "" {
+			x.ID = "v2-" + x.ID
+		}
+		return x
+	}
+	b := func(x button) button {
+		if x.ID != "" {
+			x.ID = "v2-" + x.ID
+		}
+		return x
+	}
+	c.Login.Email, c.Login.Password, c.Login.Remember = f(c.Login.Email), f(c.Login.Password), f(c.Login.Remember)
+	c.Login.Next, c.Login.Submit = b(c.Login.Next), b(c.Login.Submit)
+	if c.Picker != nil {
+		p := *c.Picker
+		p.Name = "v2-" + p.Name
+		p.Submit = b(p.Submit)
+		c.Picker = &p
+	}
+	c.TwoFA.Code, c.TwoFA.Remember, c.TwoFA.Submit = f(c.TwoFA.Code), f(c.TwoFA.Remember), b(c.TwoFA.Submit)
+	c.Billing.TableID = "v2-" + c.Billing.TableID
+	return &c
+}
