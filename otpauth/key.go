@@ -305,6 +305,10 @@ func escapeLabel(s string) string {
 	return strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 }
 
+// SecretBase32 returns the secret as a setup key: base32, upper case,
+// without padding.
+func (k *Key) SecretBase32() string { return encodeBase32(k.Secret) }
+
 // Zero overwrites the secret, for callers that are done with a plaintext
 // key. The key cannot generate codes afterwards.
 func (k *Key) Zero() {
