@@ -177,6 +177,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return fmt.Errorf("web: serve: %w", err)
 	case <-ctx.Done():
 	}
+	s.log.Info("web server shutting down; waiting for in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)
@@ -187,5 +188,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		_ = hs.Close()
 		return fmt.Errorf("web: shutdown: %w", err)
 	}
+	s.log.Info("web server stopped")
 	return nil
 }
