@@ -154,15 +154,19 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	detail := ""
 	var re *twofetch.RunError
 	switch {
+	case ferr != nil && ctx.Err() != nil:
+		// Whatever the fetcher made of it, the run was cut short from
+		// outside: its timeout, a shutdown or a lost account lock.
+		outcome, detail = twofetch.OutcomeTransient, "the run was interrupted"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			detail = "the run took too long"
+		}
 	case errors.As(ferr, &re):
 		detail = re.Detail
 	case ferr != nil:
 		// Not a classified failure: say what happened in general terms;
 		// the full error goes to the log only.
 		detail = "temporary error"
-		if errors.Is(ferr, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			detail = "the run took too long"
-		}
 	case res != nil && res.Outcome != "":
 		outcome, detail = res.Outcome, res.Detail
 	case saved.Load() == 0:

@@ -1,0 +1,235 @@
+package workers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/twofetch/twofetch"
+)
+
+func TestFetchPipeline(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.account(t, "alice")
+	e.portal.setInvoices("alice", "A1", "A2")
+	e.start(t, e.config())
+	enq := NewEnqueuer(e.rdb, e.store, nil)
+	defer enq.Close()
+
+	runNow := func(t *testing.T) *twofetch.Run {
+		t.Helper()
+		a, err := e.store.AccountByID(ctx, acc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := enq.RunNow(ctx, a, twofetch.TriggerManual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.waitRun(t, r.ID, time.Minute)
+	}
+
+	t.Run("first run stores every invoice", func(t *testing.T) {
+		before := time.Now()
+		r := runNow(t)
+		if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 2 || r.Attempt != 1 {
+			t.Fatalf("run = outcome %q, new %d, attempt %d; want ok, 2, 1 (detail %q)", r.Outcome, r.NewInvoices, r.Attempt, r.Detail)
+		}
+		if r.ArtifactDir != "" {
+			t.Errorf("successful run keeps artifacts in %s", r.ArtifactDir)
+		}
+		if _, err := os.Stat(filepath.Join(e.dataDir, "artifacts", r.ID)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("artifact dir of a successful run still exists: %v", err)
+		}
+		invs := e.invoices(t, acc.ID)
+		if len(invs) != 2 {
+			t.Fatalf("%d invoices stored, want 2", len(invs))
+		}
+		for _, inv := range invs {
+			rc, err := e.blobs.Get(ctx, inv.BlobKey)
+			if err != nil {
+				t.Fatalf("file of %s: %v", inv.PortalInvoiceID, err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			sum := sha256.Sum256(b)
+			if hex.EncodeToString(sum[:]) != inv.SHA256 || int64(len(b)) != inv.Size || !strings.HasPrefix(string(b), "%PDF") {
+				t.Errorf("file of %s does not match its row (sha %s, size %d)", inv.PortalInvoiceID, inv.SHA256, inv.Size)
+			}
+			if want := acc.TenantID + "/" + acc.ID + "/" + inv.SHA256 + ".pdf"; inv.BlobKey != want {
+				t.Errorf("blob key %q, want %q", inv.BlobKey, want)
+			}
+			if inv.RunID != r.ID || inv.Currency != "EUR" || inv.Number != "N-"+inv.PortalInvoiceID {
+				t.Errorf("invoice metadata not kept: %+v", inv)
+			}
+		}
+		waitFor(t, "two invoice.created webhooks", 30*time.Second, func() bool { return len(e.hooks.ofType(EventInvoiceCreated)) == 2 })
+		got := map[string]bool{}
+		for _, ev := range e.hooks.ofType(EventInvoiceCreated) {
+			var inv twofetch.Invoice
+			if err := json.Unmarshal(ev.Data, &inv); err != nil {
+				t.Fatal(err)
+			}
+			got[inv.PortalInvoiceID] = true
+			if ev.TenantID != e.tenant.ID {
+				t.Errorf("event for tenant %s", ev.TenantID)
+			}
+		}
+		if !got["A1"] || !got["A2"] {
+			t.Errorf("webhooks for %v, want A1 and A2", got)
+		}
+		a, _ := e.store.AccountByID(ctx, acc.ID)
+		if a.LastOutcome != twofetch.OutcomeOK || a.Status != twofetch.AccountActive || a.NextRunAt == nil {
+			t.Fatalf("account after run: %+v", a)
+		}
+		if d := a.NextRunAt.Sub(before); d < 12*time.Hour || d > 37*time.Hour {
+			t.Errorf("next run %s after the run, want about a day", d)
+		}
+	})
+
+	t.Run("second run adds nothing", func(t *testing.T) {
+		r := runNow(t)
+		if r.Outcome != twofetch.OutcomeNoDocuments || r.NewInvoices != 0 {
+			t.Fatalf("run = %q with %d new, want no_documents with 0", r.Outcome, r.NewInvoices)
+		}
+		if n := len(e.invoices(t, acc.ID)); n != 2 {
+			t.Fatalf("%d invoices after a second run, want 2", n)
+		}
+		if n := e.portal.downloads("alice", "A1"); n != 1 {
+			t.Errorf("A1 downloaded %d times, want once", n)
+		}
+	})
+
+	t.Run("a new invoice is fetched", func(t *testing.T) {
+		e.portal.setInvoices("alice", "A1", "A2", "A3")
+		r := runNow(t)
+		if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 1 {
+			t.Fatalf("run = %q with %d new, want ok with 1", r.Outcome, r.NewInvoices)
+		}
+	})
+
+	t.Run("wrong password stops and notifies", func(t *testing.T) {
+		e.portal.setMode("alice", "bad_password")
+		r := runNow(t)
+		if r.Outcome != twofetch.OutcomeBadCredentials || r.Detail != "the portal rejected the password" {
+			t.Fatalf("run = %q (%q), want bad_credentials", r.Outcome, r.Detail)
+		}
+		if r.ArtifactDir == "" {
+			t.Fatal("failed run keeps no artifacts")
+		}
+		if _, err := os.Stat(filepath.Join(r.ArtifactDir, "page.html")); err != nil {
+			t.Errorf("artifact of failed run: %v", err)
+		}
+		a, _ := e.store.AccountByID(ctx, acc.ID)
+		if a.Status != twofetch.AccountNeedsCustomer || a.LastOutcome != twofetch.OutcomeBadCredentials {
+			t.Fatalf("account = %s/%s, want needs_customer/bad_credentials", a.Status, a.LastOutcome)
+		}
+		waitFor(t, "account.needs_customer webhook", 30*time.Second, func() bool { return len(e.hooks.ofType("account.needs_customer")) == 1 })
+		var data map[string]any
+		json.Unmarshal(e.hooks.ofType("account.needs_customer")[0].Data, &data)
+		if data["outcome"] != "bad_credentials" || data["account_id"] != acc.ID {
+			t.Errorf("event data %v", data)
+		}
+	})
+	if n := e.hooks.badCount(); n != 0 {
+		t.Errorf("%d webhook requests with bad signatures or bodies", n)
+	}
+}
+
+// A task whose timeout passes must stop the portal job, not leave it
+// running after asynq gave up on it.
+func TestFetchHonoursTimeout(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.account(t, "bob")
+	e.portal.setInvoices("bob", "B1")
+	waiting, release := e.portal.stall("bob", "B1")
+	defer release()
+	s := e.start(t, e.config())
+	_ = s
+	task, err := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")}, asynq.Timeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := asynq.NewClientFromRedisClient(e.rdb).Enqueue(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-waiting
+	var p FetchPayload
+	json.Unmarshal(info.Payload, &p)
+	r := e.waitRun(t, p.RunID, time.Minute)
+	if r.Outcome != twofetch.OutcomeTransient || r.Detail == "" || !strings.Contains(r.Detail, "too long") {
+		t.Fatalf("timed-out run = %q (%q), want transient, too long", r.Outcome, r.Detail)
+	}
+	if n := len(e.invoices(t, acc.ID)); n != 0 {
+		t.Fatalf("%d invoices stored by a timed-out run", n)
+	}
+	// The lock went with the run.
+	l, err := AcquireLock(ctx, e.rdb, accountLockKey(acc.ID), time.Minute)
+	if err != nil {
+		t.Fatalf("account lock still held after the run ended: %v", err)
+	}
+	l.Release(ctx)
+}
+
+// Two workers never run one account at once: the second finds the lock
+// and puts its task back without spending a retry.
+func TestAccountLockAcrossWorkers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.account(t, "carol")
+	e.portal.setInvoices("carol", "C1")
+	waiting, release := e.portal.stall("carol", "C1")
+	defer release()
+	e.start(t, e.config())
+	e.start(t, e.config())
+	enq := NewEnqueuer(e.rdb, e.store, nil)
+	defer enq.Close()
+	r1, err := enq.RunNow(ctx, acc, twofetch.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-waiting
+	r2, err := enq.RunNow(ctx, acc, twofetch.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspectorFromRedisClient(e.rdb)
+	var retry []*asynq.TaskInfo
+	waitFor(t, "the second run to be put back", 30*time.Second, func() bool {
+		retry, _ = insp.ListRetryTasks(QueueCritical)
+		return len(retry) == 1
+	})
+	if !strings.Contains(retry[0].LastErr, "another worker") || retry[0].Retried != 0 {
+		t.Fatalf("second task: retried %d, last error %q", retry[0].Retried, retry[0].LastErr)
+	}
+	if r := e.run(t, r2.ID); r.StartedAt != nil {
+		t.Fatalf("second run started while the first held the account")
+	}
+	release()
+	if r := e.waitRun(t, r1.ID, time.Minute); r.Outcome != twofetch.OutcomeOK {
+		t.Fatalf("first run = %q", r.Outcome)
+	}
+	// Let the waiting run go now instead of in 30 s.
+	if err := insp.RunTask(QueueCritical, retry[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.waitRun(t, r2.ID, time.Minute); r.Outcome != twofetch.OutcomeNoDocuments {
+		t.Fatalf("second run = %q, want no_documents", r.Outcome)
+	}
+	if n := e.portal.downloads("carol", "C1"); n != 1 {
+		t.Fatalf("C1 downloaded %d times", n)
+	}
+}
