@@ -81,7 +81,11 @@ func (s *Server) JSON(w http.ResponseWriter, r *http.Request, status int, v any)
 func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
+		// curl -d labels JSON as a form; accepting that label costs nothing,
+		// since the body must still be JSON and bearer tokens rule out
+		// cross-site form posts.
+		ok := err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "application/x-www-form-urlencoded")
+		if !ok {
 			return twofetch.Errorf(twofetch.EINVALID, "Content-Type must be application/json")
 		}
 	}

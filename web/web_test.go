@@ -437,6 +437,7 @@ func TestCreateAccountValidation(t *testing.T) {
 		{"wrong type", "", `{"portal":"demo","username":"u","password":1234}`, 400, twofetch.EINVALID, `field "password" must be a JSON string`},
 		{"too large", "", big, 413, twofetch.ETOOLARGE, "larger than"},
 		{"not JSON content type", "text/plain", `{"portal":"demo","username":"u","password":"p"}`, 400, twofetch.EINVALID, "Content-Type"},
+		{"multipart", "multipart/form-data; boundary=x", `{"portal":"demo","username":"u","password":"p"}`, 400, twofetch.EINVALID, "Content-Type"},
 		{"no portal", "", `{"username":"u","password":"p"}`, 400, twofetch.EINVALID, "portal is required"},
 		{"unknown portal", "", `{"portal":"nosuch","username":"u","password":"p"}`, 400, twofetch.EINVALID, `unknown portal "nosuch"`},
 		{"no username", "", `{"portal":"demo","username":"  ","password":"p"}`, 400, twofetch.EINVALID, "username is required"},
@@ -469,6 +470,23 @@ func TestCreateAccountValidation(t *testing.T) {
 	res := e.do(t, "GET", "/api/v1/accounts", token, nil)
 	if !bytes.Contains(res.body, []byte(`"accounts":[]`)) {
 		t.Errorf("invalid requests created accounts: %s", res.body)
+	}
+
+	// What curl -d sends: JSON labelled as a form.
+	for _, ct := range []string{"application/x-www-form-urlencoded", "application/json; charset=utf-8", ""} {
+		req, _ := http.NewRequest("POST", e.http.URL+"/api/v1/accounts", strings.NewReader(`{"portal":"demo","username":"curl","password":"p"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		res, err := e.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Errorf("Content-Type %q: status %d", ct, res.StatusCode)
+		}
 	}
 }
 
