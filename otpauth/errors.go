@@ -19,8 +19,8 @@ func refusef(format string, args ...any) error {
 
 // Reasons used in more than one place.
 const (
-	reasonMicrosoft = "This is a Microsoft Authenticator code, which only works in Microsoft's own app. " +
-		"In the portal, choose \"I want to use a different authenticator app\" (a different authenticator app), then scan the new code."
+	reasonMicrosoft = "This code only works in the Microsoft Authenticator app. " +
+		"In the portal, choose to use a different authenticator app (Microsoft calls it \"I want to use a different authenticator app\"), then scan the new code it shows."
 	reasonNoSecret    = "The code contains no secret key, so no login codes can be made from it."
 	reasonShortSecret = "The secret key in this code is too short (less than 80 bits) to be a real authenticator key; check that it was copied completely."
 	reasonNotBase32   = "The secret key in this code is not valid: setup keys only contain the letters A to Z and the digits 2 to 7."
