@@ -290,7 +290,12 @@ func parseKeyURI(rest string) (*Key, error) {
 
 func parseAlgorithm(s string) (Algorithm, error) {
 	a := strings.ToUpper(strings.TrimSpace(s))
-	a = strings.NewReplacer("-", "", "_", "").Replace(a)
+	a = strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' {
+			return -1
+		}
+		return r
+	}, a)
 	a = strings.TrimPrefix(a, "HMAC")
 	switch a {
 	case "", "SHA1":
