@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +67,9 @@ func runSuite(t *testing.T, open opener) {
 		{"TenantIsolation", testTenantIsolation},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"InternalErrors", testInternalErrors},
+		{"ConcurrentWriters", testConcurrentWriters},
+		{"SecretCAS", testSecretCAS},
+		{"ConcurrentMigrate", testConcurrentMigrate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
@@ -919,5 +925,156 @@ func testInternalErrors(t *testing.T, s *DB) {
 	}
 	if !strings.Contains(err.Error(), "store: audit") {
 		t.Fatalf("error does not name the operation: %v", err)
+	}
+}
+
+// second opens another handle on s's database, as a second process (web
+// next to worker) would.
+func second(t *testing.T, s *DB) *DB {
+	t.Helper()
+	o, err := open(ctx, s.dsn)
+	must(t, err)
+	t.Cleanup(func() { o.Close() })
+	return o
+}
+
+// testConcurrentWriters has many goroutines on two handles write at once;
+// on SQLite none may fail with "database is locked".
+func testConcurrentWriters(t *testing.T, s *DB) {
+	handles := []*DB{s, second(t, s)}
+	tn, _ := newTenant(t, s, "a")
+	const workers, each = 16, 8
+	accs := make([]*twofetch.Account, workers)
+	for i := range accs {
+		accs[i] = newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Username = fmt.Sprint("u", i) })
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			db := handles[w%len(handles)]
+			acc := *accs[w]
+			for i := 0; i < each; i++ {
+				r := &twofetch.Run{TenantID: tn.ID, AccountID: acc.ID, Portal: acc.Portal, Trigger: twofetch.TriggerSchedule}
+				inv := &twofetch.Invoice{TenantID: tn.ID, AccountID: acc.ID, Portal: acc.Portal,
+					PortalInvoiceID: fmt.Sprint(i), SHA256: fmt.Sprint(w, "-", i)}
+				next := time.Now().Add(24 * time.Hour)
+				acc.NextRunAt = &next
+				ref := twofetch.SecretRef{TenantID: tn.ID, AccountID: acc.ID, Field: twofetch.FieldCookies}
+				for _, op := range []func() error{
+					func() error { return db.CreateRun(ctx, r) },
+					func() error { return db.CreateInvoice(ctx, inv) },
+					func() error { return db.UpdateAccount(ctx, &acc) },
+					func() error { return db.PutSecret(ctx, &twofetch.Secret{Ref: ref, Sealed: []byte("c"), KeyID: "k"}) },
+					func() error { return db.Audit(ctx, &twofetch.AuditEvent{TenantID: tn.ID, Action: "run", Object: r.ID}) },
+					func() error { _, err := db.ListRuns(ctx, twofetch.RunFilter{TenantID: tn.ID, Page: twofetch.Page{Limit: 5}}); return err },
+					func() error { return db.DeleteAccount(ctx, tn.ID, "acc_missing") },
+				} {
+					if err := op(); err != nil && !twofetch.IsNotFound(err) {
+						errs <- err
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write: %v", err)
+	}
+	runs, err := s.ListRuns(ctx, twofetch.RunFilter{TenantID: tn.ID, Page: twofetch.Page{Limit: maxLimit}})
+	must(t, err)
+	invs, err := s.ListInvoices(ctx, twofetch.InvoiceFilter{TenantID: tn.ID, Page: twofetch.Page{Limit: maxLimit}})
+	must(t, err)
+	if len(runs) != workers*each || len(invs) != workers*each {
+		t.Fatalf("%d runs and %d invoices, want %d each", len(runs), len(invs), workers*each)
+	}
+	sec, err := s.GetSecret(ctx, twofetch.SecretRef{TenantID: tn.ID, AccountID: accs[0].ID, Field: twofetch.FieldCookies})
+	must(t, err)
+	if sec.Version != each {
+		t.Fatalf("secret version %d after %d puts", sec.Version, each)
+	}
+}
+
+// testSecretCAS increments a counter held in one secret from many
+// goroutines with UpdateSecret's compare-and-set: no increment may be lost.
+func testSecretCAS(t *testing.T, s *DB) {
+	handles := []*DB{s, second(t, s)}
+	ref := twofetch.SecretRef{TenantID: "ten_a", AccountID: "acc_a", Field: twofetch.FieldTOTP}
+	must(t, s.PutSecret(ctx, &twofetch.Secret{Ref: ref, Sealed: []byte("0"), KeyID: "k"}))
+	const workers, each = 8, 10
+	var conflicts atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(db *DB) {
+			defer wg.Done()
+			for done := 0; done < each; {
+				cur, err := db.GetSecret(ctx, ref)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var n int
+				fmt.Sscan(string(cur.Sealed), &n)
+				cur.Sealed = []byte(fmt.Sprint(n + 1))
+				err = db.UpdateSecret(ctx, cur)
+				switch {
+				case err == nil:
+					done++
+				case twofetch.IsConflict(err):
+					conflicts.Add(1)
+				default:
+					errs <- err
+					return
+				}
+			}
+		}(handles[w%2])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.GetSecret(ctx, ref)
+	must(t, err)
+	if string(got.Sealed) != fmt.Sprint(workers*each) || got.Version != 1+workers*each {
+		t.Fatalf("counter %s at version %d, want %d at %d (%d conflicts)", got.Sealed, got.Version,
+			workers*each, 1+workers*each, conflicts.Load())
+	}
+	t.Logf("%d compare-and-set conflicts", conflicts.Load())
+}
+
+// testConcurrentMigrate starts several processes' worth of Migrate on a
+// fresh database at once; all must succeed.
+func testConcurrentMigrate(t *testing.T, s *DB) {
+	var dsn string
+	if s.dialect == dialectPostgres {
+		dsn = testenv.PostgresURL(t)
+	} else {
+		dsn = "sqlite:" + filepath.Join(t.TempDir(), "fresh.db")
+	}
+	var handles []*DB
+	for i := 0; i < 4; i++ {
+		h, err := open(ctx, dsn)
+		must(t, err)
+		t.Cleanup(func() { h.Close() })
+		handles = append(handles, h)
+	}
+	errs := make([]error, len(handles))
+	var wg sync.WaitGroup
+	for i, h := range handles {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = Migrate(ctx, h) }()
+	}
+	wg.Wait()
+	must(t, errors.Join(errs...))
+	cur, latest, err := Version(ctx, handles[0])
+	must(t, err)
+	if cur != latest {
+		t.Fatalf("version %d of %d", cur, latest)
 	}
 }
