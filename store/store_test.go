@@ -969,7 +969,10 @@ func testConcurrentWriters(t *testing.T, s *DB) {
 					func() error { return db.UpdateAccount(ctx, &acc) },
 					func() error { return db.PutSecret(ctx, &twofetch.Secret{Ref: ref, Sealed: []byte("c"), KeyID: "k"}) },
 					func() error { return db.Audit(ctx, &twofetch.AuditEvent{TenantID: tn.ID, Action: "run", Object: r.ID}) },
-					func() error { _, err := db.ListRuns(ctx, twofetch.RunFilter{TenantID: tn.ID, Page: twofetch.Page{Limit: 5}}); return err },
+					func() error {
+						_, err := db.ListRuns(ctx, twofetch.RunFilter{TenantID: tn.ID, Page: twofetch.Page{Limit: 5}})
+						return err
+					},
 					func() error { return db.DeleteAccount(ctx, tn.ID, "acc_missing") },
 				} {
 					if err := op(); err != nil && !twofetch.IsNotFound(err) {
