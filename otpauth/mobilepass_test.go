@@ -2,6 +2,7 @@ package otpauth
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -45,41 +46,42 @@ func TestMobilePassVectors(t *testing.T) {
 }
 
 func TestParseMobilePass(t *testing.T) {
-	for _, text := range []string{
-		"XUU75-RROTT-Y5IP6-U3BMV",
-		"  xuu75-rrott-y5ip6-u3bmv\n", // typed in lower case
-		"XUU75-RR0TT-Y5lP6-U3BMV",     // the app reads 0 as O; l is not I
-	} {
-		keys, err := Parse(text)
-		if text == "XUU75-RR0TT-Y5lP6-U3BMV" {
-			// 0 for O is accepted, but a lower-case L is a different letter
-			// and breaks the checksum.
-			var re *RefusedError
-			if !errors.As(err, &re) {
-				t.Errorf("Parse(%q) = %v, %v; want a refusal", text, keys, err)
+	tests := []struct {
+		name, text string
+		ok         bool
+	}{
+		{"as shown by the portal", "XUU75-RROTT-Y5IP6-U3BMV", true},
+		{"typed in lower case", "  xuu75-rrott-y5ip6-u3bmv\n", true},
+		{"0 typed for O, as the app allows", "XUU75-RR0TT-Y5IP6-U3BMV", true},
+		{"l typed for I breaks the checksum", "XUU75-RROTT-Y5lP6-U3BMV", false},
+		{"characters swapped", "XUU75-RROTT-Y5PI6-U3BMV", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, err := Parse(tt.text)
+			if !tt.ok {
+				var re *RefusedError
+				if !errors.As(err, &re) || !strings.Contains(re.Reason, "MobilePASS") {
+					t.Fatalf("Parse = %v, %v; want a MobilePASS refusal", keys, err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("Parse(%q): %v", text, err)
-		}
-		k := keys[0]
-		if k.Type != MobilePass || k.Counter != 0 || k.Digits != 6 || k.Algorithm != SHA256 {
-			t.Errorf("Parse(%q) = %+v", text, k)
-		}
-		if code, _ := k.Code(0); code != "246805" {
-			t.Errorf("first code %q, want 246805", code)
-		}
-		again, err := Parse(k.URI())
-		if err != nil || !sameKey(again[0], k) {
-			t.Errorf("URI round trip: %v", err)
-		}
-	}
-	keys, err := Parse("XUU75-RR0TT-Y5IP6-U3BMV")
-	if err != nil {
-		t.Fatalf("0 typed for O: %v", err)
-	}
-	if code, _ := keys[0].Code(1); code != "598141" {
-		t.Errorf("0 typed for O: code %q, want 598141", code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := keys[0]
+			if k.Type != MobilePass || k.Counter != 0 || k.Digits != 6 || k.Algorithm != SHA256 || k.Period != 0 {
+				t.Errorf("key %+v", k)
+			}
+			for c, want := range []string{"246805", "598141"} {
+				if code, _ := k.Code(uint64(c)); code != want {
+					t.Errorf("code %d = %q, want %q", c, code, want)
+				}
+			}
+			again, err := Parse(k.URI())
+			if err != nil || !sameKey(again[0], k) {
+				t.Errorf("URI round trip: %v", err)
+			}
+		})
 	}
 }

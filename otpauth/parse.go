@@ -1,9 +1,11 @@
 package otpauth
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // maxTextBytes bounds the text Parse looks at; the largest QR code holds
@@ -13,9 +15,11 @@ const maxTextBytes = 64 << 10
 // Parse turns what a customer scanned or typed into authenticator keys:
 // an otpauth://totp or otpauth://hotp URI, a steam:// URI, a Google
 // Authenticator export (otpauth-migration://, several keys), a base32 setup
-// key typed by hand, or a SafeNet MobilePASS activation code. Every key
-// returned has passed Validate. A text that is not a usable key gives a
-// *RefusedError saying why, in words for the customer.
+// key typed by hand, or a SafeNet MobilePASS activation code. A text of
+// several lines that each hold a URI, as authenticator apps export them as
+// plain text, gives the keys of every line. Every key returned has passed
+// Validate. A text that is not a usable key gives a *RefusedError saying
+// why, in words for the customer.
 func Parse(text string) ([]*Key, error) {
 	if len(text) > maxTextBytes {
 		return nil, refused("This text is far too long to be an authenticator code.")
@@ -24,7 +28,57 @@ func Parse(text string) ([]*Key, error) {
 	if s == "" {
 		return nil, refused("There is no text to read a key from.")
 	}
+	if lines := uriLines(s); lines != nil {
+		var keys []*Key
+		for i, line := range lines {
+			k, err := parseOne(line)
+			if err != nil {
+				for _, k := range keys {
+					k.Zero()
+				}
+				var re *RefusedError
+				if errors.As(err, &re) {
+					return nil, refusef("Line %d: %s", i+1, re.Reason)
+				}
+				return nil, err
+			}
+			keys = append(keys, k...)
+		}
+		return keys, nil
+	}
+	return parseOne(s)
+}
+
+// uriLines returns the non-empty lines of s when there are several and
+// each starts with a URI scheme; otherwise nil.
+func uriLines(s string) []string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return nil
+	}
+	var lines []string
+	for line := range strings.Lines(s) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if _, _, ok := splitScheme(line); !ok {
+			return nil
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// parseOne parses a trimmed text that holds one code.
+func parseOne(s string) ([]*Key, error) {
 	scheme, rest, ok := splitScheme(s)
+	if ok {
+		// Control characters never belong in a URI, and a second URI run
+		// into the first would end up in the first key's names.
+		if strings.IndexFunc(s, unicode.IsControl) >= 0 || strings.Count(strings.ToLower(s), "otpauth") > 1 {
+			return nil, refused("The text holds more than one code or is garbled; scan or paste one code at a time.")
+		}
+	}
 	if !ok {
 		if isMicrosoftText(strings.ToLower(s)) {
 			return nil, refused(reasonMicrosoft)

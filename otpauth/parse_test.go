@@ -205,6 +205,9 @@ func TestParseRefusals(t *testing.T) {
 		{"far too long", strings.Repeat("A", maxTextBytes+1), "too long"},
 		{"migration of another kind", "otpauth-migration://online?data=CgA", "unknown kind"},
 		{"migration without data", "otpauth-migration://offline?foo=bar", "no keys"},
+		{"two URIs run together", "otpauth://totp/A:a?issuer=A otpauth://totp/B:b?secret=" + s32 + "&secret=" + s32, "more than one code"},
+		{"URI with a tab", "otpauth://totp/A:a?secret=" + s32 + "&issuer=A\tB", "more than one code"},
+		{"bad line in a list", "otpauth://totp/A:a?secret=" + s32 + "\notpauth://totp/B:b?secret=JBSWY3DP\n", "Line 2: The secret key in this code is too short"},
 		{"mistyped MobilePASS code", "XUU75-RROTT-Y5IP6-U3BMX", "mistyped"},
 		{"MobilePASS code with a 9", "XUU79-RROTT-Y5IP6-U3BMV", "8 or 9"},
 	}
@@ -244,5 +247,18 @@ func TestRefusalsDoNotRepeatSecrets(t *testing.T) {
 		if strings.Contains(strings.ToUpper(err.Error()), secret) {
 			t.Errorf("reason %q repeats the secret", err)
 		}
+	}
+}
+
+// Authenticator apps (Aegis, 2FAS, andOTP, Bitwarden) export plain text
+// with one URI per line.
+func TestParseLines(t *testing.T) {
+	text := "otpauth://totp/A:a?secret=" + s32 + "\r\n\n  otpauth-migration://offline?data=CiUKEPqlBekzoNEukL7qlsjBCDYSCWhvdHAgZGVtbyABKAEwATgE\nsteam://" + s32 + "\n"
+	keys, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 || keys[0].Issuer != "A" || keys[1].Type != HOTP || keys[2].Type != Steam {
+		t.Errorf("got %d keys: %+v", len(keys), keys)
 	}
 }
