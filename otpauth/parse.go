@@ -72,10 +72,11 @@ func uriLines(s string) []string {
 // parseOne parses a trimmed text that holds one code.
 func parseOne(s string) ([]*Key, error) {
 	scheme, rest, ok := splitScheme(s)
-	if ok {
+	switch scheme {
+	case "otpauth", "otpauth-migration", "steam":
 		// Control characters never belong in a URI, and a second URI run
 		// into the first would end up in the first key's names.
-		if strings.IndexFunc(s, unicode.IsControl) >= 0 || strings.Count(strings.ToLower(s), "otpauth") > 1 {
+		if strings.IndexFunc(s, unicode.IsControl) >= 0 || moreThanOneURI(s) {
 			return nil, refused("The text holds more than one code or is garbled; scan or paste one code at a time.")
 		}
 	}
@@ -118,6 +119,14 @@ func parseOne(s string) ([]*Key, error) {
 		return nil, refused(reasonMicrosoft)
 	}
 	return nil, refused(reasonNotKey)
+}
+
+// moreThanOneURI reports whether s holds a second otpauth scheme. Only the
+// scheme with its colon counts: a secret or name may spell "otpauth", and
+// colons inside a URI's names are escaped.
+func moreThanOneURI(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Count(l, "otpauth:")+strings.Count(l, "otpauth-migration:") > 1
 }
 
 const reasonAppStore = "This code is a link to an app in an app store, not a key. " +
