@@ -139,6 +139,13 @@ func (l *linter) regex(ptr, re string) {
 }
 
 func (l *linter) cond(ptr string, c *Cond) {
+	var row map[string]Field
+	if n := len(l.rowStack); n > 0 {
+		row = l.rowStack[n-1]
+	}
+	for k, v := range map[string]string{"selector": c.Selector, "visible": c.Visible, "url": c.URL, "text": c.Text} {
+		l.tmpl(ptr+"/"+k, v, false, len(l.rowStack) > 0, row)
+	}
 	if c.URL != "" {
 		l.regex(ptr+"/url", c.URL)
 	}

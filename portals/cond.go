@@ -1,0 +1,143 @@
+package portals
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// condJS compiles a condition to one JavaScript boolean expression, so a
+// page state is tested atomically in a single round trip.
+func condJS(c *Cond) string {
+	var parts []string
+	if c.Selector != "" {
+		parts = append(parts, "!!document.querySelector("+jsString(c.Selector)+")")
+	}
+	if c.Visible != "" {
+		parts = append(parts, "((e) => !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length) && getComputedStyle(e).visibility !== 'hidden')(document.querySelector("+jsString(c.Visible)+"))")
+	}
+	if c.URL != "" {
+		parts = append(parts, "new RegExp("+jsString(c.URL)+").test(location.href)")
+	}
+	if c.Text != "" {
+		parts = append(parts, "(document.body ? document.body.innerText : '').toLowerCase().includes("+jsString(strings.ToLower(c.Text))+")")
+	}
+	if c.JS != "" {
+		parts = append(parts, "!!("+c.JS+")")
+	}
+	if c.Not != nil {
+		parts = append(parts, "!("+condJS(c.Not)+")")
+	}
+	if len(c.Any) > 0 {
+		var any []string
+		for i := range c.Any {
+			any = append(any, "("+condJS(&c.Any[i])+")")
+		}
+		parts = append(parts, "("+strings.Join(any, " || ")+")")
+	}
+	for i := range c.All {
+		parts = append(parts, "("+condJS(&c.All[i])+")")
+	}
+	if len(parts) == 0 {
+		return "true"
+	}
+	return strings.Join(parts, " && ")
+}
+
+// expandCond fills the placeholders of a condition's strings, so a wait
+// can name the current row ({{row.id}}).
+func expandCond(c *Cond, lookup func(string) (string, error)) (*Cond, error) {
+	out := *c
+	for _, f := range []*string{&out.Selector, &out.Visible, &out.URL, &out.Text} {
+		v, err := expand(*f, lookup)
+		if err != nil {
+			return nil, err
+		}
+		*f = v
+	}
+	if c.Not != nil {
+		n, err := expandCond(c.Not, lookup)
+		if err != nil {
+			return nil, err
+		}
+		out.Not = n
+	}
+	for _, list := range []*[]Cond{&out.Any, &out.All} {
+		if *list == nil {
+			continue
+		}
+		cp := make([]Cond, len(*list))
+		for i := range *list {
+			x, err := expandCond(&(*list)[i], lookup)
+			if err != nil {
+				return nil, err
+			}
+			cp[i] = *x
+		}
+		*list = cp
+	}
+	return &out, nil
+}
+
+// evalCond tests a condition once, now. A page that is between two
+// documents has no context to evaluate in; that counts as not holding.
+func evalCond(ctx context.Context, c *Cond) (bool, error) {
+	expr := "(() => { try { return " + condJS(c) + "; } catch (e) { return false; } })()"
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+	if err != nil && isNavigationError(err) {
+		return false, nil
+	}
+	return ok, err
+}
+
+// waitCond waits until the condition holds. The test runs inside the page
+// on every animation frame; a navigation destroys that loop, so it is
+// started again in the new document.
+func waitCond(ctx context.Context, c *Cond) error {
+	expr := "(() => { try { return " + condJS(c) + "; } catch (e) { return false; } })()"
+	for {
+		dl, _ := ctx.Deadline()
+		timeout := time.Until(dl)
+		if timeout <= 0 {
+			return context.DeadlineExceeded
+		}
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
+			chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, chromedp.ErrPollingTimeout):
+			return context.DeadlineExceeded
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case isNavigationError(err):
+			// The document went away mid-poll: poll again in the next one,
+			// which chromedp waits for.
+			continue
+		default:
+			return err
+		}
+	}
+}
+
+func isNavigationError(err error) bool {
+	s := err.Error()
+	for _, m := range []string{
+		"Execution context was destroyed", "Cannot find context", "Inspected target navigated",
+		"Cannot find default execution context", "uniqueContextId not found", "Promise was collected",
+	} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
