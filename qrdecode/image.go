@@ -2,6 +2,7 @@ package qrdecode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -11,6 +12,8 @@ import (
 	"io"
 
 	"golang.org/x/image/webp"
+
+	ijpeg "github.com/twofetch/twofetch/qrdecode/internal/jpeg"
 )
 
 type format int
@@ -56,46 +59,89 @@ var codecs = map[format]codec{
 	formatWebP: {webp.DecodeConfig, webp.Decode},
 }
 
-// load checks the caps, decodes the photo and returns its luminance with the
-// EXIF orientation still to be applied (the pipeline orients each downscaled
-// level, which is cheaper than orienting the full frame).
-func load(photo []byte, opts Options) (*plane, error) {
-	if len(photo) > opts.MaxBytes {
-		return nil, fmt.Errorf("%w: %d MB, the limit is %d MB", ErrTooLarge, len(photo)>>20, opts.MaxBytes>>20)
+// photo is a decoded (or, for JPEG, decodable) photo as stored in the file,
+// before its EXIF orientation is applied.
+type photo struct {
+	w, h        int
+	orientation int
+	// jpeg holds the file when luma planes can be decoded at reduced scale
+	// straight from the DCT coefficients.
+	jpeg []byte
+	// full is the full-resolution luminance of every other photo.
+	full *plane
+}
+
+// load checks the caps and decodes the photo. JPEGs are decoded at the scale
+// first needed (the pipeline's start level), which checks the whole file.
+func load(data []byte, opts Options) (*photo, *pyramid, error) {
+	if len(data) > opts.MaxBytes {
+		return nil, nil, fmt.Errorf("%w: %d MB, the limit is %d MB", ErrTooLarge, len(data)>>20, opts.MaxBytes>>20)
 	}
-	f := sniff(photo)
+	f := sniff(data)
 	switch f {
 	case formatUnknown:
-		return nil, ErrUnsupportedFormat
+		return nil, nil, ErrUnsupportedFormat
 	case formatHEIF:
-		return nil, fmt.Errorf("%w: HEIC/HEIF photos cannot be read here (on an iPhone, set Camera > Formats to Most Compatible, or take a screenshot)", ErrUnsupportedFormat)
+		return nil, nil, fmt.Errorf("%w: HEIC/HEIF photos cannot be read here (on an iPhone, set Camera > Formats to Most Compatible, or take a screenshot)", ErrUnsupportedFormat)
 	}
 	c := codecs[f]
-	cfg, err := c.config(bytes.NewReader(photo))
+	cfg, err := c.config(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%w: the image has no pixels", ErrCorrupt)
+		return nil, nil, fmt.Errorf("%w: the image has no pixels", ErrCorrupt)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > int64(opts.MaxPixels) {
-		return nil, fmt.Errorf("%w: %d×%d pixels, the limit is %.1f megapixels", ErrTooLarge, cfg.Width, cfg.Height, float64(opts.MaxPixels)/1e6)
+		return nil, nil, fmt.Errorf("%w: %d×%d pixels, the limit is %.1f megapixels", ErrTooLarge, cfg.Width, cfg.Height, float64(opts.MaxPixels)/1e6)
 	}
-	img, err := c.decode(bytes.NewReader(photo))
+	ph := &photo{w: cfg.Width, h: cfg.Height, orientation: 1}
+	if f == formatJPEG {
+		ph.orientation = jpegOrientation(data)
+		ph.jpeg = data
+	} else {
+		img, err := c.decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		b := img.Bounds()
+		if int64(b.Dx())*int64(b.Dy()) > int64(opts.MaxPixels) || b.Empty() {
+			// The header and the decoded frame disagree (a GIF frame, say).
+			return nil, nil, fmt.Errorf("%w: the decoded size does not match the header", ErrCorrupt)
+		}
+		ph.full = luminance(img)
+		ph.w, ph.h = b.Dx(), b.Dy()
+	}
+	py := newPyramid(ph)
+	if _, err := py.stored(py.start); err != nil {
+		return nil, nil, err
+	}
+	return ph, py, nil
+}
+
+// decodeLevel returns the stored-orientation luminance at 1/2^level scale.
+func (ph *photo) decodeLevel(level int) (*plane, error) {
+	if ph.jpeg == nil || level > 3 {
+		return nil, errNoDirectDecode
+	}
+	g, err := ijpeg.DecodeGray(bytes.NewReader(ph.jpeg), uint(level))
+	if errors.Is(err, ijpeg.ErrNotLuma) {
+		if level != 0 {
+			return nil, errNoDirectDecode
+		}
+		img, err := jpeg.Decode(bytes.NewReader(ph.jpeg))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return luminance(img), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	b := img.Bounds()
-	if int64(b.Dx())*int64(b.Dy()) > int64(opts.MaxPixels) || b.Empty() {
-		// The header and the decoded frame disagree (a GIF frame, say).
-		return nil, fmt.Errorf("%w: the decoded size does not match the header", ErrCorrupt)
-	}
-	p := luminance(img)
-	if f == formatJPEG {
-		p.orientation = jpegOrientation(photo)
-	}
-	return p, nil
+	return luminance(g), nil
 }
+
+var errNoDirectDecode = errors.New("qrdecode: level not decodable directly")
 
 // luminance copies the image's brightness into a compact plane, reading the
 // pixel slices of the concrete image types. Transparent pixels are

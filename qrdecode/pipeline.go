@@ -2,6 +2,7 @@ package qrdecode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -53,24 +54,21 @@ type search struct {
 	deadline   time.Time
 	exhaustive bool
 
-	levels  []*plane // as stored in the file, levels[0] at full size
-	upright map[int]*plane
-	prepped map[[2]int]*plane
+	py *pyramid
 
 	found []found
 	seen  map[string]bool
+	work  int // pixels binarized and scanned so far
 	hints map[gozxing.DecodeHintType]interface{}
 	dec   *decoder.Decoder
 }
 
-func newSearch(ctx context.Context, full *plane, deadline time.Time, exhaustive bool) *search {
+func newSearch(ctx context.Context, py *pyramid, deadline time.Time, exhaustive bool) *search {
 	return &search{
 		ctx:        ctx,
 		deadline:   deadline,
 		exhaustive: exhaustive,
-		levels:     []*plane{full},
-		upright:    map[int]*plane{},
-		prepped:    map[[2]int]*plane{},
+		py:         py,
 		seen:       map[string]bool{},
 		hints:      map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
 		dec:        decoder.NewDecoder(),
@@ -81,15 +79,11 @@ func newSearch(ctx context.Context, full *plane, deadline time.Time, exhaustive 
 // about 1000 px first with every binarizer, then one level smaller (blur and
 // moiré), then the larger levels (small codes in a large frame).
 func (s *search) plan() [][]pass {
-	full := s.levels[0]
-	long := max(full.w, full.h)
-	start := 0
-	for long>>(start+1) >= startSide {
-		start++
-	}
+	ph := s.py.ph
+	long, start := max(ph.w, ph.h), s.py.start
 	var groups [][]pass
 	add := func(level int, ps ...pass) {
-		if level < -1 || level > 0 && min(full.w, full.h)>>level < 21 {
+		if level < -1 || level > 0 && min(ph.w, ph.h)>>level < 21 {
 			return
 		}
 		for i := range ps {
@@ -100,7 +94,8 @@ func (s *search) plan() [][]pass {
 	p := func(pr prep, bin binarizer, name string) pass { return pass{prep: pr, bin: bin, name: name} }
 	hy, gh := p(prepNone, hybrid, "hybrid"), p(prepNone, globalHistogram, "global")
 	ad := p(prepNone, adaptive(8, 10), "adaptive")
-	add(start, hy, p(prepInvert, hybrid, "hybrid"), ad, gh, p(prepInvert, adaptive(8, 10), "adaptive"))
+	add(start, hy, p(prepInvert, hybrid, "hybrid"), ad, gh, p(prepInvert, adaptive(8, 10), "adaptive"),
+		p(prepSharpen, globalHistogram, "global"), p(prepBlur, globalHistogram, "global"))
 	add(start+1, hy, ad, p(prepBlur, hybrid, "hybrid"), p(prepSharpen, hybrid, "hybrid"), p(prepInvert, hybrid, "hybrid"), p(prepNone, adaptive(8, 20), "adaptive20"))
 	if long < 2*startSide {
 		// Small, soft photos: finder patterns a few pixels wide read better
@@ -108,7 +103,7 @@ func (s *search) plan() [][]pass {
 		add(-1, hy, ad, p(prepSharpen, globalHistogram, "global"), p(prepNone, adaptive(4, 10), "adaptive4"),
 			p(prepNone, adaptive(16, 10), "adaptive16"), p(prepSharpen, adaptive(4, 10), "adaptive4"), p(prepInvert, hybrid, "hybrid"))
 	}
-	add(start, p(prepSharpen, globalHistogram, "global"), p(prepBlur, globalHistogram, "global"), p(prepRotate45, adaptive(8, 5), "adaptive5"), p(prepRotate45, hybrid, "hybrid"))
+	add(start, p(prepRotate45, adaptive(8, 5), "adaptive5"), p(prepRotate45, hybrid, "hybrid"))
 	if long >= 2*startSide {
 		add(start-1, hy, ad, p(prepInvert, hybrid, "hybrid"), p(prepSharpen, globalHistogram, "global"), p(prepNone, adaptive(4, 10), "adaptive4"))
 	}
@@ -117,18 +112,30 @@ func (s *search) plan() [][]pass {
 	return groups
 }
 
+// workLimit bounds the pixels all passes of one photo may binarize and scan
+// together, so the effort spent on a photo (and the time before a photo
+// without a code is given up) does not depend on how busy the machine is:
+// about 15 passes at 1000 px, 300 ms of CPU on the reference machine.
+const workLimit = 12_000_000
+
 func (s *search) run() []Result {
-	ran := 0
+	ran, extra := 0, -1
 	for _, group := range s.plan() {
 		for _, p := range group {
-			if ran > 0 && (time.Now().After(s.deadline) || s.ctx.Err() != nil) {
+			if ran > 0 && (s.work >= workLimit && !s.exhaustive || time.Now().After(s.deadline) || s.ctx.Err() != nil) {
 				return s.results()
 			}
 			s.runPass(p)
 			ran++
 		}
 		if len(s.found) > 0 && !s.exhaustive {
-			break
+			// A second code on the page (an app-store link beside the
+			// authenticator code) often differs in size or contrast from
+			// the first; give the next group of passes a chance at it.
+			extra++
+			if extra == 1 {
+				break
+			}
 		}
 	}
 	return s.results()
@@ -142,25 +149,79 @@ func (s *search) results() []Result {
 	return out
 }
 
-// level returns pyramid level i, upright, preprocessed by pr.
-func (s *search) level(i int, pr prep) *plane {
-	up, ok := s.upright[i]
+// pyramid holds the photo's luminance at the scales the passes use, built
+// on first use.
+type pyramid struct {
+	ph    *photo
+	start int // the level passes begin with: its long side is about 1000 px
+	// stored levels keep the file's orientation; upright ones have the
+	// EXIF orientation applied; prepped ones are preprocessed upright ones.
+	asStored map[int]*plane
+	upright  map[int]*plane
+	prepped  map[[2]int]*plane
+}
+
+func newPyramid(ph *photo) *pyramid {
+	long, start := max(ph.w, ph.h), 0
+	for long>>(start+1) >= startSide {
+		start++
+	}
+	return &pyramid{ph: ph, start: start, asStored: map[int]*plane{}, upright: map[int]*plane{}, prepped: map[[2]int]*plane{}}
+}
+
+// stored returns level i (≥ 0) in the file's orientation: halved from the
+// next finer level when that is at hand, otherwise decoded at that scale
+// straight from a JPEG's DCT coefficients, otherwise halved recursively.
+func (py *pyramid) stored(i int) (*plane, error) {
+	if p, ok := py.asStored[i]; ok {
+		return p, nil
+	}
+	var p *plane
+	if q, ok := py.asStored[i-1]; ok && i > 0 {
+		p = q.half()
+	} else if d, err := py.ph.decodeLevel(i); err == nil {
+		p = d
+	} else if !errors.Is(err, errNoDirectDecode) {
+		return nil, err
+	} else if i == 0 {
+		p = py.ph.full
+	} else {
+		q, err := py.stored(i - 1)
+		if err != nil {
+			return nil, err
+		}
+		p = q.half()
+	}
+	p.orientation = py.ph.orientation
+	py.asStored[i] = p
+	return p, nil
+}
+
+// level returns level i upright and preprocessed by pr; level -1 is level 0
+// upscaled twice.
+func (py *pyramid) level(i int, pr prep) (*plane, error) {
+	up, ok := py.upright[i]
 	if !ok {
 		if i < 0 {
-			up = s.level(i+1, prepNone).double()
-		} else {
-			for len(s.levels) <= i {
-				s.levels = append(s.levels, s.levels[len(s.levels)-1].half())
+			q, err := py.level(i+1, prepNone)
+			if err != nil {
+				return nil, err
 			}
-			up = s.levels[i].oriented()
+			up = q.double()
+		} else {
+			q, err := py.stored(i)
+			if err != nil {
+				return nil, err
+			}
+			up = q.oriented()
 		}
-		s.upright[i] = up
+		py.upright[i] = up
 	}
 	if pr == prepNone {
-		return up
+		return up, nil
 	}
 	key := [2]int{i, int(pr)}
-	q, ok := s.prepped[key]
+	q, ok := py.prepped[key]
 	if !ok {
 		switch pr {
 		case prepInvert:
@@ -172,14 +233,18 @@ func (s *search) level(i int, pr prep) *plane {
 		case prepRotate45:
 			q = up.rotated45()
 		}
-		s.prepped[key] = q
+		py.prepped[key] = q
 	}
-	return q
+	return q, nil
 }
 
 func (s *search) runPass(p pass) {
-	img := s.level(p.level, p.prep)
-	up := s.level(p.level, prepNone)
+	img, err := s.py.level(p.level, p.prep)
+	if err != nil {
+		return
+	}
+	up, _ := s.py.level(p.level, prepNone)
+	s.work += img.w * img.h
 	scale := math.Ldexp(1, p.level)
 	// toFull maps a point of img to the upright full-resolution photo.
 	toFull := func(pt Point) Point {

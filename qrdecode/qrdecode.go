@@ -32,7 +32,7 @@ var (
 const (
 	DefaultMaxBytes  = 32 << 20
 	DefaultMaxPixels = 50_000_000
-	DefaultBudget    = 450 * time.Millisecond
+	DefaultBudget    = time.Second
 )
 
 // Options bound the work Decode does on one photo.
@@ -45,12 +45,15 @@ type Options struct {
 	MaxPixels int
 	// Budget is the wall-clock time Decode may spend, image decoding
 	// included, before it gives up with what it has found. The first pass
-	// always runs to completion. If zero, DefaultBudget.
+	// always runs to completion. If zero, DefaultBudget. Independently of
+	// it, the passes tried on one photo are bounded by a fixed amount of
+	// work (about 300 ms of CPU), so results do not depend on machine load
+	// unless the machine is so busy that the budget runs out first.
 	Budget time.Duration
-	// Exhaustive keeps looking for further codes after the first one is
-	// found, until every pass has run or the budget is spent. Without it,
-	// Decode stops after the passes on the scale and crop that found the
-	// first code.
+	// Exhaustive runs every pass until the budget is spent, looking for
+	// further codes. Without it, Decode stops one group of passes after
+	// the group that found the first code, or when the work bound is
+	// reached.
 	Exhaustive bool
 }
 
@@ -91,11 +94,11 @@ func Decode(ctx context.Context, photo []byte, opts Options) ([]Result, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	lum, err := load(photo, opts)
+	_, py, err := load(photo, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := newSearch(ctx, lum, deadline, opts.Exhaustive)
+	s := newSearch(ctx, py, deadline, opts.Exhaustive)
 	res := s.run()
 	if len(res) == 0 {
 		if err := ctx.Err(); err != nil {
