@@ -1,0 +1,635 @@
+// Package enroll captures a customer's authenticator key through a
+// single-use link sent by SMS: the customer photographs the QR code the
+// portal shows (or types its setup key), twofetch seals the key in the vault
+// and shows the live code so the customer can finish the portal's activation.
+//
+// The new key is kept under the totp_pending field until the customer
+// confirms; until then the account's previous key stays in use.
+package enroll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/otpauth"
+	"github.com/twofetch/twofetch/qrdecode"
+	"github.com/twofetch/twofetch/sms"
+	"github.com/twofetch/twofetch/vault"
+)
+
+// Vault is what enrolment needs of the vault.
+type Vault interface {
+	PutKey(ctx context.Context, ref twofetch.SecretRef, k *otpauth.Key) (vault.KeyInfo, error)
+	Code(ctx context.Context, ref twofetch.SecretRef) (vault.Code, error)
+	Move(ctx context.Context, from, to twofetch.SecretRef) error
+	Seal(ctx context.Context, ref twofetch.SecretRef, plaintext []byte) error
+	Open(ctx context.Context, ref twofetch.SecretRef) ([]byte, error)
+	Delete(ctx context.Context, ref twofetch.SecretRef) error
+}
+
+var _ Vault = (*vault.Vault)(nil)
+
+// Config wires a Service. Fields marked optional have working defaults.
+type Config struct {
+	Store twofetch.Store
+	Vault Vault
+	// Sender delivers the SMS.
+	Sender sms.Sender
+	// Redis backs the rate limits, shared by every web process.
+	Redis redis.UniversalClient
+	// PublicURL is the base of links as customers reach them, without a
+	// trailing slash ("https://fetch.example.com").
+	PublicURL string
+	// TTL is how long a link stays valid. If zero, 24 h.
+	TTL time.Duration
+	// PortalName returns a portal's display name. Optional: the id is shown.
+	PortalName func(id string) string
+	// EnqueueSMS queues the sending of an enrolment's SMS, to be done by
+	// SendSMS in a worker with retries. Optional: if nil, Start sends inline.
+	EnqueueSMS func(ctx context.Context, enrollmentID string) error
+	// Notify publishes an event to the tenant's webhook. Optional.
+	Notify func(ctx context.Context, tenantID, event string, data any)
+	// Confirmed is called after a key is confirmed, e.g. to schedule the
+	// account's first run. Optional.
+	Confirmed func(ctx context.Context, a *twofetch.Account)
+	// MaxPhotoBytes caps uploads. If zero, 20 MiB.
+	MaxPhotoBytes int64
+	// Decode decodes photos. If nil, qrdecode.Decode with default options.
+	Decode func(ctx context.Context, photo []byte) ([]qrdecode.Result, error)
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Service runs enrolments.
+type Service struct {
+	cfg Config
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Vault == nil || cfg.Sender == nil || cfg.Redis == nil {
+		return nil, errors.New("enroll: Store, Vault, Sender and Redis are required")
+	}
+	if cfg.PublicURL == "" {
+		return nil, errors.New("enroll: PublicURL is required")
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.TTL == 0 {
+		cfg.TTL = 24 * time.Hour
+	}
+	if cfg.MaxPhotoBytes == 0 {
+		cfg.MaxPhotoBytes = 20 << 20
+	}
+	if cfg.PortalName == nil {
+		cfg.PortalName = func(id string) string { return id }
+	}
+	if cfg.Decode == nil {
+		cfg.Decode = func(ctx context.Context, photo []byte) ([]qrdecode.Result, error) {
+			return qrdecode.Decode(ctx, photo, qrdecode.Options{MaxBytes: int(cfg.MaxPhotoBytes)})
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// Languages are those with texts; others fall back to English.
+var Languages = []string{"en", "de", "nl"}
+
+func normalizeLanguage(lang string) (string, bool) {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(lang, "-_"); i > 0 {
+		lang = lang[:i]
+	}
+	for _, l := range Languages {
+		if l == lang {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// Start creates an enrolment for an account and queues its SMS. It returns
+// the enrolment and the link, which only the SMS carries from then on.
+func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID, phone, language string) (*twofetch.Enrollment, string, error) {
+	a, err := s.cfg.Store.Account(ctx, tenant.ID, accountID)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := sms.NormalizePhone(phone)
+	if err != nil {
+		return nil, "", twofetch.Errorf(twofetch.EINVALID, "phone: %v", err)
+	}
+	lang := tenant.Language
+	if language != "" {
+		l, ok := normalizeLanguage(language)
+		if !ok {
+			return nil, "", twofetch.Errorf(twofetch.EINVALID, "language: %q is not one of %s", language, strings.Join(Languages, ", "))
+		}
+		lang = l
+	}
+	if l, ok := normalizeLanguage(lang); ok {
+		lang = l
+	} else {
+		lang = "en"
+	}
+	token, hash := twofetch.NewToken("e")
+	now := s.cfg.Now().UTC()
+	e := &twofetch.Enrollment{
+		ID:        twofetch.NewID("enr"),
+		TenantID:  tenant.ID,
+		AccountID: a.ID,
+		Phone:     p,
+		Language:  lang,
+		Status:    twofetch.EnrollmentPending,
+		TokenHash: hash,
+		ExpiresAt: now.Add(s.cfg.TTL),
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	if err := s.cfg.Store.CreateEnrollment(ctx, e); err != nil {
+		return nil, "", err
+	}
+	s.audit(ctx, e, "api", "enrollment.created", "")
+	// The token is needed to build the SMS later, in a worker; it is kept
+	// sealed under the enrolment's own binding so the queue never holds it.
+	if err := s.cfg.Vault.Seal(ctx, linkRef(e), []byte(token)); err != nil {
+		return nil, "", err
+	}
+	if s.cfg.EnqueueSMS != nil {
+		if err := s.cfg.EnqueueSMS(ctx, e.ID); err != nil {
+			return nil, "", fmt.Errorf("queue enrolment SMS: %w", err)
+		}
+	} else if err := s.SendSMS(ctx, e.ID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "enrolment SMS failed", "enrollment", e.ID, "err", err)
+	}
+	// Re-read: the inline send may have changed the status.
+	if fresh, err := s.cfg.Store.EnrollmentByID(ctx, e.ID); err == nil {
+		e = fresh
+	}
+	return e, s.Link(token), nil
+}
+
+// Link returns the public URL of a token.
+func (s *Service) Link(token string) string { return s.cfg.PublicURL + "/e/" + token }
+
+// linkRef is where an enrolment's link token is sealed. It hangs off the
+// account so deleting the account's secrets removes it too.
+func linkRef(e *twofetch.Enrollment) twofetch.SecretRef {
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "enrollment_link:" + e.ID}
+}
+
+func candidatesRef(e *twofetch.Enrollment) twofetch.SecretRef {
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "totp_candidates:" + e.ID}
+}
+
+func keyRef(e *twofetch.Enrollment, field string) twofetch.SecretRef {
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: field}
+}
+
+// SendSMS sends (or re-sends) an enrolment's SMS and records the result.
+// Workers call it from the SMS task; an error means "retry".
+func (s *Service) SendSMS(ctx context.Context, enrollmentID string) error {
+	e, err := s.cfg.Store.EnrollmentByID(ctx, enrollmentID)
+	if err != nil {
+		return err
+	}
+	if e.Status == twofetch.EnrollmentConfirmed || s.expired(e) {
+		return nil // nothing to send any more; not an error worth retrying
+	}
+	a, err := s.cfg.Store.AccountByID(ctx, e.AccountID)
+	if err != nil {
+		return err
+	}
+	token, err := s.cfg.Vault.Open(ctx, linkRef(e))
+	if err != nil {
+		return fmt.Errorf("open enrolment link: %w", err)
+	}
+	body := smsText(e.Language, s.cfg.PortalName(a.Portal), s.Link(string(token)))
+	clear(token)
+	sendErr := s.cfg.Sender.Send(ctx, e.Phone, body)
+	e.UpdatedAt = s.cfg.Now().UTC()
+	if sendErr != nil {
+		if e.Status == twofetch.EnrollmentPending || e.Status == twofetch.EnrollmentSMSFailed {
+			e.Status = twofetch.EnrollmentSMSFailed
+		}
+		e.Error = "SMS could not be sent: " + sendErr.Error()
+		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		s.event(ctx, e, "enrollment.sms_failed")
+		return sendErr
+	}
+	e.SMSCount++
+	e.Error = ""
+	if e.Status == twofetch.EnrollmentPending || e.Status == twofetch.EnrollmentSMSFailed {
+		e.Status = twofetch.EnrollmentSMSSent
+	}
+	if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
+		return err
+	}
+	s.audit(ctx, e, "system", "enrollment.sms_sent", "")
+	s.event(ctx, e, "enrollment.sms_sent")
+	return nil
+}
+
+// Resend queues the SMS again, at most once a minute and five times per
+// enrolment, so a mistaken loop in the operator's app cannot spam a phone.
+func (s *Service) Resend(ctx context.Context, tenantID, enrollmentID string) (*twofetch.Enrollment, error) {
+	e, err := s.cfg.Store.Enrollment(ctx, tenantID, enrollmentID)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == twofetch.EnrollmentConfirmed {
+		return nil, twofetch.Errorf(twofetch.ECONFLICT, "enrolment is already confirmed")
+	}
+	if s.expired(e) {
+		return nil, twofetch.Errorf(twofetch.EGONE, "enrolment has expired; start a new one")
+	}
+	if e.SMSCount >= 6 {
+		return nil, twofetch.Errorf(twofetch.ERATELIMITED, "this enrolment's SMS was sent %d times; start a new enrolment", e.SMSCount)
+	}
+	if ok, err := s.allow(ctx, "resend:"+e.ID, 1, time.Minute); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, twofetch.Errorf(twofetch.ERATELIMITED, "the SMS was just sent; wait a minute before sending it again")
+	}
+	if s.cfg.EnqueueSMS != nil {
+		if err := s.cfg.EnqueueSMS(ctx, e.ID); err != nil {
+			return nil, err
+		}
+	} else if err := s.SendSMS(ctx, e.ID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "enrolment SMS failed", "enrollment", e.ID, "err", err)
+	}
+	s.audit(ctx, e, "api", "enrollment.resend", "")
+	return s.cfg.Store.EnrollmentByID(ctx, e.ID)
+}
+
+// Get returns an enrolment of the tenant, with an expired status once its
+// link has expired.
+func (s *Service) Get(ctx context.Context, tenantID, id string) (*twofetch.Enrollment, error) {
+	e, err := s.cfg.Store.Enrollment(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.markExpired(ctx, e), nil
+}
+
+func (s *Service) expired(e *twofetch.Enrollment) bool {
+	return e.Status != twofetch.EnrollmentConfirmed && !s.cfg.Now().Before(e.ExpiresAt)
+}
+
+func (s *Service) markExpired(ctx context.Context, e *twofetch.Enrollment) *twofetch.Enrollment {
+	if s.expired(e) && e.Status != twofetch.EnrollmentExpired {
+		e.Status = twofetch.EnrollmentExpired
+		e.UpdatedAt = s.cfg.Now().UTC()
+		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err == nil {
+			s.audit(ctx, e, "system", "enrollment.expired", "")
+			s.event(ctx, e, "enrollment.expired")
+			_ = s.cfg.Vault.Delete(ctx, candidatesRef(e))
+		}
+	}
+	return e
+}
+
+// session is an enrolment reached through its link.
+type session struct {
+	e       *twofetch.Enrollment
+	account *twofetch.Account
+	// tokenFromPath is the link token as the customer opened it, to build
+	// the page's form actions; it is never logged or stored.
+	tokenFromPath string
+}
+
+// open finds the enrolment of a link token. Unknown tokens are not found;
+// confirmed and expired ones are gone.
+func (s *Service) open(ctx context.Context, token string) (*session, error) {
+	if len(token) < 10 || len(token) > 100 {
+		return nil, twofetch.ErrNotFound
+	}
+	e, err := s.cfg.Store.EnrollmentByTokenHash(ctx, twofetch.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	e = s.markExpired(ctx, e)
+	a, err := s.cfg.Store.AccountByID(ctx, e.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &session{e: e, account: a, tokenFromPath: token}, nil
+}
+
+// Received is what the customer sees once a key is received.
+type Received struct {
+	Issuer      string    `json:"issuer"`
+	Account     string    `json:"account"`
+	Code        string    `json:"code"`
+	SecondsLeft int       `json:"seconds_left"`
+	ValidUntil  time.Time `json:"valid_until"`
+}
+
+// Choice is one key of several found in one photo or export.
+type Choice struct {
+	Index   int    `json:"index"`
+	Issuer  string `json:"issuer"`
+	Account string `json:"account"`
+}
+
+// ErrChoose is returned when a photo held several keys and none clearly
+// belongs to the portal; Choices lists them for the customer.
+type ErrChoose struct{ Choices []Choice }
+
+func (e *ErrChoose) Error() string { return fmt.Sprintf("%d keys found; choose one", len(e.Choices)) }
+
+// errors shown to customers carry these codes in the JSON twin.
+const (
+	codeNoQR          = "no_code_found"
+	codeNotAuth       = "not_an_authenticator_code"
+	codeUnreadable    = "photo_unreadable"
+	codeTooLarge      = "photo_too_large"
+	codeBadKey        = "invalid_key"
+	codeChoose        = "choose_key"
+	codeNotReceived   = "no_key_received"
+	codeExpiredOrUsed = "gone"
+)
+
+// customerError is an error the page explains to the customer.
+type customerError struct {
+	status int
+	code   string
+	// msg is a message key of the page's language.
+	msg    string
+	detail string
+}
+
+func (e *customerError) Error() string { return e.code + ": " + e.detail }
+
+func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*Received, error) {
+	results, err := s.cfg.Decode(ctx, photo)
+	switch {
+	case errors.Is(err, qrdecode.ErrTooLarge):
+		return nil, &customerError{413, codeTooLarge, "err_too_large", err.Error()}
+	case errors.Is(err, qrdecode.ErrNoCode):
+		return nil, &customerError{422, codeNoQR, "err_no_code", err.Error()}
+	case errors.Is(err, qrdecode.ErrUnsupportedFormat), errors.Is(err, qrdecode.ErrCorrupt):
+		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error()}
+	case err != nil:
+		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error()}
+	}
+	var keys []*otpauth.Key
+	var refusal error
+	for _, r := range results {
+		ks, err := otpauth.Parse(r.Text)
+		if err != nil {
+			if refusal == nil {
+				refusal = err
+			}
+			continue
+		}
+		keys = append(keys, ks...)
+	}
+	if len(keys) == 0 {
+		return nil, refusedError(refusal)
+	}
+	return s.acceptKeys(ctx, ss, keys)
+}
+
+func refusedError(err error) error {
+	var re *otpauth.RefusedError
+	if errors.As(err, &re) {
+		return &customerError{422, codeNotAuth, "err_not_auth", re.Reason}
+	}
+	return &customerError{422, codeNotAuth, "err_not_auth", "the code is not an authenticator setup code"}
+}
+
+func (s *Service) acceptKeyText(ctx context.Context, ss *session, text string) (*Received, error) {
+	keys, err := otpauth.Parse(text)
+	if err != nil {
+		var re *otpauth.RefusedError
+		if errors.As(err, &re) {
+			return nil, &customerError{422, codeBadKey, "err_bad_key", re.Reason}
+		}
+		return nil, &customerError{422, codeBadKey, "err_bad_key", "not a setup key"}
+	}
+	return s.acceptKeys(ctx, ss, keys)
+}
+
+// acceptKeys picks the key that belongs to the portal and seals it as the
+// pending key. Several keys (a Google Authenticator export) are matched
+// against the portal's name; without a clear match the customer chooses.
+func (s *Service) acceptKeys(ctx context.Context, ss *session, keys []*otpauth.Key) (*Received, error) {
+	defer func() {
+		for _, k := range keys {
+			k.Zero()
+		}
+	}()
+	k := keys[0]
+	if len(keys) > 1 {
+		k = matchPortal(keys, ss.account.Portal, s.cfg.PortalName(ss.account.Portal))
+		if k == nil {
+			return nil, s.offerChoice(ctx, ss, keys)
+		}
+	}
+	return s.storeKey(ctx, ss, k)
+}
+
+func (s *Service) storeKey(ctx context.Context, ss *session, k *otpauth.Key) (*Received, error) {
+	e := ss.e
+	info, err := s.cfg.Vault.PutKey(ctx, keyRef(e, twofetch.FieldTOTPPending), k)
+	if err != nil {
+		return nil, err
+	}
+	_ = s.cfg.Vault.Delete(ctx, candidatesRef(e))
+	e.Status = twofetch.EnrollmentKeyReceived
+	e.Issuer, e.KeyAccount = info.Issuer, info.Account
+	e.Error = ""
+	e.UpdatedAt = s.cfg.Now().UTC()
+	if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, e, "customer", "enrollment.key_received", info.Issuer)
+	s.event(ctx, e, "enrollment.key_received")
+	return s.liveCode(ctx, ss)
+}
+
+func matchPortal(keys []*otpauth.Key, portalID, portalName string) *otpauth.Key {
+	norm := func(s string) string {
+		s = strings.ToLower(s)
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	want := []string{norm(portalID), norm(portalName)}
+	if i := strings.IndexAny(portalID, "._-"); i > 0 {
+		want = append(want, norm(portalID[:i]))
+	}
+	var found *otpauth.Key
+	for _, k := range keys {
+		issuer := norm(k.Issuer)
+		if issuer == "" {
+			continue
+		}
+		for _, w := range want {
+			if w != "" && (strings.Contains(issuer, w) || strings.Contains(w, issuer)) {
+				if found != nil && found != k {
+					return nil // ambiguous: let the customer choose
+				}
+				found = k
+			}
+		}
+	}
+	return found
+}
+
+func (s *Service) offerChoice(ctx context.Context, ss *session, keys []*otpauth.Key) error {
+	var uris []string
+	choices := make([]Choice, len(keys))
+	for i, k := range keys {
+		uris = append(uris, k.URI())
+		choices[i] = Choice{Index: i, Issuer: k.Issuer, Account: k.Account}
+	}
+	blob := []byte(strings.Join(uris, "\n"))
+	err := s.cfg.Vault.Seal(ctx, candidatesRef(ss.e), blob)
+	clear(blob)
+	if err != nil {
+		return err
+	}
+	return &ErrChoose{Choices: choices}
+}
+
+func (s *Service) choose(ctx context.Context, ss *session, index int) (*Received, error) {
+	blob, err := s.cfg.Vault.Open(ctx, candidatesRef(ss.e))
+	if twofetch.IsNotFound(err) {
+		return nil, &customerError{409, codeNotReceived, "err_choose_again", "no keys waiting for a choice"}
+	} else if err != nil {
+		return nil, err
+	}
+	defer clear(blob)
+	uris := strings.Split(string(blob), "\n")
+	if index < 0 || index >= len(uris) {
+		return nil, &customerError{400, codeBadKey, "err_choose_again", "no such key"}
+	}
+	keys, err := otpauth.Parse(uris[index])
+	if err != nil || len(keys) != 1 {
+		return nil, &customerError{422, codeBadKey, "err_bad_key", "stored key unreadable"}
+	}
+	defer keys[0].Zero()
+	return s.storeKey(ctx, ss, keys[0])
+}
+
+// liveCode issues the pending key's current code for the customer to type
+// into the portal. The vault never issues the same step twice, so the
+// worker's first login uses a later code than the one shown here.
+func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) {
+	if ss.e.Status != twofetch.EnrollmentKeyReceived {
+		return nil, &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
+	}
+	ref := keyRef(ss.e, twofetch.FieldTOTPPending)
+	info, err := s.keyInfo(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cfg.Vault.Code(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	left := int(c.ValidUntil.Sub(s.cfg.Now()).Round(time.Second) / time.Second)
+	if left < 0 {
+		left = 0
+	}
+	return &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil}, nil
+}
+
+func (s *Service) keyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.KeyInfo, error) {
+	type keyInfoer interface {
+		KeyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.KeyInfo, error)
+	}
+	if ki, ok := s.cfg.Vault.(keyInfoer); ok {
+		return ki.KeyInfo(ctx, ref)
+	}
+	return vault.KeyInfo{}, nil
+}
+
+// confirm makes the pending key the account's key.
+func (s *Service) confirm(ctx context.Context, ss *session) error {
+	e := ss.e
+	if e.Status != twofetch.EnrollmentKeyReceived {
+		return &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
+	}
+	if err := s.cfg.Vault.Move(ctx, keyRef(e, twofetch.FieldTOTPPending), keyRef(e, twofetch.FieldTOTP)); err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	e.Status = twofetch.EnrollmentConfirmed
+	e.ConfirmedAt = &now
+	e.UpdatedAt = now
+	if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
+		return err
+	}
+	_ = s.cfg.Vault.Delete(ctx, linkRef(e))
+	a := ss.account
+	a.HasKey = true
+	if a.Status == twofetch.AccountNeedsEnrollment || (a.Status == twofetch.AccountNeedsCustomer && isKeyOutcome(a.LastOutcome)) {
+		a.Status = twofetch.AccountActive
+	}
+	a.UpdatedAt = now
+	if err := s.cfg.Store.UpdateAccount(ctx, a); err != nil {
+		return err
+	}
+	s.audit(ctx, e, "customer", "enrollment.confirmed", "")
+	s.event(ctx, e, "enrollment.confirmed")
+	if s.cfg.Confirmed != nil {
+		s.cfg.Confirmed(ctx, a)
+	}
+	return nil
+}
+
+func isKeyOutcome(o twofetch.Outcome) bool {
+	return o == twofetch.OutcomeOTPMissing || o == twofetch.OutcomeOTPRejected
+}
+
+func (s *Service) audit(ctx context.Context, e *twofetch.Enrollment, actor, action, detail string) {
+	err := s.cfg.Store.Audit(ctx, &twofetch.AuditEvent{
+		TenantID: e.TenantID, Actor: actor, Action: action,
+		Object: "enrollment/" + e.ID, Detail: detail, At: s.cfg.Now().UTC(),
+	})
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "audit log write failed", "action", action, "err", err)
+	}
+}
+
+func (s *Service) event(ctx context.Context, e *twofetch.Enrollment, name string) {
+	if s.cfg.Notify == nil {
+		return
+	}
+	s.cfg.Notify(ctx, e.TenantID, name, map[string]any{
+		"enrollment_id": e.ID, "account_id": e.AccountID, "status": e.Status,
+	})
+}
+
+// allow is a fixed-window rate limit in Redis shared by every web process.
+func (s *Service) allow(ctx context.Context, key string, limit int64, window time.Duration) (bool, error) {
+	k := "twofetch:rl:enroll:" + key
+	n, err := s.cfg.Redis.Incr(ctx, k).Result()
+	if err != nil {
+		return false, fmt.Errorf("rate limit: %w", err)
+	}
+	if n == 1 {
+		s.cfg.Redis.PExpire(ctx, k, window)
+	}
+	return n <= limit, nil
+}

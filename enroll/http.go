@@ -1,0 +1,503 @@
+package enroll
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twofetch/twofetch"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
+	"t": func(lang, key string, args ...any) string { return text(lang, key, args...) },
+}).ParseFS(templateFS, "templates/page.html"))
+
+// Mount registers the enrolment API (wrapped by auth, which must put the
+// tenant in the request context) and the customer pages on mux.
+func (s *Service) Mount(mux *http.ServeMux, auth func(http.Handler) http.Handler) {
+	mux.Handle("POST /api/v1/accounts/{id}/enrollments", auth(http.HandlerFunc(s.apiCreate)))
+	mux.Handle("GET /api/v1/accounts/{id}/enrollments/{eid}", auth(http.HandlerFunc(s.apiGet)))
+	mux.Handle("POST /api/v1/accounts/{id}/enrollments/{eid}/resend", auth(http.HandlerFunc(s.apiResend)))
+
+	// Browsers send Sec-Fetch-Site/Origin; a cross-site form post to a
+	// customer's link is refused. Programs without those headers pass.
+	csrf := http.NewCrossOriginProtection()
+	page := func(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+		return securityHeaders(csrf.Handler(s.withSession(h)))
+	}
+	mux.Handle("GET /e/{token}", page(s.showPage))
+	mux.Handle("GET /e/{token}/code", page(s.showCode))
+	mux.Handle("POST /e/{token}/photo", page(s.postPhoto))
+	mux.Handle("POST /e/{token}/key", page(s.postKey))
+	mux.Handle("POST /e/{token}/choose", page(s.postChoose))
+	mux.Handle("POST /e/{token}/recovery", page(s.postRecovery))
+	mux.Handle("POST /e/{token}/confirm", page(s.postConfirm))
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /assets/enroll/", securityHeaders(cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static)))))
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		// The link token is in the path: never send it to another site.
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+		if hd.Get("Cache-Control") == "" {
+			hd.Set("Cache-Control", "no-store")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// ---- operator API ----
+
+type enrollmentJSON struct {
+	ID          string                    `json:"id"`
+	AccountID   string                    `json:"account_id"`
+	Status      twofetch.EnrollmentStatus `json:"status"`
+	Phone       string                    `json:"phone"`
+	Language    string                    `json:"language"`
+	Issuer      string                    `json:"issuer,omitempty"`
+	KeyAccount  string                    `json:"key_account,omitempty"`
+	Error       string                    `json:"error_detail,omitempty"`
+	SMSCount    int                       `json:"sms_count"`
+	ExpiresAt   time.Time                 `json:"expires_at"`
+	CreatedAt   time.Time                 `json:"created_at"`
+	UpdatedAt   time.Time                 `json:"updated_at"`
+	ConfirmedAt *time.Time                `json:"confirmed_at,omitempty"`
+}
+
+func toJSON(e *twofetch.Enrollment) enrollmentJSON {
+	return enrollmentJSON{ID: e.ID, AccountID: e.AccountID, Status: e.Status, Phone: e.Phone, Language: e.Language,
+		Issuer: e.Issuer, KeyAccount: e.KeyAccount, Error: e.Error, SMSCount: e.SMSCount,
+		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, ConfirmedAt: e.ConfirmedAt}
+}
+
+func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) {
+	t := twofetch.TenantFromContext(r.Context())
+	if t == nil {
+		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
+		return
+	}
+	var body struct {
+		Phone    string `json:"phone"`
+		Language string `json:"language"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		writeError(w, twofetch.Errorf(twofetch.EINVALID, "request body: %v", err))
+		return
+	}
+	e, _, err := s.Start(r.Context(), t, r.PathValue("id"), body.Phone, body.Language)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toJSON(e))
+}
+
+func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) {
+	t := twofetch.TenantFromContext(r.Context())
+	if t == nil {
+		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
+		return
+	}
+	e, err := s.Get(r.Context(), t.ID, r.PathValue("eid"))
+	if err == nil && e.AccountID != r.PathValue("id") {
+		err = twofetch.ErrNotFound
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(e))
+}
+
+func (s *Service) apiResend(w http.ResponseWriter, r *http.Request) {
+	t := twofetch.TenantFromContext(r.Context())
+	if t == nil {
+		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
+		return
+	}
+	e, err := s.Get(r.Context(), t.ID, r.PathValue("eid"))
+	if err == nil && e.AccountID != r.PathValue("id") {
+		err = twofetch.ErrNotFound
+	}
+	if err == nil {
+		e, err = s.Resend(r.Context(), t.ID, e.ID)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(e))
+}
+
+// ---- customer pages ----
+
+// view is what page.html renders.
+type view struct {
+	Lang     string
+	Token    string
+	Portal   string
+	State    string // start, received, choose, confirmed, gone, notfound
+	Error    string
+	Received *Received
+	Choices  []Choice
+	Notice   string
+}
+
+func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss, err := s.open(r.Context(), r.PathValue("token"))
+		if err != nil {
+			if twofetch.IsNotFound(err) {
+				s.render(w, r, http.StatusNotFound, &view{Lang: acceptLanguage(r), State: "notfound"}, twofetch.Errorf(twofetch.ENOTFOUND, "unknown link"))
+				return
+			}
+			s.fail(w, r, &view{Lang: acceptLanguage(r), State: "start"}, err)
+			return
+		}
+		if ss.e.Status == twofetch.EnrollmentConfirmed || ss.e.Status == twofetch.EnrollmentExpired {
+			s.render(w, r, http.StatusGone, s.viewOf(ss, "gone"), twofetch.Errorf(twofetch.EGONE, "this link was already used or has expired"))
+			return
+		}
+		h(w, r, ss)
+	})
+}
+
+func (s *Service) viewOf(ss *session, state string) *view {
+	return &view{Lang: ss.e.Language, Token: ss.tokenFromPath, Portal: s.cfg.PortalName(ss.account.Portal), State: state}
+}
+
+func (s *Service) showPage(w http.ResponseWriter, r *http.Request, ss *session) {
+	v := s.viewOf(ss, "start")
+	if ss.e.Status == twofetch.EnrollmentKeyReceived {
+		rec, err := s.cachedCode(r.Context(), ss)
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		v.State, v.Received = "received", rec
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": ss.e.Status, "portal": v.Portal})
+		return
+	}
+	s.render(w, r, http.StatusOK, v, nil)
+}
+
+func (s *Service) showCode(w http.ResponseWriter, r *http.Request, ss *session) {
+	rec, err := s.cachedCode(r.Context(), ss)
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Service) postPhoto(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.limit(w, r, ss, "photo", 30) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxPhotoBytes+64<<10)
+	f, _, err := r.FormFile("photo")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "upload too large"})
+			return
+		}
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "no photo in the form"})
+		return
+	}
+	defer f.Close()
+	photo, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxPhotoBytes+1))
+	if err != nil {
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "upload interrupted"})
+		return
+	}
+	if int64(len(photo)) > s.cfg.MaxPhotoBytes {
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "photo too large"})
+		return
+	}
+	rec, err := s.acceptPhoto(r.Context(), ss, photo)
+	s.answer(w, r, ss, rec, err)
+}
+
+func (s *Service) postKey(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.limit(w, r, ss, "key", 20) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	key := r.PostFormValue("key")
+	if strings.TrimSpace(key) == "" {
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_bad_key", "empty"})
+		return
+	}
+	rec, err := s.acceptKeyText(r.Context(), ss, key)
+	s.answer(w, r, ss, rec, err)
+}
+
+func (s *Service) postChoose(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.limit(w, r, ss, "key", 20) {
+		return
+	}
+	i, err := strconv.Atoi(r.PostFormValue("index"))
+	if err != nil {
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_choose_again", "no choice"})
+		return
+	}
+	rec, err := s.choose(r.Context(), ss, i)
+	s.answer(w, r, ss, rec, err)
+}
+
+func (s *Service) postRecovery(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.limit(w, r, ss, "key", 20) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	codes := strings.TrimSpace(r.PostFormValue("codes"))
+	v := s.viewOf(ss, "start")
+	if codes != "" {
+		b := []byte(codes)
+		err := s.cfg.Vault.Seal(r.Context(), keyRef(ss.e, twofetch.FieldRecoveryCodes), b)
+		clear(b)
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		s.audit(r.Context(), ss.e, "customer", "enrollment.recovery_codes", "")
+		v.Notice = text(v.Lang, "recovery_saved")
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"saved": codes != ""})
+		return
+	}
+	if ss.e.Status == twofetch.EnrollmentKeyReceived {
+		if rec, err := s.cachedCode(r.Context(), ss); err == nil {
+			v.State, v.Received = "received", rec
+		}
+	}
+	s.render(w, r, http.StatusOK, v, nil)
+}
+
+func (s *Service) postConfirm(w http.ResponseWriter, r *http.Request, ss *session) {
+	if err := s.confirm(r.Context(), ss); err != nil {
+		s.fail(w, r, s.viewOf(ss, "start"), err)
+		return
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": twofetch.EnrollmentConfirmed})
+		return
+	}
+	s.render(w, r, http.StatusOK, s.viewOf(ss, "confirmed"), nil)
+}
+
+// answer renders the result of a photo, key or choice.
+func (s *Service) answer(w http.ResponseWriter, r *http.Request, ss *session, rec *Received, err error) {
+	var choose *ErrChoose
+	if errors.As(err, &choose) {
+		if wantsJSON(r) {
+			writeJSONStatus(w, http.StatusConflict, map[string]any{"error": map[string]any{
+				"code": codeChoose, "message": "several keys found; POST index to " + "choose", "choices": choose.Choices}})
+			return
+		}
+		v := s.viewOf(ss, "choose")
+		v.Choices = choose.Choices
+		s.render(w, r, http.StatusOK, v, nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, s.viewOf(ss, "start"), err)
+		return
+	}
+	if err := s.cacheCode(r.Context(), ss, rec); err != nil {
+		s.cfg.Logger.WarnContext(r.Context(), "enrolment code cache", "err", err)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, rec)
+		return
+	}
+	// Post/redirect/get: reloading the code page must not re-upload.
+	http.Redirect(w, r, "/e/"+ss.tokenFromPath, http.StatusSeeOther)
+}
+
+// fail renders err: customer errors in the page's language, anything else
+// as a generic message (the cause goes to the log).
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, v *view, err error) {
+	var ce *customerError
+	status := http.StatusInternalServerError
+	switch {
+	case errors.As(err, &ce):
+		status = ce.status
+		if ce.msg == "err_not_auth" || ce.msg == "err_bad_key" {
+			v.Error = text(v.Lang, ce.msg, ce.detail)
+		} else {
+			v.Error = text(v.Lang, ce.msg)
+		}
+	case twofetch.ErrorCode(err) == twofetch.ERATELIMITED:
+		status = http.StatusTooManyRequests
+		v.Error = text(v.Lang, "err_rate")
+	default:
+		s.cfg.Logger.ErrorContext(r.Context(), "enrolment page", "err", err)
+		v.Error = text(v.Lang, "err_internal")
+	}
+	s.render(w, r, status, v, toAPIError(err))
+}
+
+func toAPIError(err error) error {
+	var ce *customerError
+	if errors.As(err, &ce) {
+		return &apiError{status: ce.status, code: ce.code, message: ce.detail}
+	}
+	return err
+}
+
+func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, v *view, apiErr error) {
+	if wantsJSON(r) {
+		if apiErr == nil {
+			apiErr = twofetch.Errorf(twofetch.EINTERNAL, "no JSON form of this page")
+		}
+		writeError(w, apiErr)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pageTemplate.Execute(w, v); err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "render enrolment page", "err", err)
+	}
+}
+
+// limit applies the per-link and per-address limits of an action.
+func (s *Service) limit(w http.ResponseWriter, r *http.Request, ss *session, action string, perLink int64) bool {
+	ok, err := s.allow(r.Context(), action+":"+ss.e.ID, perLink, time.Hour)
+	if err == nil && ok {
+		ok, err = s.allow(r.Context(), "ip:"+clientIP(r), 120, time.Hour)
+	}
+	if err != nil {
+		s.fail(w, r, s.viewOf(ss, "start"), err)
+		return false
+	}
+	if !ok {
+		s.fail(w, r, s.viewOf(ss, "start"), twofetch.Errorf(twofetch.ERATELIMITED, "too many attempts; wait a few minutes"))
+		return false
+	}
+	return true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// cachedCode returns the live code shown to the customer. A reload within
+// the same window shows the same code instead of asking the vault for a new
+// one (which would wait for the next window); the code lives in Redis only
+// until it expires.
+func (s *Service) cachedCode(ctx context.Context, ss *session) (*Received, error) {
+	b, err := s.cfg.Redis.Get(ctx, codeCacheKey(ss.e)).Bytes()
+	if err == nil {
+		var rec Received
+		if json.Unmarshal(b, &rec) == nil && rec.ValidUntil.Sub(s.cfg.Now()) > 3*time.Second {
+			rec.SecondsLeft = int(rec.ValidUntil.Sub(s.cfg.Now()) / time.Second)
+			return &rec, nil
+		}
+	}
+	rec, err := s.liveCode(ctx, ss)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cacheCode(ctx, ss, rec); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "enrolment code cache", "err", err)
+	}
+	return rec, nil
+}
+
+func (s *Service) cacheCode(ctx context.Context, ss *session, rec *Received) error {
+	ttl := rec.ValidUntil.Sub(s.cfg.Now())
+	if ttl <= 0 {
+		return nil
+	}
+	b, _ := json.Marshal(rec)
+	return s.cfg.Redis.Set(ctx, codeCacheKey(ss.e), b, ttl).Err()
+}
+
+func codeCacheKey(e *twofetch.Enrollment) string { return "twofetch:enroll:code:" + e.ID }
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func acceptLanguage(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if l, ok := normalizeLanguage(tag); ok {
+			return l
+		}
+	}
+	return "en"
+}
+
+// apiError is an error with its own HTTP status and code, for the JSON twin.
+type apiError struct {
+	status        int
+	code, message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func writeJSON(w http.ResponseWriter, status int, v any) { writeJSONStatus(w, status, v) }
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+var statusOfCode = map[string]int{
+	twofetch.EINVALID: 400, twofetch.ENOTFOUND: 404, twofetch.ECONFLICT: 409,
+	twofetch.EUNAUTHORIZED: 401, twofetch.EFORBIDDEN: 403, twofetch.EGONE: 410,
+	twofetch.ERATELIMITED: 429, twofetch.ETOOLARGE: 413, twofetch.EUNAVAILABLE: 503,
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	status, code, msg := http.StatusInternalServerError, twofetch.ErrorCode(err), twofetch.ErrorMessage(err)
+	if errors.As(err, &ae) {
+		status, code, msg = ae.status, ae.code, ae.message
+	} else if st, ok := statusOfCode[code]; ok {
+		status = st
+	}
+	writeJSONStatus(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
