@@ -240,12 +240,21 @@ func migrations(d dialect) (fs.FS, error) {
 	return out, err
 }
 
+// versionTable records which migrations have been applied.
+const versionTable = "twofetch_schema_version"
+
 func (db *DB) provider(ctx context.Context) (*goose.Provider, error) {
 	fsys, err := migrations(db.dialect)
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{
+		goose.WithLogger(goose.NopLogger()),
+		goose.WithDisableGlobalRegistry(true),
+		// Not goose's default name, so another goose-migrated application
+		// sharing the schema keeps its own history.
+		goose.WithTableName(versionTable),
+	}
 	gd := goose.DialectSQLite3
 	if db.dialect == dialectPostgres {
 		gd = goose.DialectPostgres

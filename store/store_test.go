@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -140,6 +141,37 @@ func testMigrate(t *testing.T, s *DB) {
 	}
 	if err := Migrate(ctx, fakeStore{}); err == nil {
 		t.Fatal("Migrate accepted a store it did not open")
+	}
+
+	// Every down migration must undo its up migration completely: down to
+	// nothing, then up again, on the same database.
+	p, err := s.provider(ctx)
+	must(t, err)
+	_, err = p.DownTo(ctx, 0)
+	must(t, err)
+	if _, err := s.Tenant(ctx, tn.ID); err == nil {
+		t.Fatal("tenants survived migrating down to version 0")
+	}
+	must(t, Migrate(ctx, s))
+	newTenant(t, s, "after down and up")
+}
+
+func TestMigrationsFilled(t *testing.T) {
+	for _, d := range []dialect{dialectSQLite, dialectPostgres} {
+		fsys, err := migrations(d)
+		must(t, err)
+		entries, err := fs.ReadDir(fsys, ".")
+		must(t, err)
+		if len(entries) == 0 {
+			t.Fatalf("%s: no migrations embedded", d)
+		}
+		for _, e := range entries {
+			b, err := fs.ReadFile(fsys, e.Name())
+			must(t, err)
+			if strings.Contains(string(b), "{{") {
+				t.Errorf("%s: %s has an unfilled placeholder", d, e.Name())
+			}
+		}
 	}
 }
 
