@@ -16,9 +16,10 @@
 //   - Unique violations are *twofetch.Error with code ECONFLICT and a message
 //     safe for API callers; everything else from the driver is wrapped as an
 //     internal error naming the operation, never the SQL or its arguments.
-//   - Page.After must be the ID of a row in the same list; an unknown ID is
-//     EINVALID rather than an empty page, so a client never mistakes a bad
-//     cursor for the end of the list.
+//   - Page.Limit defaults to 50 and is capped at 1000. Page.After must be
+//     the ID of a row in the same list; an unknown ID is EINVALID rather
+//     than an empty page, so a client never mistakes a bad cursor for the
+//     end of the list.
 package store
 
 import (
@@ -29,6 +30,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,7 +87,8 @@ const maxReaders = 8
 // Open connects to the database named by dsn: a postgres:// or postgresql://
 // URL for PostgreSQL, "sqlite:PATH" or a plain file path for SQLite. A
 // SQLite file and its directory are created when missing, readable only by
-// the owner. Open checks that the database answers but does not migrate it;
+// the owner. A PostgreSQL URL may carry pool_max_conns (default 10), the
+// most connections this process opens. Open checks that the database answers but does not migrate it;
 // call Migrate for that.
 func Open(ctx context.Context, dsn string) (twofetch.Store, error) {
 	db, err := open(ctx, dsn)
@@ -118,13 +121,32 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
+// defaultPostgresConns bounds each process's connections so that several
+// web and worker processes stay under PostgreSQL's usual max_connections
+// of 100.
+const defaultPostgresConns = 10
+
 func openPostgres(dsn string) (*DB, error) {
+	conns := defaultPostgresConns
+	// pool_max_conns is the name pgxpool users know; pgx itself would pass
+	// an unknown parameter to the server as a setting, so take it out.
+	if u, err := url.Parse(dsn); err == nil && u.Query().Has("pool_max_conns") {
+		q := u.Query()
+		n, err := strconv.Atoi(q.Get("pool_max_conns"))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("store: pool_max_conns: want a positive integer, got %q", q.Get("pool_max_conns"))
+		}
+		conns = n
+		q.Del("pool_max_conns")
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
 	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open PostgreSQL: %w", err)
 	}
-	pool.SetMaxOpenConns(20)
-	pool.SetMaxIdleConns(10)
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	return &DB{dialect: dialectPostgres, w: pool, r: pool}, nil
 }

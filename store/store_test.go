@@ -71,6 +71,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"SecretCAS", testSecretCAS},
 		{"ConcurrentMigrate", testConcurrentMigrate},
+		{"PingClose", testPingClose},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
@@ -1112,4 +1113,55 @@ func testConcurrentMigrate(t *testing.T, s *DB) {
 	if cur != latest {
 		t.Fatalf("version %d of %d", cur, latest)
 	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, tc := range []struct{ name, dsn string }{
+		{"empty", " "},
+		{"memory", "sqlite::memory:"},
+		{"sqlite uri", "sqlite:file:x.db?mode=memory"},
+		{"directory", "sqlite:" + t.TempDir()},
+		{"unreachable postgres", "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2"},
+		{"bad pool size", "postgres://127.0.0.1/x?pool_max_conns=none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(ctx, tc.dsn)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded", tc.dsn)
+			}
+			if strings.Contains(err.Error(), ":pw@") {
+				t.Fatalf("error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestPostgresPoolSize(t *testing.T) {
+	u := testenv.PostgresURL(t)
+	s, err := open(ctx, u+"&pool_max_conns=3")
+	must(t, err)
+	defer s.Close()
+	if got := s.w.Stats().MaxOpenConnections; got != 3 {
+		t.Fatalf("max open connections %d, want 3", got)
+	}
+	// The parameter must not reach the server as a setting.
+	must(t, Migrate(ctx, s))
+}
+
+func testPingClose(t *testing.T, s *DB) {
+	must(t, s.Ping(ctx))
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := s.ListTenants(cctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled list: %v", err)
+	}
+	o := second(t, s)
+	must(t, o.Close())
+	if err := o.Ping(ctx); err == nil {
+		t.Fatal("Ping after Close succeeded")
+	}
+	// Closing one handle leaves the other working.
+	must(t, s.Ping(ctx))
 }
