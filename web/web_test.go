@@ -36,15 +36,15 @@ type env struct {
 
 type backend struct {
 	name string
-	dsn  func(t *testing.T, dir string) string
+	dsn  func(t testing.TB, dir string) string
 }
 
 var backends = []backend{
-	{"sqlite", func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "twofetch.db") }},
-	{"postgres", func(t *testing.T, dir string) string { return testenv.PostgresURL(t) }},
+	{"sqlite", func(t testing.TB, dir string) string { return "sqlite:" + filepath.Join(dir, "twofetch.db") }},
+	{"postgres", func(t testing.TB, dir string) string { return testenv.PostgresURL(t) }},
 }
 
-func newEnv(t *testing.T, dsn string, dir string, checks ...web.Checker) *env {
+func newEnv(t testing.TB, dsn string, dir string, checks ...web.Checker) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
@@ -80,14 +80,14 @@ func newEnv(t *testing.T, dsn string, dir string, checks ...web.Checker) *env {
 	return &env{dir: dir, store: st, vault: v, srv: srv, http: hs, logs: logs}
 }
 
-func sqliteEnv(t *testing.T, checks ...web.Checker) *env {
+func sqliteEnv(t testing.TB, checks ...web.Checker) *env {
 	dir := t.TempDir()
 	return newEnv(t, backends[0].dsn(t, dir), dir, checks...)
 }
 
 // tenant creates a tenant directly in the store and returns it with its
 // API and admin tokens.
-func (e *env) tenant(t *testing.T, name string) (ten *twofetch.Tenant, api, admin string) {
+func (e *env) tenant(t testing.TB, name string) (ten *twofetch.Tenant, api, admin string) {
 	t.Helper()
 	api, apiHash := twofetch.NewToken("tfapi")
 	admin, adminHash := twofetch.NewToken("tfadm")
@@ -116,7 +116,7 @@ func (r response) errorCode(t *testing.T) string {
 	return b.Error.Code
 }
 
-func (e *env) do(t *testing.T, method, path, token string, body any) response {
+func (e *env) do(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -154,7 +154,7 @@ func (e *env) do(t *testing.T, method, path, token string, body any) response {
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 
-func (e *env) createAccount(t *testing.T, token, portal, username, password string) *twofetch.Account {
+func (e *env) createAccount(t testing.TB, token, portal, username, password string) *twofetch.Account {
 	t.Helper()
 	res := e.do(t, "POST", "/api/v1/accounts", token, map[string]string{"portal": portal, "username": username, "password": password})
 	if res.status != http.StatusCreated {
