@@ -132,7 +132,9 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.stage
 	p.mu.Unlock()
-	p.startSession(w, s)
+	// "Keep me signed in" turns the session cookie into a lasting one.
+	keep := sp.Login.Remember.Name != "" && r.PostForm.Get(sp.Login.Remember.Name) != ""
+	p.startSession(w, s, keep)
 
 	switch st {
 	case stageNewDevice:
@@ -367,12 +369,16 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) {
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), SetupKey: setupKey(s.user.key)})
 }
 
-func (p *Portal) startSession(w http.ResponseWriter, s *session) {
+func (p *Portal) startSession(w http.ResponseWriter, s *session, lasting bool) {
 	t := token()
 	p.mu.Lock()
 	p.sessions[t] = s
 	p.mu.Unlock()
-	http.SetCookie(w, p.cookie(p.spec.SessionCookie, t, 0))
+	maxAge := 0
+	if lasting {
+		maxAge = 14 * 24 * 3600
+	}
+	http.SetCookie(w, p.cookie(p.spec.SessionCookie, t, maxAge))
 }
 
 func (p *Portal) cookie(name, value string, maxAge int) *http.Cookie {

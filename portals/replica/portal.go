@@ -136,6 +136,14 @@ func (p *Portal) SetDelay(d time.Duration) {
 	p.delay = d
 }
 
+// ExpireSessions logs every browser out, as a portal does when its sessions
+// time out; trusted devices stay trusted.
+func (p *Portal) ExpireSessions() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.sessions)
+}
+
 // Stats returns the counters since start.
 func (p *Portal) Stats() Stats {
 	p.mu.Lock()

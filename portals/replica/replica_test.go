@@ -612,3 +612,74 @@ func TestCertificate(t *testing.T) {
 		t.Error("untrusted CA accepted")
 	}
 }
+
+func TestSessionCookies(t *testing.T) {
+	s := server(t)
+	for _, id := range IDs() {
+		t.Run(id, func(t *testing.T) {
+			p := s.Portal(id)
+			sp := p.spec
+			email, pw, k := newUser(t, p)
+			c, v := login(t, s, sp, email, pw, k)
+			if v.url != sp.Billing.URL {
+				t.Fatalf("login ended at %s", v.url)
+			}
+			// The session cookie reaches the billing host even where login
+			// happens on another host.
+			u, _ := url.Parse(sp.Billing.URL)
+			found := false
+			for _, ck := range c.Jar.Cookies(u) {
+				found = found || ck.Name == sp.SessionCookie
+			}
+			if !found {
+				t.Fatalf("no %s cookie for %s", sp.SessionCookie, u.Host)
+			}
+			p.ExpireSessions()
+			if v := get(t, c, sp.Billing.URL); v.url == sp.Billing.URL {
+				t.Error("billing still open after ExpireSessions")
+			}
+		})
+	}
+}
+
+func TestKeepMeSignedIn(t *testing.T) {
+	s := server(t)
+	for _, id := range IDs() {
+		sp := s.Portal(id).spec
+		if sp.Login.Remember.Name == "" {
+			continue
+		}
+		for _, keep := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/keep=%v", id, keep), func(t *testing.T) {
+				email, pw, _ := newUser(t, s.Portal(id))
+				c := s.Client()
+				c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+				form := url.Values{sp.Login.Email.Name: {email}, sp.Login.Password.Name: {pw}}
+				if keep {
+					form.Set(sp.Login.Remember.Name, "true")
+				}
+				target := sp.Login.URL
+				if sp.Login.PasswordURL != "" {
+					target = sp.Login.PasswordURL
+				}
+				res, err := c.PostForm(target, form)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				var session *http.Cookie
+				for _, ck := range res.Cookies() {
+					if ck.Name == sp.SessionCookie {
+						session = ck
+					}
+				}
+				if session == nil {
+					t.Fatalf("no session cookie set (status %s)", res.Status)
+				}
+				if lasting := session.MaxAge > 0; lasting != keep {
+					t.Errorf("Max-Age %d with keep me signed in = %v", session.MaxAge, keep)
+				}
+			})
+		}
+	}
+}
