@@ -9,6 +9,7 @@ package portals
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -348,4 +349,15 @@ func walkSteps(steps []Step, f func(*Step)) {
 			walkSteps(st.ForEach.Do, f)
 		}
 	}
+}
+
+// GoSteps lists the names of the Go steps a script calls.
+func GoSteps(s *Script) []string {
+	var names []string
+	walkAll(s, func(st *Step) {
+		if st.Go != nil && !slices.Contains(names, st.Go.Name) {
+			names = append(names, st.Go.Name)
+		}
+	})
+	return names
 }

@@ -81,7 +81,7 @@ func (rn *run) update(path string, e StepLog) {
 		}
 	}
 	rn.mu.Unlock()
-	if e.Err != "" && rn.job.Progress != nil {
+	if rn.job.Progress != nil {
 		rn.job.Progress(e)
 	}
 }

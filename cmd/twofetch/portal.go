@@ -1,0 +1,369 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/otpauth"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/portals/replica"
+)
+
+func init() {
+	register(&Command{
+		Name:    "portal",
+		Summary: "list, lint and test portal scripts",
+		Usage:   "list [--json] | lint [FILE...] | test ID --replica [--misbehave MODE] [--out DIR] | demo-key ID",
+		Help: `
+portal list prints every built-in portal script: id, name, the second
+factors the portal offers and what the script was verified against.
+
+portal lint checks script files (default: the built-in ones) against the
+schema and the rules the schema cannot express, printing FILE:LINE (PATH):
+PROBLEM for each; the exit status is 1 when any file has a problem.
+
+portal test runs a script in headless Chromium and prints each step with
+its time. --replica starts the local replica of the portal and logs in as
+its demo user (demo@example.com / demo-password, with the demo key);
+--misbehave makes the replica fail the way the real portal sometimes does
+(wrong-password, code-rejected, captcha, push-only, new-device, terms,
+changed-layout, down), to check the script's outcome rules.
+Downloaded documents go to --out (default a new temporary folder). When the
+run fails, the exit status is 1 and the screenshot, page HTML and step log
+are saved in the folder it names.
+
+portal demo-key prints the otpauth URI of the demo user's authenticator key
+on a replica, as its 2FA settings page shows it in a QR code.`,
+		Settings: []string{"chrome-path", "chrome-url"},
+		Run:      runPortal,
+	})
+}
+
+func runPortal(ctx context.Context, m *Main, args []string) error {
+	if len(args) == 0 {
+		return usagef("portal needs a subcommand: list, lint, test or demo-key")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "list: print JSON")
+	useReplica := fs.Bool("replica", false, "test: run against the local replica")
+	live := fs.Bool("live", false, "test: run against the live portal")
+	account := fs.String("account", "", "test --live: the account whose credentials to use")
+	out := fs.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "test: time limit of the run")
+	mode := fs.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
+	// Flags may follow the portal id ("portal test github --replica").
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usagef("portal %s: %v", sub, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch sub {
+	case "list":
+		return portalList(m, *asJSON)
+	case "lint":
+		return portalLint(m, pos)
+	case "demo-key":
+		if len(pos) != 1 {
+			return usagef("portal demo-key needs one portal id")
+		}
+		uri := replica.DemoKey(pos[0])
+		if uri == "" {
+			return fmt.Errorf("no replica for portal %q (replicas: %s)", pos[0], strings.Join(replica.IDs(), ", "))
+		}
+		fmt.Fprintln(m.Stdout, uri)
+		return nil
+	case "test":
+		if len(pos) != 1 {
+			return usagef("portal test needs one portal id")
+		}
+		switch {
+		case *useReplica == *live:
+			return usagef("portal test needs exactly one of --replica and --live")
+		case *live:
+			_ = account
+			return errors.New("portal test --live is not available in this build; use --replica")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalTestReplica(ctx, m, pos[0], *out, *mode)
+	}
+	return usagef("unknown portal subcommand %q", sub)
+}
+
+func portalList(m *Main, asJSON bool) error {
+	reg, err := portals.Builtin()
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		ID        string   `json:"id"`
+		Name      string   `json:"name"`
+		Homepage  string   `json:"homepage"`
+		TwoFactor []string `json:"two_factor"`
+		Verified  string   `json:"verified"`
+	}
+	var list []entry
+	for _, s := range reg.List() {
+		list = append(list, entry{s.ID, s.Name, s.Homepage, s.TwoFactor, s.Verified})
+	}
+	if asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	fmt.Fprintf(m.Stdout, "%-16s %-20s %-36s %s\n", "ID", "NAME", "2FA", "VERIFIED")
+	for _, e := range list {
+		fmt.Fprintf(m.Stdout, "%-16s %-20s %-36s %s\n", e.ID, e.Name, strings.Join(e.TwoFactor, ","), e.Verified)
+	}
+	return nil
+}
+
+// portalLint checks files, or the built-in scripts when none are named.
+func portalLint(m *Main, files []string) error {
+	var probs []portals.Problem
+	checked := 0
+	check := func(name string, data []byte) {
+		checked++
+		s, err := portals.Parse(name, data)
+		var le *portals.LintError
+		if errors.As(err, &le) {
+			probs = append(probs, le.Problems...)
+		} else if err != nil {
+			probs = append(probs, portals.Problem{File: name, Message: err.Error()})
+		}
+		if s != nil {
+			for _, g := range portals.GoSteps(s) {
+				if !slices.Contains(portals.RegisteredSteps(), g) {
+					probs = append(probs, portals.Problem{File: name, Message: fmt.Sprintf("go step %q is not registered in this build", g)})
+				}
+			}
+		}
+	}
+	if len(files) == 0 {
+		reg, err := portals.Builtin()
+		if err != nil {
+			var le *portals.LintError
+			if !errors.As(err, &le) {
+				return err
+			}
+			probs = append(probs, le.Problems...)
+		} else {
+			checked = len(reg.List())
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		check(f, data)
+	}
+	for _, p := range probs {
+		fmt.Fprintln(m.Stdout, p.String())
+	}
+	if len(probs) > 0 {
+		fmt.Fprintf(m.Stderr, "%d problem(s)\n", len(probs))
+		return exitError{1}
+	}
+	fmt.Fprintf(m.Stdout, "%d script(s) OK\n", checked)
+	return nil
+}
+
+func portalTestReplica(ctx context.Context, m *Main, id, out, modes string) error {
+	reg, err := portals.Builtin()
+	if err != nil {
+		return err
+	}
+	script, ok := reg.Get(id)
+	if !ok {
+		return fmt.Errorf("no portal script %q (see twofetch portal list)", id)
+	}
+	uri := replica.DemoKey(id)
+	if uri == "" {
+		return fmt.Errorf("portal %q has no local replica", id)
+	}
+	keys, err := otpauth.Parse(uri)
+	if err != nil {
+		return fmt.Errorf("demo key of %s: %w", id, err)
+	}
+	rs, err := replica.Start(replica.Options{Portals: []string{id}})
+	if err != nil {
+		return fmt.Errorf("start replica: %w", err)
+	}
+	defer rs.Close()
+	var mode replica.Mode
+	for _, name := range strings.FieldsFunc(modes, func(r rune) bool { return r == ',' || r == ' ' }) {
+		md, ok := replicaModes[name]
+		if !ok {
+			return usagef("unknown --misbehave mode %q (modes: %s)", name, strings.Join(modeNames(), ", "))
+		}
+		mode |= md
+	}
+	rs.Portal(id).SetMode(mode)
+	pool, err := portals.NewPool(ctx, portals.PoolConfig{
+		ChromePath: m.Config.String("chrome-path"),
+		RemoteURL:  m.Config.String("chrome-url"),
+		ExtraFlags: rs.ChromeFlags(),
+		Logger:     m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if out == "" {
+		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
+			return err
+		}
+	}
+	artifacts := filepath.Join(out, "artifacts")
+	sec := &demoSecrets{password: replica.DemoPassword, key: keys[0]}
+	job := &portals.Job{
+		Portal:      script.ID,
+		Username:    replica.DemoEmail,
+		Secrets:     sec,
+		ArtifactDir: artifacts,
+		Logger:      m.Logger,
+		Progress:    func(s portals.StepLog) { fmt.Fprintln(m.Stdout, s.String()) },
+		Save: func(ctx context.Context, d *portals.Document) error {
+			name := filepath.Join(out, safeName(d.PortalInvoiceID)+extFor(d.ContentType))
+			if err := os.WriteFile(name, d.Data, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "document %s  %s  %s %s  %d bytes  sha256 %s  → %s\n",
+				d.PortalInvoiceID, d.Date, d.Amount, d.Currency, len(d.Data), d.SHA256[:12], name)
+			return nil
+		},
+	}
+	start := time.Now()
+	res, err := portals.NewRunner(reg, pool).Run(ctx, job)
+	fmt.Fprintf(m.Stdout, "outcome %s, %d new document(s), %d code(s) used, %v\n",
+		res.Outcome, res.New, sec.codesUsed(), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "twofetch portal test: %v\n", err)
+		if res.ArtifactDir != "" {
+			fmt.Fprintf(m.Stderr, "screenshot, page HTML and step log saved in %s\n", res.ArtifactDir)
+		}
+		return exitError{1}
+	}
+	fmt.Fprintf(m.Stdout, "documents saved in %s\n", out)
+	return nil
+}
+
+var replicaModes = map[string]replica.Mode{
+	"wrong-password": replica.RejectPassword,
+	"code-rejected":  replica.RejectCode,
+	"captcha":        replica.Captcha,
+	"push-only":      replica.PushOnly,
+	"new-device":     replica.NewDevice,
+	"terms":          replica.Terms,
+	"changed-layout": replica.ChangedLayout,
+	"down":           replica.Down,
+}
+
+func modeNames() []string {
+	var n []string
+	for k := range replicaModes {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
+
+// demoSecrets holds the replica demo user's credentials. Like the vault,
+// it never hands out two codes for the same time step.
+type demoSecrets struct {
+	password string
+	key      *otpauth.Key
+
+	mu       sync.Mutex
+	lastStep uint64
+	codes    int
+	cookies  []byte
+}
+
+func (d *demoSecrets) Password(context.Context) (string, error) { return d.password, nil }
+func (d *demoSecrets) HasKey(context.Context) (bool, error)     { return d.key != nil, nil }
+
+func (d *demoSecrets) Code(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for {
+		step := d.key.Step(time.Now())
+		// Never less than 3 seconds left, so the portal sees the code in
+		// its own window.
+		if step > d.lastStep && time.Until(d.key.StepEnd(step)) > 3*time.Second {
+			d.lastStep = step
+			d.codes++
+			return d.key.Code(step)
+		}
+		t := time.NewTimer(time.Until(d.key.StepEnd(step)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (d *demoSecrets) Cookies(context.Context) ([]byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cookies == nil {
+		return nil, twofetch.ErrNotFound
+	}
+	return d.cookies, nil
+}
+
+func (d *demoSecrets) SaveCookies(_ context.Context, b []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cookies = b
+	return nil
+}
+
+func (d *demoSecrets) codesUsed() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.codes
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 || r == ':' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func extFor(ct string) string {
+	switch ct {
+	case "application/pdf":
+		return ".pdf"
+	case "text/csv":
+		return ".csv"
+	case "text/html":
+		return ".html"
+	}
+	return ""
+}
