@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+
+	"github.com/twofetch/twofetch/workers"
+)
+
+func init() {
+	register(&Command{
+		Name:    "scheduler",
+		Summary: "queue each account's daily run",
+		Usage:   "[flags]",
+		Help: `
+Every minute, queues a fetch for each active account whose daily slot has
+come (a fixed time of day per account, outside the tenant's quiet hours and
+days), in batches, and moves the account to its next slot. Several
+schedulers may run at once for availability: each slot is queued once.
+Slots missed while no scheduler ran are caught up at start.`,
+		Settings: settings(storeSettings, redisSettings),
+		Run: func(ctx context.Context, m *Main, args []string) error {
+			if len(args) != 0 {
+				return usagef("scheduler takes no arguments")
+			}
+			st, err := m.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			rdb, _, err := m.openRedis(ctx, false)
+			if err != nil {
+				return err
+			}
+			s, err := workers.NewScheduler(workers.SchedulerConfig{Store: st, Redis: rdb, Logger: m.Logger})
+			if err != nil {
+				return err
+			}
+			m.OnClose(s.Close)
+			m.Logger.InfoContext(ctx, "scheduler started")
+			return s.Run(ctx)
+		},
+	})
+}

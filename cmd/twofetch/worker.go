@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/twofetch/twofetch/blob"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/workers"
+)
+
+func init() {
+	register(&Command{
+		Name:    "worker",
+		Summary: "run portal fetches and webhook deliveries from the queue",
+		Usage:   "[flags]",
+		Help: `
+Takes tasks from the Redis queue (TWOFETCH_REDIS_URL, required) and runs
+them: portal fetches in the shared headless browser, storing invoices in
+TWOFETCH_BLOB_URL, and webhook deliveries. Run as many workers on as many
+machines as needed against the same Redis and database; per-portal limits
+and the per-account lock hold across all of them. SIGINT or SIGTERM lets
+tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
+		Settings: workerSettings,
+		Run: func(ctx context.Context, m *Main, args []string) error {
+			if len(args) != 0 {
+				return usagef("worker takes no arguments")
+			}
+			svc, err := m.openServices(ctx, false)
+			if err != nil {
+				return err
+			}
+			pool, err := m.openBrowser(ctx)
+			if err != nil {
+				return err
+			}
+			w, err := m.newWorker(ctx, svc, pool)
+			if err != nil {
+				return err
+			}
+			m.Logger.InfoContext(ctx, "worker started", "concurrency", m.Config.Int("concurrency"))
+			return w.Run(ctx)
+		},
+	})
+}
+
+var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings,
+	[]string{"blob-url", "concurrency"})
+
+// openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
+func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
+	u := m.Config.String("blob-url")
+	if u == "" {
+		dir, err := m.Config.DataDir()
+		if err != nil {
+			return nil, err
+		}
+		return blob.NewDir(filepath.Join(dir, "invoices"))
+	}
+	var opts []func(*awsconfig.LoadOptions) error
+	if r := m.Config.Env("AWS_REGION"); r != "" {
+		opts = append(opts, awsconfig.WithRegion(r))
+	}
+	var err error
+	var st blob.Store
+	if strings.HasPrefix(u, "s3://") {
+		cfg, cerr := awsconfig.LoadDefaultConfig(ctx, opts...)
+		if cerr != nil {
+			return nil, fmt.Errorf("TWOFETCH_BLOB_URL: load AWS configuration: %w", cerr)
+		}
+		st, err = blob.Open(ctx, u, cfg)
+	} else {
+		st, err = blob.Open(ctx, u)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("TWOFETCH_BLOB_URL: %w", err)
+	}
+	return st, nil
+}
+
+// newWorker builds the task server on the shared services and the browser
+// pool; `all` runs it in-process the same way.
+func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool) (*workers.Server, error) {
+	blobs, err := m.openBlobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err := m.Config.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := portals.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
+	concurrency := 2
+	if m.Config.Has("concurrency") {
+		concurrency = m.Config.Int("concurrency")
+	}
+	return workers.NewServer(workers.ServerConfig{
+		Redis:       svc.Redis,
+		Store:       svc.Store,
+		Blobs:       blobs,
+		Fetcher:     &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
+		DataDir:     dataDir,
+		Concurrency: concurrency,
+		Logger:      m.Logger,
+	})
+}
