@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/portals/replica"
+	"github.com/twofetch/twofetch/portals/scripts"
+	"github.com/twofetch/twofetch/store"
+	"github.com/twofetch/twofetch/vault"
+	"github.com/twofetch/twofetch/web"
+)
+
+// Settings each kind of service reads, for the commands' Settings lists.
+var (
+	storeSettings = []string{"data-dir", "database-url"}
+	redisSettings = []string{"redis-url"}
+	vaultSettings   = []string{"data-dir", "master-key", "kms-key-id", "aws-endpoint-url"}
+	browserSettings = []string{"chrome-path", "chrome-url", "replicas"}
+)
+
+func settings(groups ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, g := range groups {
+		for _, s := range g {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// databaseURL is TWOFETCH_DATABASE_URL, or the SQLite file in the data
+// directory.
+func (m *Main) databaseURL() (string, error) {
+	if u := m.Config.String("database-url"); u != "" {
+		return u, nil
+	}
+	dir, err := m.Config.DataDir()
+	if err != nil {
+		return "", err
+	}
+	return "sqlite:" + filepath.Join(dir, "twofetch.db"), nil
+}
+
+// openStore opens the database and applies pending migrations, which are
+// idempotent, so every command that needs the schema can run first.
+func (m *Main) openStore(ctx context.Context) (twofetch.Store, error) {
+	dsn, err := m.databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("TWOFETCH_DATABASE_URL: %w", err)
+	}
+	m.OnClose(st.Close)
+	if err := store.Migrate(ctx, st); err != nil {
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return st, nil
+}
+
+// openRedis connects to TWOFETCH_REDIS_URL. When it is empty and embedded
+// is true (only `all`), it starts an in-process miniredis on a free
+// loopback port whose TTLs follow the wall clock, so asynq's leases and
+// locks expire as they would on a real Redis. It returns the client and the
+// URL, which asynq needs to build its own connections.
+func (m *Main) openRedis(ctx context.Context, embedded bool) (redis.UniversalClient, string, error) {
+	u := m.Config.String("redis-url")
+	if u == "" {
+		if !embedded {
+			return nil, "", errors.New("TWOFETCH_REDIS_URL: required; only `twofetch all` runs an in-process Redis")
+		}
+		mr := miniredis.NewMiniRedis()
+		mr.ClockTTL(true)
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, "", fmt.Errorf("start in-process Redis: %w", err)
+		}
+		m.OnClose(func() error { mr.Close(); return nil })
+		u = "redis://" + mr.Addr()
+		m.Logger.InfoContext(ctx, "started in-process Redis; set TWOFETCH_REDIS_URL to use a real one", "addr", mr.Addr())
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		return nil, "", fmt.Errorf("TWOFETCH_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	m.OnClose(rdb.Close)
+	// A Redis that is down at start is reported by /readyz rather than
+	// refusing to start, so the process recovers when Redis does.
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		m.Logger.WarnContext(ctx, "Redis does not answer yet", "addr", opt.Addr, "err", err)
+	}
+	return rdb, u, nil
+}
+
+// openKEK picks the key-encryption key: AWS KMS when a key id is set, else
+// a master key from the environment, else the keyring file in the data
+// directory (created on first use).
+func (m *Main) openKEK(ctx context.Context) (vault.KEK, error) {
+	if id := m.Config.String("kms-key-id"); id != "" {
+		var opts []func(*awsconfig.LoadOptions) error
+		if r := m.Config.Env("AWS_REGION"); r != "" {
+			opts = append(opts, awsconfig.WithRegion(r))
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("TWOFETCH_KMS_KEY_ID: load AWS configuration: %w", err)
+		}
+		client := kms.NewFromConfig(cfg, func(o *kms.Options) {
+			if ep := m.Config.String("aws-endpoint-url"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		return vault.NewKMS(client, id), nil
+	}
+	if k := m.Config.String("master-key"); k != "" {
+		kr, err := vault.MasterKey(k)
+		if err != nil {
+			// The vault's message never contains the key; keep it that way.
+			return nil, fmt.Errorf("TWOFETCH_MASTER_KEY: %w", err)
+		}
+		return kr, nil
+	}
+	dir, err := m.Config.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	kr, err := vault.OpenKeyring(filepath.Join(dir, "keyring.json"))
+	if err != nil {
+		return nil, fmt.Errorf("TWOFETCH_DATA_DIR: keyring: %w", err)
+	}
+	return kr, nil
+}
+
+// openVault builds the vault on st; rdb may be nil for commands that never
+// issue codes.
+func (m *Main) openVault(ctx context.Context, st twofetch.Store, rdb redis.UniversalClient) (*vault.Vault, error) {
+	kek, err := m.openKEK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(vault.Config{Store: st, KEK: kek, Redis: rdb, Logger: m.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return v, nil
+}
+
+// openBrowser starts the shared browser. With --replicas it first starts
+// the local replicas of every scripted portal and points the browser at
+// them, so the real portal host names resolve to the replicas.
+func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
+	cfg := portals.PoolConfig{
+		ChromePath: m.Config.String("chrome-path"),
+		RemoteURL:  m.Config.String("chrome-url"),
+		Logger:     m.Logger,
+	}
+	if m.Config.Bool("replicas") {
+		rs, err := replica.Start(replica.Options{Logger: m.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("TWOFETCH_REPLICAS: start portal replicas: %w", err)
+		}
+		m.OnClose(rs.Close)
+		cfg.ExtraFlags = rs.ChromeFlags()
+		m.Logger.InfoContext(ctx, "serving portal replicas; the browser reaches them instead of the real portals", "addr", rs.Addr())
+	}
+	pool, err := portals.NewPool(ctx, cfg)
+	if err != nil {
+		if cfg.RemoteURL != "" {
+			return nil, fmt.Errorf("TWOFETCH_CHROME_URL: %w", err)
+		}
+		return nil, fmt.Errorf("TWOFETCH_CHROME_PATH: %w (install it with: apt-get install chromium-headless-shell)", err)
+	}
+	m.OnClose(pool.Close)
+	return pool, nil
+}
+
+// portalCatalog is the registry of the portal scripts embedded in the
+// binary, which decides what accounts may be created for.
+func portalCatalog() (web.PortalCatalog, error) {
+	reg, err := portals.Load(scripts.FS)
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
+	return registryCatalog{reg}, nil
+}
+
+type registryCatalog struct{ reg *portals.Registry }
+
+func (c registryCatalog) Has(id string) bool { _, ok := c.reg.Get(id); return ok }
