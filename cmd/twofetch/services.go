@@ -23,8 +23,8 @@ import (
 
 // Settings each kind of service reads, for the commands' Settings lists.
 var (
-	storeSettings = []string{"data-dir", "database-url"}
-	redisSettings = []string{"redis-url"}
+	storeSettings   = []string{"data-dir", "database-url"}
+	redisSettings   = []string{"redis-url"}
 	vaultSettings   = []string{"data-dir", "master-key", "kms-key-id", "aws-endpoint-url"}
 	browserSettings = []string{"chrome-path", "chrome-url", "replicas"}
 )
