@@ -182,27 +182,35 @@ func steps(res *portals.Result) string {
 }
 
 type misbehaviour struct {
-	name string
-	mode replica.Mode
-	bad  bool // wrong password in the vault
-	want twofetch.Outcome
+	name  string
+	mode  replica.Mode
+	bad   bool          // wrong password in the vault
+	delay time.Duration // every page of the portal answers this late
+	want  twofetch.Outcome
 }
 
 // more gives each portal one further misbehaviour, so that every outcome
 // rule kind is proven on two portals without running every mode on all.
 var more = map[string]misbehaviour{
-	"amazon-de":    {"captcha", replica.Captcha, false, twofetch.OutcomeCaptcha},
-	"ionos":        {"captcha", replica.Captcha, false, twofetch.OutcomeCaptcha},
-	"digitalocean": {"push only", replica.PushOnly, false, twofetch.OutcomeUnsupported2FA},
-	"namecheap":    {"push only", replica.PushOnly, false, twofetch.OutcomeUnsupported2FA},
-	"dropbox":      {"new device", replica.NewDevice, false, twofetch.OutcomeActionNeeded},
-	"paypal":       {"new device", replica.NewDevice, false, twofetch.OutcomeActionNeeded},
-	"github":       {"terms", replica.Terms, false, twofetch.OutcomeActionNeeded},
-	"slack":        {"terms", replica.Terms, false, twofetch.OutcomeActionNeeded},
-	"heroku":       {"changed layout", replica.ChangedLayout, false, twofetch.OutcomePortalChanged},
-	"stripe":       {"changed layout", replica.ChangedLayout, false, twofetch.OutcomePortalChanged},
-	"hetzner":      {"down", replica.Down, false, twofetch.OutcomePortalDown},
-	"zoom":         {"down", replica.Down, false, twofetch.OutcomePortalDown},
+	"amazon-de":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"ionos":        {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"digitalocean": {name: "push only", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+	"namecheap":    {name: "push only", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"github":       {name: "terms", mode: replica.Terms, want: twofetch.OutcomeActionNeeded},
+	"slack":        {name: "terms", mode: replica.Terms, want: twofetch.OutcomeActionNeeded},
+	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"hetzner":      {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+	"zoom":         {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+}
+
+// slow are portals run once with every page answering late: scripts wait
+// for conditions, never for time, so a slow portal still works.
+var slow = map[string]misbehaviour{
+	"namecheap": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
+	"amazon-de": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
 }
 
 // trustsDevice lists the portals whose code page offers "remember this
@@ -329,11 +337,13 @@ func TestScripts(t *testing.T) {
 			})
 
 			cases := []misbehaviour{
-				{"wrong password", 0, true, twofetch.OutcomeBadCredentials},
-				{"code rejected", replica.RejectCode, false, twofetch.OutcomeOTPRejected},
+				{name: "wrong password", bad: true, want: twofetch.OutcomeBadCredentials},
+				{name: "code rejected", mode: replica.RejectCode, want: twofetch.OutcomeOTPRejected},
 			}
-			if m, ok := more[id]; ok {
-				cases = append(cases, m)
+			for _, m := range []map[string]misbehaviour{more, slow} {
+				if c, ok := m[id]; ok {
+					cases = append(cases, c)
+				}
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
@@ -343,6 +353,8 @@ func TestScripts(t *testing.T) {
 					}
 					p.SetMode(tc.mode)
 					defer p.SetMode(0)
+					p.SetDelay(tc.delay)
+					defer p.SetDelay(0)
 					r := e.runner
 					if tc.want == twofetch.OutcomePortalChanged || tc.want == twofetch.OutcomePortalDown {
 						r = e.quick
@@ -350,6 +362,9 @@ func TestScripts(t *testing.T) {
 					res, err := e.runWith(t, r, id, b)
 					if got := twofetch.OutcomeOf(err); got != tc.want {
 						t.Errorf("outcome %s (%v), want %s\n%s", got, err, tc.want, steps(res))
+					}
+					if tc.want == twofetch.OutcomeOK && res.New != 3 {
+						t.Errorf("%d new documents, want 3", res.New)
 					}
 					if err != nil && strings.Contains(err.Error(), b.secrets.password) {
 						t.Error("the error holds the password")
