@@ -169,6 +169,7 @@ type portalUser struct {
 	holdID    string
 	hold      chan struct{}
 	holding   chan struct{} // closed when a download is stalled
+	holdOnce  *sync.Once
 	downloads map[string]int
 }
 
@@ -202,11 +203,11 @@ func newTestPortal(t testing.TB) *testPortal {
 		id := r.PathValue("id")
 		p.mu.Lock()
 		u.downloads[id]++
-		hold, holding := u.hold, u.holding
+		hold, holding, once := u.hold, u.holding, u.holdOnce
 		stall := u.holdID == id && hold != nil
 		p.mu.Unlock()
 		if stall {
-			close(holding)
+			once.Do(func() { close(holding) })
 			select {
 			case <-hold:
 			case <-r.Context().Done():
@@ -255,10 +256,17 @@ func (p *testPortal) stall(user, id string) (waiting <-chan struct{}, release fu
 	u := p.user(user)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u.holdID, u.hold, u.holding = id, make(chan struct{}), make(chan struct{})
+	u.holdID, u.hold, u.holding, u.holdOnce = id, make(chan struct{}), make(chan struct{}), new(sync.Once)
 	hold := u.hold
 	var once sync.Once
-	return u.holding, func() { once.Do(func() { close(hold) }) }
+	return u.holding, func() {
+		once.Do(func() {
+			p.mu.Lock()
+			u.holdID, u.hold = "", nil
+			p.mu.Unlock()
+			close(hold)
+		})
+	}
 }
 
 func (p *testPortal) downloads(user, id string) int {
