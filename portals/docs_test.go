@@ -28,7 +28,12 @@ func TestDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := ReplaceGenerated(string(old), map[string]string{
+		"portals": MarkdownTable(reg),
 		"steps":   ref,
 		"example": "```yaml\n" + string(example) + "```\n",
 	})

@@ -69,3 +69,32 @@ func TestParseProblems(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParse feeds arbitrary files to the loader, which reads scripts that
+// support staff write by hand: it must return a script or problems, never
+// panic or hang.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"testdata/example.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("id: x\nlogin: [{navigate: {url: 1}}]"))
+	f.Add([]byte("{}"))
+	f.Add([]byte("- a\n- b"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64<<10 {
+			return
+		}
+		s, err := Parse("fuzz.yaml", data)
+		if err == nil && s == nil {
+			t.Fatal("no script and no error")
+		}
+		var le *LintError
+		if err != nil && !errors.As(err, &le) {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+	})
+}

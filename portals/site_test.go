@@ -93,7 +93,7 @@ func (i invoice) pdf() []byte {
 }
 
 // newSite registers a fresh portal host for t and returns its name.
-func newSite(t *testing.T) (string, *site) {
+func newSite(t testing.TB) (string, *site) {
 	t.Helper()
 	var b [4]byte
 	rand.Read(b[:])

@@ -1,0 +1,87 @@
+package portals
+
+import (
+	"bufio"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRecycle restarts the browser after RecycleAfter jobs.
+func TestRecycle(t *testing.T) {
+	pool := testPool(t)
+	host, s := newSite(t)
+	r := NewRunner(scriptFor(t, host, header+twoFactor+loginSteps+linkDocuments), pool)
+	pool.mu.Lock()
+	jobs := 0
+	if pool.cur != nil {
+		jobs = pool.cur.jobs
+	}
+	// The next job is the last of this browser; the one after gets a new one.
+	pool.cfg.RecycleAfter = jobs + 1
+	pool.mu.Unlock()
+	defer func() {
+		pool.mu.Lock()
+		pool.cfg.RecycleAfter = 0
+		pool.mu.Unlock()
+	}()
+	before := pool.Starts()
+	for i := range 2 {
+		st := &memStore{}
+		res, err := runJob(t, r, testJob(t, &fakeSecrets{password: s.password}, st, nil))
+		if err != nil || res.New != 2 {
+			t.Fatalf("job %d: %v, %d new", i, err, res.New)
+		}
+	}
+	if got := pool.Starts() - before; got != 1 {
+		t.Errorf("browser started %d times over two jobs with RecycleAfter reached, want 1", got)
+	}
+}
+
+// TestRemoteBrowser runs a job in a browser the pool did not start, through
+// its DevTools endpoint, as with a browser service in another container.
+func TestRemoteBrowser(t *testing.T) {
+	local := testPool(t)
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
+		"--user-data-dir=" + t.TempDir(), "--no-first-run"}
+	args = append(args, local.cfg.ExtraFlags...)
+	cmd := exec.Command(local.cfg.ChromePath, append(args, "about:blank")...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	wsURL := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if _, u, ok := strings.Cut(sc.Text(), "DevTools listening on "); ok {
+				wsURL <- u
+			}
+		}
+	}()
+	var u string
+	select {
+	case u = <-wsURL:
+	case <-time.After(30 * time.Second):
+		t.Fatal("remote browser did not print its DevTools URL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := NewPool(ctx, PoolConfig{RemoteURL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	host, s := newSite(t)
+	res, err := runJob(t, NewRunner(scriptFor(t, host, header+twoFactor+loginSteps+linkDocuments), pool),
+		testJob(t, &fakeSecrets{password: s.password}, &memStore{}, nil))
+	if err != nil || res.New != 2 {
+		t.Fatalf("job in remote browser: %v, %d new\n%s", err, res.New, stepsText(res))
+	}
+}
