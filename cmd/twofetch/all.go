@@ -17,10 +17,10 @@ func init() {
 Runs the web server, the workers and the scheduler in one process. Without
 configuration it needs nothing but Chromium: the SQLite database and the
 vault keyring are created under the data directory, and an in-process Redis
-runs when TWOFETCH_REDIS_URL is empty. With --replicas the browser reaches
-local replicas of every scripted portal instead of the real sites (demo). It prints the URL it serves
-("twofetch listening on http://HOST:PORT"). SIGINT or SIGTERM stops it
-gracefully.`,
+runs when TWOFETCH_REDIS_URL is empty. With --replicas=true the browser
+reaches local replicas of every scripted portal instead of the real sites,
+for demos. It prints the URL it serves ("twofetch listening on
+http://HOST:PORT"). SIGINT or SIGTERM stops it gracefully.`,
 		Settings: settings(webSettings, browserSettings),
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			if len(args) != 0 {
