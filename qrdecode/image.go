@@ -31,7 +31,7 @@ const (
 // or Content-Type never decides which decoder sees the bytes.
 func sniff(b []byte) format {
 	switch {
-	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xD8:
 		return formatJPEG
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
 		return formatPNG

@@ -75,20 +75,6 @@ func (p *plane) oriented() *plane {
 	return q
 }
 
-// crop copies a rectangle, clipped to the plane.
-func (p *plane) crop(x0, y0, x1, y1 int) *plane {
-	x0, y0 = max(x0, 0), max(y0, 0)
-	x1, y1 = min(x1, p.w), min(y1, p.h)
-	if x1 <= x0 || y1 <= y0 {
-		return newPlane(1, 1)
-	}
-	q := newPlane(x1-x0, y1-y0)
-	for y := y0; y < y1; y++ {
-		copy(q.pix[(y-y0)*q.w:(y-y0+1)*q.w], p.pix[y*p.w+x0:y*p.w+x1])
-	}
-	return q
-}
-
 // source adapts a plane to gozxing's LuminanceSource without copying.
 type source struct {
 	gozxing.LuminanceSourceBase
