@@ -18,13 +18,14 @@ import (
 	"github.com/twofetch/twofetch/otpauth"
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
+	"github.com/twofetch/twofetch/vault"
 )
 
 func init() {
 	register(&Command{
 		Name:    "portal",
 		Summary: "list, lint and test portal scripts",
-		Usage:   "list [--json] | lint [FILE...] | test ID --replica [--misbehave MODE] [--out DIR] | demo-key ID",
+		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | demo-key ID",
 		Help: `
 portal list prints every built-in portal script: id, name, the second
 factors the portal offers and what the script was verified against.
@@ -43,9 +44,15 @@ Downloaded documents go to --out (default a new temporary folder). When the
 run fails, the exit status is 1 and the screenshot, page HTML and step log
 are saved in the folder it names.
 
+portal test --live --account ID runs the script against the real portal with
+the account's password and authenticator key from the vault (TWOFETCH_REDIS_URL
+is required, so the code is never one a worker already used). It stores
+nothing: documents go to --out only, and the session cookies are read but
+not replaced.
+
 portal demo-key prints the otpauth URI of the demo user's authenticator key
 on a replica, as its 2FA settings page shows it in a QR code.`,
-		Settings: []string{"chrome-path", "chrome-url"},
+		Settings: settings(storeSettings, vaultSettings, redisSettings, []string{"chrome-path", "chrome-url"}),
 		Run:      runPortal,
 	})
 }
@@ -64,6 +71,13 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	out := fs.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "test: time limit of the run")
 	mode := fs.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
+	// Settings may also follow the subcommand: they share the values the
+	// framework parsed before it.
+	for _, st := range Settings {
+		if p, ok := m.Config.values[st.Flag]; ok {
+			fs.StringVar(p, st.Flag, *p, st.Help)
+		}
+	}
 	// Flags may follow the portal id ("portal test github --replica").
 	var pos []string
 	for {
@@ -75,6 +89,9 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+	if err := m.Config.finish(fs, nil); err != nil {
+		return err
 	}
 	switch sub {
 	case "list":
@@ -98,12 +115,14 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		switch {
 		case *useReplica == *live:
 			return usagef("portal test needs exactly one of --replica and --live")
-		case *live:
-			_ = account
-			return errors.New("portal test --live is not available in this build; use --replica")
+		case *live && *account == "":
+			return usagef("portal test --live needs --account ID")
 		}
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
+		if *live {
+			return portalTestLive(ctx, m, pos[0], *account, *out)
+		}
 		return portalTestReplica(ctx, m, pos[0], *out, *mode)
 	}
 	return usagef("unknown portal subcommand %q", sub)
@@ -229,18 +248,25 @@ func portalTestReplica(ctx context.Context, m *Main, id, out, modes string) erro
 		return err
 	}
 	defer pool.Close()
+	sec := &demoSecrets{password: replica.DemoPassword, key: keys[0]}
+	return runPortalTest(ctx, m, reg, pool, script.ID, replica.DemoEmail, sec, out, sec.codesUsed)
+}
+
+// runPortalTest runs one job, printing each step and document, and saves
+// the artifacts of a failure under out.
+func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *portals.Pool, id, username string,
+	sec portals.Secrets, out string, codes func() int) error {
 	if out == "" {
+		var err error
 		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
 			return err
 		}
 	}
-	artifacts := filepath.Join(out, "artifacts")
-	sec := &demoSecrets{password: replica.DemoPassword, key: keys[0]}
 	job := &portals.Job{
-		Portal:      script.ID,
-		Username:    replica.DemoEmail,
+		Portal:      id,
+		Username:    username,
 		Secrets:     sec,
-		ArtifactDir: artifacts,
+		ArtifactDir: filepath.Join(out, "artifacts"),
 		Logger:      m.Logger,
 		Progress:    func(s portals.StepLog) { fmt.Fprintln(m.Stdout, s.String()) },
 		Save: func(ctx context.Context, d *portals.Document) error {
@@ -255,8 +281,8 @@ func portalTestReplica(ctx context.Context, m *Main, id, out, modes string) erro
 	}
 	start := time.Now()
 	res, err := portals.NewRunner(reg, pool).Run(ctx, job)
-	fmt.Fprintf(m.Stdout, "outcome %s, %d new document(s), %d code(s) used, %v\n",
-		res.Outcome, res.New, sec.codesUsed(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(m.Stdout, "outcome %s, %d new document(s), %d code(s) used, session reused: %v, %v\n",
+		res.Outcome, res.New, codes(), res.SessionReused, time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "twofetch portal test: %v\n", err)
 		if res.ArtifactDir != "" {
@@ -266,6 +292,96 @@ func portalTestReplica(ctx context.Context, m *Main, id, out, modes string) erro
 	}
 	fmt.Fprintf(m.Stdout, "documents saved in %s\n", out)
 	return nil
+}
+
+// portalTestLive runs a script against the real portal with an account's
+// secrets from the vault.
+func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) error {
+	reg, err := portals.Builtin()
+	if err != nil {
+		return err
+	}
+	if _, ok := reg.Get(id); !ok {
+		return fmt.Errorf("no portal script %q (see twofetch portal list)", id)
+	}
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	acct, err := st.AccountByID(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", accountID, err)
+	}
+	if acct.Portal != id {
+		return fmt.Errorf("account %s is on portal %q, not %q", accountID, acct.Portal, id)
+	}
+	rdb, _, err := m.openRedis(ctx, false)
+	if err != nil {
+		return err
+	}
+	v, err := m.openVault(ctx, st, rdb)
+	if err != nil {
+		return err
+	}
+	pool, err := portals.NewPool(ctx, portals.PoolConfig{
+		ChromePath: m.Config.String("chrome-path"),
+		RemoteURL:  m.Config.String("chrome-url"),
+		Logger:     m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	sec := &vaultSecrets{v: v, tenant: acct.TenantID, account: acct.ID}
+	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
+}
+
+// vaultSecrets reads an account's secrets from the vault for a test run
+// that must leave no trace: saved cookies are read, never replaced.
+type vaultSecrets struct {
+	v               *vault.Vault
+	tenant, account string
+	mu              sync.Mutex
+	codes           int
+}
+
+func (s *vaultSecrets) ref(field string) twofetch.SecretRef {
+	return twofetch.SecretRef{TenantID: s.tenant, AccountID: s.account, Field: field}
+}
+
+func (s *vaultSecrets) Password(ctx context.Context) (string, error) {
+	b, err := s.v.Open(ctx, s.ref(twofetch.FieldPassword))
+	return string(b), err
+}
+
+func (s *vaultSecrets) Code(ctx context.Context) (string, error) {
+	c, err := s.v.Code(ctx, s.ref(twofetch.FieldTOTP))
+	if err == nil {
+		s.mu.Lock()
+		s.codes++
+		s.mu.Unlock()
+	}
+	return c.Value, err
+}
+
+func (s *vaultSecrets) HasKey(ctx context.Context) (bool, error) {
+	_, err := s.v.KeyInfo(ctx, s.ref(twofetch.FieldTOTP))
+	if twofetch.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *vaultSecrets) Cookies(ctx context.Context) ([]byte, error) {
+	return s.v.Open(ctx, s.ref(twofetch.FieldCookies))
+}
+
+func (s *vaultSecrets) SaveCookies(context.Context, []byte) error { return nil }
+
+func (s *vaultSecrets) codesUsed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codes
 }
 
 var replicaModes = map[string]replica.Mode{
