@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,7 +24,7 @@ func init() {
 	register(&Command{
 		Name:    "qr",
 		Summary: "decode QR codes in photos, or measure the decoder on a set of photos",
-		Usage:   "decode [--json] [--budget D] [--exhaustive] FILE... | bench [--json] [--budget D] [--exhaustive] [-v] DIR",
+		Usage:   "decode [--json] [--budget D] [--exhaustive] FILE... | bench [--json] [--budget D] [--exhaustive] [-v] [--external CMD] DIR",
 		Help: `
 qr decode prints the text of every QR code found in each FILE, one per line,
 and nothing else; with --json it prints one JSON object per code with the
@@ -34,7 +36,8 @@ with the expected text beside them (NAME.png and NAME.txt; *.metadata.txt is
 ignored; an empty .txt marks a photo without a code), decodes each, and
 prints how many decoded to exactly the expected text, with median and
 90th-percentile latency (image decoding included) in wall-clock and CPU
-time.`,
+time. With --external CMD it measures another decoder the same way (see
+scripts/qrbench.sh).`,
 		Run: runQR,
 	})
 }
@@ -47,8 +50,9 @@ func runQR(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("twofetch qr "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print JSON")
-	budget := fs.Duration("budget", 0, "time budget per photo (default 450ms)")
+	budget := fs.Duration("budget", 0, "wall-clock budget per photo, image decoding included (default 1s)")
 	verbose := fs.Bool("v", false, "bench: list every photo with its result on stderr")
+	external := fs.String("external", "", "bench: measure this shell command instead, run as sh -c CMD sh IMAGE (the image is $1); a photo counts as read when the expected text occurs in its stdout")
 	exhaustive := fs.Bool("exhaustive", false, "keep looking for more codes until every pass has run or the budget is spent")
 	if err := fs.Parse(args); err != nil {
 		return usagef("qr %s: %v", sub, err)
@@ -64,7 +68,7 @@ func runQR(ctx context.Context, m *Main, args []string) error {
 		if fs.NArg() != 1 {
 			return usagef("qr bench needs one DIR")
 		}
-		return qrBench(ctx, m, fs.Arg(0), opts, *asJSON, *verbose)
+		return qrBench(ctx, m, fs.Arg(0), benchOptions{opts, *asJSON, *verbose, *external})
 	default:
 		return usagef("unknown qr subcommand %q", sub)
 	}
@@ -156,7 +160,65 @@ type benchSummary struct {
 	CPUP90MS    float64 `json:"cpu_p90_ms"`
 }
 
-func qrBench(ctx context.Context, m *Main, dir string, opts qrdecode.Options, asJSON, verbose bool) error {
+type benchOptions struct {
+	decode   qrdecode.Options
+	json     bool
+	verbose  bool
+	external string
+}
+
+// benchOne decodes one image and reports whether the expected text was
+// read, and the wall and CPU milliseconds it took.
+func benchOne(ctx context.Context, c benchCase, o benchOptions) (exact, found bool, ms, cpu float64, detail string, err error) {
+	if o.external != "" {
+		cmd := exec.CommandContext(ctx, "sh", "-c", o.external, "sh", c.image)
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		start := time.Now()
+		runErr := cmd.Run()
+		ms = float64(time.Since(start).Microseconds()) / 1000
+		if cmd.ProcessState == nil {
+			return false, false, ms, 0, "", fmt.Errorf("running %q: %v", o.external, runErr)
+		}
+		cpu = float64((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Microseconds()) / 1000
+		text := strings.TrimSpace(out.String())
+		found = text != ""
+		if c.want == "" {
+			return !found, found, ms, cpu, firstLine(text), nil
+		}
+		return strings.Contains(out.String(), c.want), found, ms, cpu, firstLine(text), nil
+	}
+	b, err := os.ReadFile(c.image)
+	if err != nil {
+		return false, false, 0, 0, "", err
+	}
+	start, cpu0 := time.Now(), cpuTime()
+	res, derr := qrdecode.Decode(ctx, b, o.decode)
+	ms = float64(time.Since(start).Microseconds()) / 1000
+	cpu = cpuTime() - cpu0
+	exact = slices.ContainsFunc(res, func(r qrdecode.Result) bool { return r.Text == c.want })
+	if c.want == "" {
+		// An empty ground truth marks a photo without a code.
+		exact = errors.Is(derr, qrdecode.ErrNoCode)
+	}
+	switch {
+	case derr != nil:
+		detail = derr.Error()
+	default:
+		detail = fmt.Sprintf("%s %q", res[0].Pass, firstLine(res[0].Text))
+	}
+	return exact, len(res) > 0, ms, cpu, detail, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return s
+}
+
+func qrBench(ctx context.Context, m *Main, dir string, o benchOptions) error {
 	cases, err := benchCases(dir)
 	if err != nil {
 		return err
@@ -171,41 +233,23 @@ func qrBench(ctx context.Context, m *Main, dir string, opts qrdecode.Options, as
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, err := os.ReadFile(c.image)
+		exact, found, ms, cpu, detail, err := benchOne(ctx, c, o)
 		if err != nil {
 			return err
 		}
-		start, cpu0 := time.Now(), cpuTime()
-		res, err := qrdecode.Decode(ctx, b, opts)
-		ms := float64(time.Since(start).Microseconds()) / 1000
-		lat = append(lat, ms)
-		cpu := cpuTime() - cpu0
-		cpus = append(cpus, cpu)
-		exact := slices.ContainsFunc(res, func(r qrdecode.Result) bool { return r.Text == c.want })
-		if c.want == "" {
-			// An empty ground truth marks a photo without a code.
-			exact = errors.Is(err, qrdecode.ErrNoCode)
-		}
-		if len(res) > 0 {
+		lat, cpus = append(lat, ms), append(cpus, cpu)
+		if found {
 			sum.Found++
 		}
 		if exact {
 			sum.Exact++
 		}
-		if verbose {
-			status := "ok"
-			switch {
-			case exact:
-			case err != nil:
-				status = "FAIL " + err.Error()
-			case !exact:
-				status = fmt.Sprintf("WRONG %q", res[0].Text)
+		if o.verbose {
+			status := "ok  "
+			if !exact {
+				status = "MISS"
 			}
-			pass := ""
-			if len(res) > 0 {
-				pass = res[0].Pass
-			}
-			fmt.Fprintf(m.Stderr, "%8.1fms %8.1fms cpu %-28s %s %s\n", ms, cpu, pass, c.image, status)
+			fmt.Fprintf(m.Stderr, "%s %8.1fms %8.1fms cpu  %s  %s\n", status, ms, cpu, c.image, detail)
 		}
 	}
 	slices.Sort(lat)
@@ -216,7 +260,7 @@ func qrBench(ctx context.Context, m *Main, dir string, opts qrdecode.Options, as
 	slices.Sort(cpus)
 	sum.CPUMedianMS = percentile(cpus, 0.5)
 	sum.CPUP90MS = percentile(cpus, 0.9)
-	if asJSON {
+	if o.json {
 		return json.NewEncoder(m.Stdout).Encode(sum)
 	}
 	fmt.Fprintf(m.Stdout, "%s: %d/%d exact (%.1f%%), %d with a code, median %.0f ms, p90 %.0f ms, max %.0f ms (cpu median %.0f ms, p90 %.0f ms)\n",
