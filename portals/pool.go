@@ -123,7 +123,18 @@ func (p *Pool) start(ctx context.Context) (*generation, error) {
 		g.dataDir = dir
 		allocCtx, g.allocCancel = chromedp.NewExecAllocator(p.base, p.allocatorOptions(dir)...)
 	}
-	g.browserCtx, g.browserCancel = chromedp.NewContext(allocCtx)
+	// chromedp logs to the standard logger by default; its messages can
+	// quote protocol traffic, so they go to the pool's logger at debug level
+	// and are cut short.
+	quiet := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		p.log.Debug("chromedp", "msg", msg)
+	}
+	g.browserCtx, g.browserCancel = chromedp.NewContext(allocCtx, chromedp.WithBrowserOption(
+		chromedp.WithBrowserLogf(quiet), chromedp.WithBrowserErrorf(quiet)))
 
 	// The first Do binds the browser's life to the context it gets, so it
 	// runs on the deadline-free browser context; the caller's deadline is
@@ -274,7 +285,9 @@ func (l *lease) release() {
 	p := l.pool
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l.gen.active--
+	if l.gen.active > 0 {
+		l.gen.active--
+	}
 	if l.gen.retired && l.gen.active == 0 {
 		l.gen.stop()
 	}
