@@ -82,7 +82,7 @@ func TestChrome(t *testing.T) {
 				))
 				if sp.Picker != nil {
 					must(t, chromedp.Do(ctx,
-						chromedp.Click(chromedp.ID("method-"+sp.Picker.App)),
+						chromedp.Click(chromedp.ID(sp.Picker.IDPrefix+sp.Picker.App)),
 						chromedp.Click(chromedp.ID(sp.Picker.Submit.ID)),
 					))
 				}

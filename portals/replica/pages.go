@@ -128,8 +128,8 @@ var pageSources = map[string]string{
 	"picker": `{{define "content"}}{{$p := .S.Picker}}
 <form method="post" action="{{$p.URL}}" id="method-picker">
 <input type="hidden" name="return_to" value="{{.Return}}">
-{{range $p.Others}}<div class="check"><input type="radio" name="{{$p.Name}}" id="method-{{.}}" value="{{.}}"> <label for="method-{{.}}">{{.}}</label></div>{{end}}
-<div class="check"><input type="radio" name="{{$p.Name}}" id="method-{{$p.App}}" value="{{$p.App}}"> <label for="method-{{$p.App}}">Authenticator app</label></div>
+{{range $p.Others}}<div class="check"><input type="radio" name="{{$p.Name}}" id="{{$p.IDPrefix}}{{.}}" value="{{.}}"> <label for="{{$p.IDPrefix}}{{.}}">{{.}}</label></div>{{end}}
+<div class="check"><input type="radio" name="{{$p.Name}}" id="{{$p.IDPrefix}}{{$p.App}}" value="{{$p.App}}"> <label for="{{$p.IDPrefix}}{{$p.App}}">Authenticator app</label></div>
 <button type="submit" id="{{$p.Submit.ID}}">{{$p.Submit.Label}}</button>
 </form>{{end}}`,
 

@@ -57,6 +57,9 @@ type pickerSpec struct {
 	URL     string
 	Heading string
 	Name    string // radio group name
+	// IDPrefix starts each option's id, followed by its value; default
+	// "method-".
+	IDPrefix string
 	App     string // value of the authenticator-app option
 	Others  []string
 	Submit  button
@@ -138,6 +141,9 @@ func register(sp *spec) {
 	def(&sp.Text.NewDevice, "We don't recognise this device. We sent a verification code to your e-mail address.")
 	def(&sp.Text.Terms, "We have updated our Terms of Service. Please review and accept them to continue.")
 	def(&sp.DeviceCookie, "trusted_device")
+	if sp.Picker != nil {
+		def(&sp.Picker.IDPrefix, "method-")
+	}
 	def(&sp.Currency, "USD")
 	def(&sp.Color, "#333")
 	registry[sp.ID] = sp
@@ -203,6 +209,7 @@ func (sp *spec) redesigned() *spec {
 	if c.Picker != nil {
 		p := *c.Picker
 		p.Name = "v2-" + p.Name
+		p.IDPrefix = "v2-" + p.IDPrefix
 		p.Submit = b(p.Submit)
 		c.Picker = &p
 	}
