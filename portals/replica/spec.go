@@ -60,9 +60,9 @@ type pickerSpec struct {
 	// IDPrefix starts each option's id, followed by its value; default
 	// "method-".
 	IDPrefix string
-	App     string // value of the authenticator-app option
-	Others  []string
-	Submit  button
+	App      string // value of the authenticator-app option
+	Others   []string
+	Submit   button
 }
 
 type twoFASpec struct {
