@@ -552,3 +552,39 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	b.shot("13-nojs-code")
 	b.submit(chromedp.Tap(chromedp.ID("done")), "#state-confirmed")
 }
+
+// TestBrowserChooseFromExport sends a Google Authenticator export holding
+// keys of other services only: the page asks which one is the portal's,
+// and the chosen key's code is shown.
+func TestBrowserChooseFromExport(t *testing.T) {
+	t.Parallel()
+	bank := "otpauth://totp/Example%20Bank:anna@example.com?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U&issuer=Example%20Bank"
+	shop := "otpauth://totp/Corner%20Shop:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Corner%20Shop"
+	var keys []*otpauth.Key
+	for _, u := range []string{bank, shop} {
+		k, err := otpauth.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k...)
+	}
+	export, err := (&otpauth.Migration{Keys: keys, Version: 1, BatchSize: 1}).URI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	_, link := e.start("en")
+	b := newTab(t, "en")
+	b.open(e.srv.URL + link)
+	b.submit(upload(photoFile(t, "export.jpg", screenPhoto(t, export))), "#state-choose")
+	choices := b.eval(`Array.from(document.querySelectorAll("#state-choose .choice button")).map(b => b.innerText.replace(/\s+/g, " ")).join("|")`)
+	if choices != "Example Bank anna@example.com|Corner Shop anna" {
+		t.Fatalf("choices %q", choices)
+	}
+	b.shot("14-choose-en")
+	b.submit(chromedp.Tap(chromedp.CSS(`#state-choose .choice:nth-of-type(2) button`)), "#code")
+	checkShown(t, shop, b.code())
+	if got := b.eval(`document.querySelector(".recognised").textContent`); !strings.Contains(got, "Corner Shop") {
+		t.Errorf("recognised %q after choosing Corner Shop", got)
+	}
+}
