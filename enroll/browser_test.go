@@ -465,6 +465,11 @@ func TestBrowserSetupKeyGerman(t *testing.T) {
 		t.Errorf("countdown %q is not German", cd)
 	}
 	b.shot("8-code-de")
+	// The smallest phones still in use are 320 CSS pixels wide: the code
+	// and the long German words must still fit.
+	b.do(chromedp.EmulateViewport(320, 568, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+	b.shot("8-code-de-320px")
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
 	b.submit(chromedp.Tap(chromedp.ID("done")), "#state-confirmed")
 	if h := b.eval(`document.getElementById("state-confirmed").textContent`); h != "Alles erledigt" {
 		t.Errorf("confirmed heading %q", h)

@@ -28,10 +28,11 @@
   var bar = document.getElementById("bar");
   var template = countdown.getAttribute("data-template");
   var validUntil = parseInt(code.getAttribute("data-valid-until"), 10) * 1000;
-  // The window's length is not on the page; most keys use 30 seconds, and a
-  // longer first window (the server can hand out the next code early)
-  // widens it so the bar never starts beyond full.
-  var period = Math.max(30, Math.round((validUntil - Date.now()) / 1000));
+  // The window's length, when the page states it; otherwise most keys use
+  // 30 seconds, and a longer first window (the server can hand out the
+  // next code early) widens it so the bar never starts beyond full.
+  var period = parseInt(code.getAttribute("data-period"), 10) ||
+    Math.max(30, Math.round((validUntil - Date.now()) / 1000));
   var fetching = false;
 
   function render() {
