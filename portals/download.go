@@ -14,6 +14,9 @@ import (
 	"strings"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	cdpio "github.com/chromedp/cdproto/io"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/twofetch/twofetch"
 )
@@ -97,10 +100,60 @@ func (rn *run) fetchURL(ctx context.Context, raw string) ([]byte, string, error)
 	expr := fmt.Sprintf("%s(%s, %d)", fetchJS, jsString(u), rn.r.MaxDocumentSize)
 	f, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
+		if strings.Contains(err.Error(), "Failed to fetch") {
+			// A link to another origin that sends no CORS headers: the
+			// browser itself may still load it with the session's cookies.
+			return rn.loadResource(ctx, u)
+		}
 		return nil, "", err
 	}
 	data, err := base64.StdEncoding.DecodeString(f.Data)
 	return data, f.Type, err
+}
+
+// loadResource has the browser load a URL for the page's frame, cookies
+// included but outside the page's CORS rules, and reads it as a stream.
+func (rn *run) loadResource(ctx context.Context, u string) ([]byte, string, error) {
+	frame := cdp.FrameID(chromedp.FromContext(rn.l.ctx).Target.TargetID)
+	res, err := chromedp.Call(ctx, network.LoadNetworkResource, network.LoadNetworkResourceParams{
+		FrameID: frame, URL: u, Options: &network.LoadNetworkResourceOptions{IncludeCredentials: true},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	r := res.Resource
+	if r == nil || !r.Success {
+		status, name := 0.0, ""
+		if r != nil {
+			status, name = r.HTTPStatusCode, r.NetErrorName
+		}
+		return nil, "", fmt.Errorf("loading the document failed (HTTP %v %s)", status, name)
+	}
+	if r.HTTPStatusCode >= 400 {
+		return nil, "", fmt.Errorf("HTTP %v for the document", r.HTTPStatusCode)
+	}
+	defer chromedp.Call(context.WithoutCancel(ctx), cdpio.Close, cdpio.CloseParams{Handle: r.Stream})
+	var data []byte
+	for {
+		chunk, err := chromedp.Call(ctx, cdpio.Read, cdpio.ReadParams{Handle: r.Stream, Size: 1 << 20})
+		if err != nil {
+			return nil, "", err
+		}
+		data = append(data, chunk.Data...)
+		if len(data) > rn.r.MaxDocumentSize {
+			return nil, "", fmt.Errorf("document larger than %d bytes", rn.r.MaxDocumentSize)
+		}
+		if chunk.EOF {
+			break
+		}
+	}
+	ct := ""
+	for k, v := range r.Headers {
+		if strings.EqualFold(k, "content-type") {
+			ct = fmt.Sprint(v)
+		}
+	}
+	return data, ct, nil
 }
 
 // clickDownload clicks and waits for the browser download it starts. The

@@ -184,6 +184,15 @@ documents:
       do:
         - download: {id: "{{row.id}}", date: "{{row.date}}", base64: "{{row.pdf}}"}
 `, false},
+		{"link to another origin", `
+documents:
+  - navigate: https://HOST/invoices
+  - for_each:
+      rows: "table#invoices tbody tr"
+      fields: {id: {selector: td.number}}
+      do:
+        - download: {id: "{{row.id}}", url: "https://files.HOST/public/{{row.id}}"}
+`, false},
 		{"print", `
 documents:
   - navigate: https://HOST/invoices
@@ -199,7 +208,11 @@ documents:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			host, s := newSite(t)
-			reg := scriptFor(t, host, header+twoFactor+loginSteps+tc.documents)
+			// files.HOST is the same portal under another origin.
+			shared.mu.Lock()
+			shared.site["files."+host] = s
+			shared.mu.Unlock()
+			reg := scriptFor(t, host, strings.Replace(header, "hosts: [HOST]", "hosts: [HOST, files.HOST]", 1)+twoFactor+loginSteps+tc.documents)
 			sec := &fakeSecrets{password: s.password}
 			st := &memStore{}
 			res, err := runJob(t, NewRunner(reg, pool), testJob(t, sec, st, nil))

@@ -233,6 +233,16 @@ func serveSite(w http.ResponseWriter, r *http.Request) {
 		default:
 		}
 		fmt.Fprint(w, `<!doctype html><html><body><p>Loading…</p></body></html>`)
+	case strings.HasPrefix(r.URL.Path, "/public/"):
+		// A file host on another origin that sends no CORS headers.
+		for _, inv := range s.invoices {
+			if "/public/"+inv.ID == r.URL.Path {
+				w.Header().Set("Content-Type", pdfType)
+				w.Write(inv.pdf())
+				return
+			}
+		}
+		http.NotFound(w, r)
 	case !loggedIn():
 		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/pdf/") {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
