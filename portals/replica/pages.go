@@ -64,6 +64,19 @@ func formatAmount(lang string, minor int64, currency string) string {
 	return fmt.Sprintf("%s%d.%02d", sym, minor/100, minor%100)
 }
 
+// german holds the few shared labels German portals show in German.
+var german = map[string]string{
+	"Invoice": "Rechnung", "Date": "Datum", "Amount": "Betrag", "Signed in as": "Angemeldet als",
+	"Download PDF": "PDF herunterladen", "No invoices yet.": "Noch keine Rechnungen.",
+}
+
+func translate(lang, s string) string {
+	if t, ok := german[s]; ok && lang == "de" {
+		return t
+	}
+	return s
+}
+
 func (p *Portal) render(w http.ResponseWriter, status int, name string, d *pageData) {
 	var b bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&b, "layout", d); err != nil {
@@ -160,8 +173,8 @@ var pageSources = map[string]string{
 <form method="post" action="{{.S.Terms}}"><button type="submit" id="accept-terms">Accept and continue</button></form></div>{{end}}`,
 
 	"billing": `{{define "content"}}{{$b := .S.Billing}}
-<p class="account">Signed in as <span id="account-email">{{.Email}}</span></p>
-{{if eq $b.Style.Kind "api"}}<table id="{{$b.TableID}}" data-src="{{$b.API}}"><thead><tr><th>Invoice</th><th>Date</th><th>Amount</th><th></th></tr></thead><tbody></tbody></table>
+<p class="account">{{tr .S.Lang "Signed in as"}} <span id="account-email">{{.Email}}</span></p>
+{{if eq $b.Style.Kind "api"}}<table id="{{$b.TableID}}" data-src="{{$b.API}}"><thead><tr><th>{{tr $.S.Lang "Invoice"}}</th><th>{{tr $.S.Lang "Date"}}</th><th>{{tr $.S.Lang "Amount"}}</th><th></th></tr></thead><tbody></tbody></table>
 <p id="loading">Loading invoices…</p>
 <script>
 (async () => {
@@ -183,11 +196,11 @@ var pageSources = map[string]string{
   table.dataset.loaded = 'true';
 })();
 </script>
-{{else}}<table id="{{$b.TableID}}"><thead><tr><th>Invoice</th><th>Date</th><th>Amount</th><th></th></tr></thead><tbody>
+{{else}}<table id="{{$b.TableID}}"><thead><tr><th>{{tr $.S.Lang "Invoice"}}</th><th>{{tr $.S.Lang "Date"}}</th><th>{{tr $.S.Lang "Amount"}}</th><th></th></tr></thead><tbody>
 {{range .Invoices}}<tr class="invoice-row" data-invoice-id="{{.ID}}"><td class="number">{{.Number}}</td><td class="date" data-date="{{.ISODate}}">{{.ShownDate}}</td><td class="amount" data-amount="{{.Decimal}}" data-currency="{{.Currency}}">{{.Shown}}</td>
 <td>{{if eq $b.Style.Kind "buttons"}}<form method="post" action="{{$b.Document}}"><input type="hidden" name="id" value="{{.ID}}"><button type="submit" class="download">Download</button></form>
-{{else if eq $b.Style.Kind "print"}}<a class="view" href="{{.URL}}">View invoice</a>{{else}}<a class="download" href="{{.URL}}">Download PDF</a>{{end}}</td></tr>
-{{else}}<tr><td colspan="4" id="no-invoices">No invoices yet.</td></tr>{{end}}
+{{else if eq $b.Style.Kind "print"}}<a class="view" href="{{.URL}}">View invoice</a>{{else}}<a class="download" href="{{.URL}}">{{tr $.S.Lang "Download PDF"}}</a>{{end}}</td></tr>
+{{else}}<tr><td colspan="4" id="no-invoices">{{tr $.S.Lang "No invoices yet."}}</td></tr>{{end}}
 </tbody></table>{{end}}{{end}}`,
 
 	"invoice": `{{define "content"}}{{with .Invoice}}
@@ -195,7 +208,7 @@ var pageSources = map[string]string{
 <p>Invoice number: <span id="invoice-number">{{.Number}}</span></p>
 <p>Invoice date: <span id="invoice-date" data-date="{{.ISODate}}">{{.ShownDate}}</span></p>
 <p>Billed to: {{$.Email}}</p>
-<table><tr><th>Description</th><th>Amount</th></tr><tr><td>Platform usage</td><td id="invoice-amount" data-amount="{{.Decimal}}" data-currency="{{.Currency}}">{{.Shown}}</td></tr></table>
+<table><tr><th>Description</th><th>{{tr $.S.Lang "Amount"}}</th></tr><tr><td>Platform usage</td><td id="invoice-amount" data-amount="{{.Decimal}}" data-currency="{{.Currency}}">{{.Shown}}</td></tr></table>
 <p class="no-print"><button onclick="window.print()" id="print-invoice">Print</button></p>
 </div>{{end}}{{end}}`,
 
@@ -210,6 +223,7 @@ var pageSources = map[string]string{
 var pages = func() map[string]*template.Template {
 	base := template.Must(template.New("layout").Funcs(template.FuncMap{
 		"css": func(s string) template.CSS { return template.CSS(s) },
+		"tr":  translate,
 	}).Parse(layout))
 	m := map[string]*template.Template{}
 	for name, src := range pageSources {
