@@ -18,7 +18,6 @@ import (
 
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/portals"
-	"github.com/twofetch/twofetch/portals/scripts"
 )
 
 // buildBinary builds the real twofetch binary into the test's temp dir.
@@ -168,7 +167,7 @@ func createTenant(t *testing.T, bin, dataDir, name string) string {
 // knownPortal is a portal id the binary accepts: the first embedded script.
 func knownPortal(t *testing.T) string {
 	t.Helper()
-	reg, err := portals.Load(scripts.FS)
+	reg, err := portals.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +296,7 @@ func TestEndToEnd(t *testing.T) {
 // /readyz following Redis down and up again.
 func TestWebCommand(t *testing.T) {
 	t.Run("needs a Redis URL", func(t *testing.T) {
-		code, _, errs := runMain(t, nil, "web", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0")
+		code, _, errs := runCmd(t, nil, "web", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0")
 		if code != 1 || !strings.Contains(errs, "TWOFETCH_REDIS_URL") {
 			t.Errorf("exit %d, stderr %s", code, errs)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
-	"github.com/twofetch/twofetch/portals/scripts"
 	"github.com/twofetch/twofetch/store"
 	"github.com/twofetch/twofetch/vault"
 	"github.com/twofetch/twofetch/web"
@@ -193,7 +192,7 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 // portalCatalog is the registry of the portal scripts embedded in the
 // binary, which decides what accounts may be created for.
 func portalCatalog() (web.PortalCatalog, error) {
-	reg, err := portals.Load(scripts.FS)
+	reg, err := portals.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
 	}

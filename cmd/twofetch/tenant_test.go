@@ -12,7 +12,7 @@ import (
 )
 
 // run runs the program in-process and returns its exit status and output.
-func runMain(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+func runCmd(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	m := NewMain(strings.NewReader(""), &out, &errb, env)
@@ -31,7 +31,7 @@ func lastWord(s string) string {
 func TestTenantCommand(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	code, out, errs := runMain(t, nil, "tenant", "create", "Acme", "GmbH", "--data-dir", dir, "--language", "de")
+	code, out, errs := runCmd(t, nil, "tenant", "create", "Acme", "GmbH", "--data-dir", dir, "--language", "de")
 	if code != 0 {
 		t.Fatalf("tenant create: exit %d, stderr %s", code, errs)
 	}
@@ -68,12 +68,12 @@ func TestTenantCommand(t *testing.T) {
 		t.Errorf("the admin token works as an API token: %v", err)
 	}
 
-	code, out, errs = runMain(t, nil, "tenant", "list", "--data-dir", dir)
+	code, out, errs = runCmd(t, nil, "tenant", "list", "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, ten.ID) || !strings.Contains(out, "Acme GmbH") || strings.Contains(out, token) {
 		t.Errorf("tenant list: exit %d\n%s%s", code, out, errs)
 	}
 
-	code, out, errs = runMain(t, nil, "tenant", "--data-dir", dir, "revoke", ten.ID)
+	code, out, errs = runCmd(t, nil, "tenant", "--data-dir", dir, "revoke", ten.ID)
 	if code != 0 || !strings.Contains(out, ten.ID) {
 		t.Fatalf("tenant revoke: exit %d\n%s%s", code, out, errs)
 	}
@@ -100,7 +100,7 @@ func TestTenantCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := runMain(t, []string{"TWOFETCH_DATA_DIR=" + dir}, tt.args...)
+			code, _, errs := runCmd(t, []string{"TWOFETCH_DATA_DIR=" + dir}, tt.args...)
 			if code != tt.code || !strings.Contains(errs, tt.msg) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, tt.code, tt.msg)
 			}
@@ -111,7 +111,7 @@ func TestTenantCommand(t *testing.T) {
 func TestAccountListCommand(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	code, out, errs := runMain(t, nil, "tenant", "create", "Lister", "--data-dir", dir)
+	code, out, errs := runCmd(t, nil, "tenant", "create", "Lister", "--data-dir", dir)
 	if code != 0 {
 		t.Fatalf("tenant create: %d %s", code, errs)
 	}
@@ -128,15 +128,15 @@ func TestAccountListCommand(t *testing.T) {
 	if err := st.CreateAccount(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs = runMain(t, nil, "account", "list", "--tenant", ten.ID, "--data-dir", dir)
+	code, out, errs = runCmd(t, nil, "account", "list", "--tenant", ten.ID, "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, a.ID) || !strings.Contains(out, "lister@example.com") || !strings.Contains(out, "needs_enrollment") {
 		t.Errorf("account list: exit %d\n%s%s", code, out, errs)
 	}
-	code, _, errs = runMain(t, nil, "account", "list", "--tenant", "ten_nosuch", "--data-dir", dir)
+	code, _, errs = runCmd(t, nil, "account", "list", "--tenant", "ten_nosuch", "--data-dir", dir)
 	if code != 1 || !strings.Contains(errs, `no tenant "ten_nosuch"`) {
 		t.Errorf("unknown tenant: exit %d, %s", code, errs)
 	}
-	code, _, errs = runMain(t, nil, "account", "list", "--data-dir", dir)
+	code, _, errs = runCmd(t, nil, "account", "list", "--data-dir", dir)
 	if code != 2 || !strings.Contains(errs, "--tenant") {
 		t.Errorf("no --tenant: exit %d, %s", code, errs)
 	}
