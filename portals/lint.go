@@ -166,6 +166,12 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		row = l.rowStack[n-1]
 	}
 	t := func(p, s string) { l.tmpl(ptr+p, s, false, inLoop, row) }
+	sel := func(p, s string) {
+		t(p, s)
+		if strings.Contains(s, ":scope") && (!inLoop || row == nil) {
+			l.addf(ptr+p, ":scope names the current row, so it only works inside a for_each over rows")
+		}
+	}
 	if ks := st.kinds(); len(ks) != 1 {
 		l.addf(ptr, "a step needs exactly one action, found %d (%s)", len(ks), strings.Join(ks, ", "))
 		return
@@ -180,8 +186,12 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 	case st.Wait != nil:
 		l.cond(ptr+"/wait", &st.Wait.Cond)
 	case st.Type != nil:
+		sel("/type/selector", st.Type.Selector)
 		l.tmpl(ptr+"/type/value", st.Type.Value, true, inLoop, row)
+	case st.Click != nil:
+		sel("/click", st.Click.Selector)
 	case st.Select != nil:
+		sel("/select/selector", st.Select.Selector)
 		t("/select/value", st.Select.Value)
 		t("/select/label", st.Select.Label)
 	case st.If != nil:
@@ -233,6 +243,9 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		}
 		if d.URL != "" {
 			l.checkURL(ptr+"/download/url", d.URL)
+		}
+		if d.Click != "" {
+			sel("/download/click", d.Click)
 		}
 	case st.Go != nil:
 		l.downloads = true

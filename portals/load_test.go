@@ -45,6 +45,7 @@ func TestParseProblems(t *testing.T) {
 		{"bad regex", `regex: "([0-9]+\\.[0-9]{2})"`, `regex: "([0-9]+"`, "bad regular expression"},
 		{"bad outcome", "outcome: captcha", "outcome: ok", "outcomes/2/outcome"},
 		{"bad duration", "optional: true", "optional: true\n        timeout: soon", "timeout"},
+		{"scope outside loop", `click: "a#use-authenticator"`, `click: ":scope a"`, ":scope names the current row"},
 		{"no downloads", "        - download:", "        - js: {script: \"return 1\"}\n          download:", "mutually exclusive"},
 	}
 	for _, tc := range tests {
