@@ -43,6 +43,10 @@ const (
 	ChangedLayout
 	// Down answers every request with 503.
 	Down
+	// RateLimited answers every request with 429 and a Retry-After.
+	RateLimited
+	// Blocked answers every request with 403, as bot protection does.
+	Blocked
 )
 
 // Invoice is one document a replica offers for download.

@@ -461,13 +461,26 @@ func TestMisbehaviour(t *testing.T) {
 				t.Errorf("redesigned login ended at %s", v.url)
 			}
 		})
-		t.Run(id+"/down", func(t *testing.T) {
-			p.SetMode(Down)
-			defer p.SetMode(0)
-			if v := get(t, s.Client(), sp.Login.URL); v.status != http.StatusServiceUnavailable {
-				t.Errorf("status %d, want 503", v.status)
-			}
-		})
+		for _, tc := range []struct {
+			mode   Mode
+			status int
+			text   string
+		}{
+			{Down, http.StatusServiceUnavailable, "503 Service Unavailable"},
+			{RateLimited, http.StatusTooManyRequests, "429 Too Many Requests"},
+			{Blocked, http.StatusForbidden, "403 Forbidden"},
+		} {
+			t.Run(fmt.Sprintf("%s/status %d", id, tc.status), func(t *testing.T) {
+				p.SetMode(tc.mode)
+				defer p.SetMode(0)
+				for _, u := range []string{sp.Login.URL, sp.Billing.URL} {
+					v := get(t, s.Client(), u)
+					if v.status != tc.status || !strings.Contains(v.body, tc.text) || !strings.Contains(v.body, sp.Name) {
+						t.Errorf("%s: status %d, want %d with %q:\n%s", u, v.status, tc.status, tc.text, v.body)
+					}
+				}
+			})
+		}
 		t.Run(id+"/slow", func(t *testing.T) {
 			p.SetDelay(time.Hour)
 			defer p.SetDelay(0)

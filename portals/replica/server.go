@@ -129,14 +129,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}
 	}
-	if mode&Down != 0 {
-		w.Header().Set("Retry-After", "120")
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "<!doctype html><title>Service Unavailable</title><h1>503 Service Unavailable</h1><p>%s is temporarily unavailable. Please try again later.</p>", p.spec.Name)
-		return
+	for _, refusal := range refusals {
+		if mode&refusal.mode != 0 {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			if refusal.status != http.StatusForbidden {
+				w.Header().Set("Retry-After", "120")
+			}
+			w.WriteHeader(refusal.status)
+			fmt.Fprintf(w, "<!doctype html><title>%[1]s</title><h1>%[2]d %[1]s</h1><p>%[3]s</p>",
+				http.StatusText(refusal.status), refusal.status, fmt.Sprintf(refusal.text, p.spec.Name))
+			return
+		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// refusals are the modes in which a portal answers every request with an
+// error page instead of its own.
+var refusals = []struct {
+	mode   Mode
+	status int
+	text   string
+}{
+	{Down, http.StatusServiceUnavailable, "%s is temporarily unavailable. Please try again later."},
+	{RateLimited, http.StatusTooManyRequests, "Too many requests to %s. Please wait a few minutes and try again."},
+	{Blocked, http.StatusForbidden, "Access denied. Your request to %s was blocked by our security service."},
 }
 
 // Addr is the server's loopback address, host:port.
