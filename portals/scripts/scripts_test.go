@@ -206,6 +206,12 @@ var more = map[string]misbehaviour{
 	"zoom":         {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 }
 
+// refused are portals run once behind a portal-wide error page.
+var refused = map[string]misbehaviour{
+	"github": {name: "rate limited", mode: replica.RateLimited, want: twofetch.OutcomeRateLimited},
+	"paypal": {name: "blocked", mode: replica.Blocked, want: twofetch.OutcomeBlocked},
+}
+
 // slow are portals run once with every page answering late: scripts wait
 // for conditions, never for time, so a slow portal still works.
 var slow = map[string]misbehaviour{
@@ -340,7 +346,7 @@ func TestScripts(t *testing.T) {
 				{name: "wrong password", bad: true, want: twofetch.OutcomeBadCredentials},
 				{name: "code rejected", mode: replica.RejectCode, want: twofetch.OutcomeOTPRejected},
 			}
-			for _, m := range []map[string]misbehaviour{more, slow} {
+			for _, m := range []map[string]misbehaviour{more, refused, slow} {
 				if c, ok := m[id]; ok {
 					cases = append(cases, c)
 				}
@@ -356,7 +362,8 @@ func TestScripts(t *testing.T) {
 					p.SetDelay(tc.delay)
 					defer p.SetDelay(0)
 					r := e.runner
-					if tc.want == twofetch.OutcomePortalChanged || tc.want == twofetch.OutcomePortalDown {
+					switch tc.want {
+					case twofetch.OutcomePortalChanged, twofetch.OutcomePortalDown, twofetch.OutcomeRateLimited, twofetch.OutcomeBlocked:
 						r = e.quick
 					}
 					res, err := e.runWith(t, r, id, b)
