@@ -276,9 +276,26 @@ func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *
 		return false, fmt.Errorf("record invoice: %w", err)
 	}
 	metrics.InvoicesStored.WithLabelValues(acct.Portal).Inc()
-	if err := s.enq.Notify(ctx, acct.TenantID, EventInvoiceCreated, inv); err != nil {
+	// The row is written, so a retry of this run would skip the invoice:
+	// the event must be queued now. Redis failing over or restarting takes
+	// seconds, so keep trying for a while.
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	var nerr error
+	for i := 0; i < 6; i++ {
+		if nerr = s.enq.Notify(nctx, acct.TenantID, EventInvoiceCreated, inv); nerr == nil {
+			break
+		}
+		select {
+		case <-nctx.Done():
+		case <-time.After(time.Duration(1<<i) * 250 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	if nerr != nil {
 		// The invoice is stored and listed by the API; only the push is lost.
-		s.log.ErrorContext(ctx, "queue invoice.created webhook", "invoice", inv.ID, "err", err)
+		s.log.ErrorContext(ctx, "queue invoice.created webhook", "invoice", inv.ID, "err", nerr)
 	}
 	return true, nil
 }

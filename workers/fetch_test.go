@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,11 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/metrics"
 )
 
 func TestFetchPipeline(t *testing.T) {
@@ -142,9 +146,60 @@ func TestFetchPipeline(t *testing.T) {
 			t.Errorf("event data %v", data)
 		}
 	})
+
+	t.Run("artifacts of failed runs expire", func(t *testing.T) {
+		runs, err := e.store.ListRuns(ctx, twofetch.RunFilter{TenantID: e.tenant.ID, AccountID: acc.ID, Failed: true})
+		if err != nil || len(runs) != 1 || runs[0].ArtifactDir == "" {
+			t.Fatalf("failed runs: %d, %v", len(runs), err)
+		}
+		dir := runs[0].ArtifactDir
+		cfg := e.config()
+		cfg.Now = func() time.Time { return time.Now().Add(15 * 24 * time.Hour) }
+		s, err := NewServer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ExpireArtifacts(ctx); err != nil || n != 1 {
+			t.Fatalf("ExpireArtifacts = %d, %v; want 1", n, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("expired artifacts still on disk: %v", err)
+		}
+		if r := e.run(t, runs[0].ID); r.ArtifactDir != "" {
+			t.Fatalf("run still points at %s", r.ArtifactDir)
+		}
+	})
+
+	t.Run("metrics", func(t *testing.T) {
+		if n := counterValue(t, metrics.Runs.WithLabelValues("testportal", "ok")); n < 2 {
+			t.Errorf("runs_total{ok} = %v, want at least 2", n)
+		}
+		if n := counterValue(t, metrics.Runs.WithLabelValues("testportal", "bad_credentials")); n < 1 {
+			t.Errorf("runs_total{bad_credentials} = %v", n)
+		}
+		if n := counterValue(t, metrics.InvoicesStored.WithLabelValues("testportal")); n < 3 {
+			t.Errorf("invoices_stored_total = %v, want at least 3", n)
+		}
+		if err := UpdateQueueMetrics(asynq.NewInspectorFromRedisClient(e.rdb)); err != nil {
+			t.Fatal(err)
+		}
+		body := scrape(t)
+		for _, want := range []string{"twofetch_runs_total{", "twofetch_run_duration_seconds_bucket{", `twofetch_queue_tasks{queue="critical",state="pending"}`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	})
 	if n := e.hooks.badCount(); n != 0 {
 		t.Errorf("%d webhook requests with bad signatures or bodies", n)
 	}
+}
+
+func scrape(t *testing.T) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
 
 // A task whose timeout passes must stop the portal job, not leave it
@@ -232,4 +287,13 @@ func TestAccountLockAcrossWorkers(t *testing.T) {
 	if n := e.portal.downloads("carol", "C1"); n != 1 {
 		t.Fatalf("C1 downloaded %d times", n)
 	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -53,6 +56,9 @@ type ServerConfig struct {
 	// ShutdownTimeout is how long Run waits for tasks in progress after its
 	// context ends before returning them to the queue. If zero, 30 s.
 	ShutdownTimeout time.Duration
+	// ArtifactRetention is how long the screenshot, HTML and step log of a
+	// failed run are kept. If zero, 14 days.
+	ArtifactRetention time.Duration
 	// WebhookGiveUp is how long after an event its delivery stops being
 	// retried and is recorded as given up. If zero, 24 h.
 	WebhookGiveUp time.Duration
@@ -100,6 +106,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.ArtifactRetention <= 0 {
+		cfg.ArtifactRetention = 14 * 24 * time.Hour
 	}
 	if cfg.WebhookGiveUp <= 0 {
 		cfg.WebhookGiveUp = 24 * time.Hour
@@ -166,7 +175,12 @@ func (s *Server) Run(ctx context.Context) error {
 	insp := asynq.NewInspectorFromRedisClient(s.rdb)
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
+	janitor := time.NewTicker(time.Hour)
+	defer janitor.Stop()
 	_ = UpdateQueueMetrics(insp)
+	if s.cfg.DataDir != "" {
+		s.expire(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -174,8 +188,44 @@ func (s *Server) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			_ = UpdateQueueMetrics(insp)
+		case <-janitor.C:
+			if s.cfg.DataDir != "" {
+				s.expire(ctx)
+			}
 		}
 	}
+}
+
+func (s *Server) expire(ctx context.Context) {
+	if n, err := s.ExpireArtifacts(ctx); err != nil {
+		s.log.WarnContext(ctx, "expire run artifacts", "err", err)
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "expired run artifacts", "runs", n)
+	}
+}
+
+// ExpireArtifacts deletes the artifacts of runs that finished more than
+// ArtifactRetention ago and returns how many directories it removed.
+func (s *Server) ExpireArtifacts(ctx context.Context) (int, error) {
+	dirs, err := s.store.ExpireArtifacts(ctx, s.now().Add(-s.cfg.ArtifactRetention))
+	if err != nil {
+		return 0, err
+	}
+	root := filepath.Join(s.cfg.DataDir, "artifacts") + string(filepath.Separator)
+	n := 0
+	for _, d := range dirs {
+		// Only ever delete below our own artifacts directory, whatever the
+		// row says.
+		if !strings.HasPrefix(filepath.Clean(d)+string(filepath.Separator), root) || filepath.Clean(d)+string(filepath.Separator) == root {
+			continue
+		}
+		if err := os.RemoveAll(d); err != nil {
+			s.log.WarnContext(ctx, "remove run artifacts", "dir", d, "err", err)
+			continue
+		}
+		n++
+	}
+	return n, nil
 }
 
 // UpdateQueueMetrics samples the size of each queue by task state.

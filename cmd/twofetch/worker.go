@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
@@ -49,7 +50,7 @@ tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
 }
 
 var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings,
-	[]string{"blob-url", "concurrency"})
+	[]string{"blob-url", "concurrency", "artifact-retention"})
 
 // openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
 func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
@@ -101,13 +102,18 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 	if m.Config.Has("concurrency") {
 		concurrency = m.Config.Int("concurrency")
 	}
+	var retention time.Duration // the workers' default
+	if m.Config.Has("artifact-retention") {
+		retention = m.Config.Duration("artifact-retention")
+	}
 	return workers.NewServer(workers.ServerConfig{
-		Redis:       svc.Redis,
-		Store:       svc.Store,
-		Blobs:       blobs,
-		Fetcher:     &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
-		DataDir:     dataDir,
-		Concurrency: concurrency,
-		Logger:      m.Logger,
+		Redis:             svc.Redis,
+		Store:             svc.Store,
+		Blobs:             blobs,
+		Fetcher:           &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
+		DataDir:           dataDir,
+		Concurrency:       concurrency,
+		ArtifactRetention: retention,
+		Logger:            m.Logger,
 	})
 }
