@@ -3,6 +3,7 @@ package portals
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/portals/replica"
 )
 
 // benchConcurrency is how many jobs run at once in the benchmarks; a
@@ -18,50 +22,44 @@ import (
 const benchConcurrency = 4
 
 // BenchmarkJobs compares one shared browser, a browser context per job,
-// with a browser process per job. Each job logs in with a code and
-// downloads two invoices from the loopback test portal. It reports jobs
-// per minute and the proportional memory (PSS) of all Chromium processes
-// at the peak, per concurrent job.
+// with a browser process per job, running the GitHub script against its
+// replica. Each job logs in a fresh replica user with an authenticator code
+// and downloads its three invoices. It reports jobs per minute and the
+// proportional memory (PSS) of all Chromium processes at the peak, per
+// concurrent job.
 //
-//	go test ./portals -run '^$' -bench Jobs -benchtime 40x
+//	go test ./portals -run '^$' -bench Jobs -benchtime 20x
 func BenchmarkJobs(b *testing.B) {
-	shared := testPool(b)
-	chrome := shared.cfg.ChromePath
-	flags := shared.cfg.ExtraFlags
+	chrome := testenv.ChromePath(b)
+	rs, err := replica.Start(replica.Options{Portals: []string{"github"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rs.Close()
+	reg, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()}
+	shared, err := NewPool(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer shared.Close()
+	var users atomic.Int64
 	for _, mode := range []string{"shared-browser", "browser-per-job"} {
 		b.Run(mode, func(b *testing.B) {
-			host, s := newSite(b)
-			s.code = "123456"
-			reg := scriptFor(b, host, fullScript())
 			var sampler pssSampler
 			sampler.start()
-			var next, failed atomic.Int64
+			var next atomic.Int64
+			errs := make(chan error, b.N)
 			var wg sync.WaitGroup
 			b.ResetTimer()
 			start := time.Now()
 			for w := 0; w < benchConcurrency; w++ {
 				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
-						pool := shared
-						if mode == "browser-per-job" {
-							var err error
-							pool, err = NewPool(context.Background(), PoolConfig{ChromePath: chrome, ExtraFlags: flags})
-							if err != nil {
-								failed.Add(1)
-								continue
-							}
-						}
-						sec := &fakeSecrets{password: s.password, code: s.code, hasKey: true}
-						job := &Job{Portal: "test", Username: "demo@example.com", Secrets: sec, Known: (&memStore{}).known, Save: (&memStore{}).save}
-						ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-						res, err := NewRunner(reg, pool).Run(ctx, job)
-						cancel()
-						if err != nil || res.New != 2 {
-							failed.Add(1)
-						}
-						if pool != shared {
-							pool.Close()
-						}
+						errs <- benchJob(rs, reg, shared, cfg, mode == "browser-per-job", users.Add(1))
 					}
 				})
 			}
@@ -69,13 +67,48 @@ func BenchmarkJobs(b *testing.B) {
 			elapsed := time.Since(start)
 			b.StopTimer()
 			peak := sampler.stop()
-			if n := failed.Load(); n > 0 {
-				b.Fatalf("%d of %d jobs failed", n, b.N)
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportMetric(float64(b.N)/elapsed.Minutes(), "jobs/min")
 			b.ReportMetric(float64(peak)/(1<<20)/benchConcurrency, "MB/job")
 		})
 	}
+}
+
+func benchJob(rs *replica.Server, reg *Registry, shared *Pool, cfg PoolConfig, ownBrowser bool, n int64) error {
+	email := fmt.Sprintf("bench%d@example.com", n)
+	key, err := rs.Portal("github").AddUser(email, "bench-password")
+	if err != nil {
+		return err
+	}
+	pool := shared
+	if ownBrowser {
+		if pool, err = NewPool(context.Background(), cfg); err != nil {
+			return err
+		}
+		defer pool.Close()
+	}
+	code, err := key.Code(key.Step(time.Now()))
+	if err != nil {
+		return err
+	}
+	// Each user is new, so its one code is never a reused one.
+	sec := &fakeSecrets{password: "bench-password", code: code, hasKey: true}
+	st := &memStore{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := NewRunner(reg, pool).Run(ctx, &Job{Portal: "github", Username: email, Secrets: sec, Known: st.known, Save: st.save})
+	if err != nil {
+		return err
+	}
+	if res.New != 3 {
+		return fmt.Errorf("%s: %d new documents, want 3", email, res.New)
+	}
+	return nil
 }
 
 // pssSampler records the peak total PSS of this process's descendants
