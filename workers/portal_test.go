@@ -1,0 +1,139 @@
+package workers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/otpauth"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/portals/replica"
+	"github.com/twofetch/twofetch/vault"
+)
+
+// The real chain a worker runs: the fetch handler, the portals engine in
+// headless Chromium and the vault, against the local replica of a portal
+// with 2FA.
+func TestPortalFetcherOnReplica(t *testing.T) {
+	chrome := testenv.ChromePath(t)
+	const portal = "github"
+	e := newEnv(t)
+	ctx := context.Background()
+
+	rs, err := replica.Start(replica.Options{Portals: []string{portal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	pool, err := portals.NewPool(ctx, portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	reg, err := portals.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	kek, err := vault.MasterKey(base64.StdEncoding.EncodeToString(raw[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(vault.Config{Store: e.store, KEK: kek, Redis: e.rdb})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	acc := &twofetch.Account{TenantID: e.tenant.ID, Portal: portal, Username: replica.DemoEmail, Status: twofetch.AccountActive, HasKey: true}
+	if err := e.store.CreateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	ref := func(f string) twofetch.SecretRef {
+		return twofetch.SecretRef{TenantID: acc.TenantID, AccountID: acc.ID, Field: f}
+	}
+	if err := v.Seal(ctx, ref(twofetch.FieldPassword), []byte(replica.DemoPassword)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := otpauth.Parse(replica.DemoKey(portal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.PutKey(ctx, ref(twofetch.FieldTOTP), keys[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := e.config()
+	cfg.Fetcher = &PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: v}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(t *testing.T) *twofetch.Run {
+		t.Helper()
+		task, err := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p FetchPayload
+		decode(task, &p)
+		if err := s.Handler().ProcessTask(ctx, task); err != nil {
+			t.Fatalf("fetch: %v", err)
+		}
+		return e.run(t, p.RunID)
+	}
+
+	want := len(rs.Portal(portal).Invoices(replica.DemoEmail))
+	if want == 0 {
+		t.Fatal("the replica's demo user has no invoices")
+	}
+	t.Run("first run logs in with a code and stores every invoice", func(t *testing.T) {
+		r := fetch(t)
+		if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != want {
+			t.Fatalf("run = %q (%s) with %d new, want ok with %d", r.Outcome, r.Detail, r.NewInvoices, want)
+		}
+		for _, inv := range e.invoices(t, acc.ID) {
+			rc, err := e.blobs.Get(ctx, inv.BlobKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := make([]byte, 5)
+			rc.Read(head)
+			rc.Close()
+			if string(head) != "%PDF-" {
+				t.Errorf("invoice %s is not a PDF: %q", inv.PortalInvoiceID, head)
+			}
+		}
+	})
+	t.Run("second run adds nothing", func(t *testing.T) {
+		r := fetch(t)
+		if r.Outcome != twofetch.OutcomeNoDocuments || r.NewInvoices != 0 {
+			t.Fatalf("run = %q (%s) with %d new", r.Outcome, r.Detail, r.NewInvoices)
+		}
+	})
+	t.Run("wrong password stops", func(t *testing.T) {
+		if err := v.Seal(ctx, ref(twofetch.FieldPassword), []byte("not-the-password")); err != nil {
+			t.Fatal(err)
+		}
+		// The saved session would spare the login; make the portal forget it.
+		rs.Portal(portal).ExpireSessions()
+		r := fetch(t)
+		if r.Outcome != twofetch.OutcomeBadCredentials {
+			t.Fatalf("run = %q (%s), want bad_credentials", r.Outcome, r.Detail)
+		}
+		if strings.Contains(r.Detail, "not-the-password") {
+			t.Fatal("run detail shows the password")
+		}
+		a, _ := e.store.AccountByID(ctx, acc.ID)
+		if a.Status != twofetch.AccountNeedsCustomer {
+			t.Fatalf("account status %s", a.Status)
+		}
+	})
+	if n := len(e.invoices(t, acc.ID)); n != want {
+		t.Fatalf("%d invoices stored in all, want %d", n, want)
+	}
+}
