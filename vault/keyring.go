@@ -253,6 +253,8 @@ func (k *Keyring) rotate(ctx context.Context) (KEK, error) {
 	if err := writeKeyringFile(k.path, n.file(), true); err != nil {
 		return nil, err
 	}
+	// Other vaults in this process holding k wrap with the new key too.
+	k.newer.Store(n)
 	return n, nil
 }
 

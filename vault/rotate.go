@@ -56,6 +56,10 @@ func (v *Vault) Rewrap(ctx context.Context) (RotateStats, error) {
 	failed := map[twofetch.SecretRef]bool{}
 	var errs []error
 	for {
+		// A keyring can learn of a newer key mid-way (another process
+		// rotated); list against the key wraps now go to, or secrets
+		// already under it would be listed, and rewrapped, forever.
+		stats.KeyID = kek.keyID()
 		// Secrets that failed stay unwrapped by the new key and would come
 		// back in every listing; ask for enough to see past them.
 		list, err := v.store.SecretsNotWrappedBy(ctx, stats.KeyID, rotateBatch+len(failed))
@@ -65,6 +69,9 @@ func (v *Vault) Rewrap(ctx context.Context) (RotateStats, error) {
 		progress := false
 		for _, s := range list {
 			if failed[s.Ref] {
+				continue
+			}
+			if s.KeyID == kek.keyID() {
 				continue
 			}
 			progress = true
@@ -84,7 +91,7 @@ func (v *Vault) Rewrap(ctx context.Context) (RotateStats, error) {
 				return stats, err
 			}
 		}
-		if !progress {
+		if !progress && stats.KeyID == kek.keyID() {
 			break
 		}
 		if err := ctx.Err(); err != nil {

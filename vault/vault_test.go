@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/twofetch/twofetch"
@@ -397,5 +399,64 @@ func TestKeyringFollowsOtherProcess(t *testing.T) {
 	}
 	if vb.KeyID() != va.KeyID() {
 		t.Errorf("other process wraps with %q after seeing the rotation, want %q", vb.KeyID(), va.KeyID())
+	}
+}
+
+// TestKeyringConcurrentCreateAndRotate: processes starting at once agree on
+// one keyring, and rotations at once each add a key rather than one
+// overwriting the other (which would lose the secrets it rewrapped).
+func TestKeyringConcurrentCreateAndRotate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "keyring.json")
+	const n = 4
+	rings := make([]*Keyring, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			k, err := OpenKeyring(path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			rings[i] = k
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for _, k := range rings[1:] {
+		if k.keyID() != rings[0].keyID() {
+			t.Fatalf("concurrent first opens made different keyrings: %s and %s", k.keyID(), rings[0].keyID())
+		}
+	}
+
+	store := newMemStore()
+	want := sealMany(t, newTestVault(t, rings[0], store), 6)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := newTestVault(t, rings[i], store).Rotate(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	final, err := OpenKeyring(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(final.KeyIDs()); got != n+1 {
+		t.Fatalf("keyring holds %d keys after %d concurrent rotations, want %d", got, n, n+1)
+	}
+	checkAll(t, newTestVault(t, final, store), store, want)
+}
+
+func TestKMSErrors(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeKMS(t, "key-1")
+	v := newTestVault(t, NewKMS(f.client(), "no-such-key"), newMemStore())
+	err := v.Seal(ctx, refPassword, []byte("hunter2"))
+	if err == nil || !strings.Contains(err.Error(), "GenerateDataKey") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("Seal with an unknown KMS key: %v; want a GenerateDataKey error without the secret", err)
 	}
 }
