@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -272,6 +274,9 @@ func (rn *run) play() error {
 		if err := rn.checkOutcomes(); err != nil {
 			return err
 		}
+		// Keep the fresh session at once: if the documents flow fails, the
+		// next run still skips login and 2FA.
+		rn.keepSession()
 	}
 	if err := rn.runSteps("documents", rn.s.Documents); err != nil {
 		return err
@@ -344,13 +349,24 @@ func (rn *run) stepLog() []StepLog {
 	return append([]StepLog(nil), rn.steps...)
 }
 
+// htmlText and htmlAttr escape as the browser serialises text and
+// attribute values in outerHTML.
+var (
+	htmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\u00a0", "&nbsp;")
+	htmlAttr = strings.NewReplacer("&", "&amp;", "\"", "&quot;", "\u00a0", "&nbsp;")
+)
+
 // redact replaces every typed secret in s.
 func (rn *run) redact(s string) string {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	for _, v := range rn.typed {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[redacted]")
+		if v == "" {
+			continue
+		}
+		// A page may echo a secret escaped for HTML or for a URL.
+		for _, form := range []string{v, html.EscapeString(v), htmlText.Replace(v), htmlAttr.Replace(v), url.QueryEscape(v), url.PathEscape(v)} {
+			s = strings.ReplaceAll(s, form, "[redacted]")
 		}
 	}
 	return s

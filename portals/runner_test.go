@@ -314,7 +314,9 @@ func TestPortalChangedKeepsArtifactsWithoutSecrets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host, s := newSite(t)
 			s.mode, s.code = tc.mode, tc.code
-			s.password = "Sup3r-Secret-Passw0rd"
+			// Characters that HTML and URLs escape, so escaped echoes are
+			// caught too.
+			s.password = "Sup3r <Secret> & \"Passw0rd\""
 			sec := &fakeSecrets{password: s.password, code: tc.code, hasKey: tc.code != ""}
 			var logs testenv.LogLines
 			job := testJob(t, sec, &memStore{}, &logs)
@@ -342,7 +344,7 @@ func TestPortalChangedKeepsArtifactsWithoutSecrets(t *testing.T) {
 			if !strings.Contains(string(steps), "FAILED") {
 				t.Errorf("steps.log does not show the failure:\n%s", steps)
 			}
-			secrets := []string{s.password}
+			secrets := []string{s.password, "Sup3r &lt;Secret&gt;", "Sup3r+%3CSecret"}
 			if tc.code != "" {
 				secrets = append(secrets, tc.code)
 			}
