@@ -1,0 +1,229 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/web"
+)
+
+// storeInvoice puts data in the blob store and its row in the database, as
+// the fetch handler does.
+func (pe *pipeEnv) storeInvoice(t *testing.T, a *twofetch.Account, number string, data []byte, created time.Time) *twofetch.Invoice {
+	t.Helper()
+	ctx := context.Background()
+	sum := sha256.Sum256(data)
+	inv := &twofetch.Invoice{
+		ID: twofetch.NewID("inv"), TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal,
+		PortalInvoiceID: "p-" + number, Number: number, Date: "2026-10-01", Amount: "12.34", Currency: "EUR",
+		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "application/pdf",
+		BlobKey: a.TenantID + "/" + a.ID + "/" + hex.EncodeToString(sum[:]) + ".pdf", CreatedAt: created.UTC(),
+	}
+	if err := pe.blob.Put(ctx, inv.BlobKey, bytes.NewReader(data), int64(len(data)), inv.ContentType); err != nil {
+		t.Fatal(err)
+	}
+	if err := pe.store.CreateInvoice(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func pdf(n int) []byte {
+	return []byte("%PDF-1.4\n% invoice " + strconv.Itoa(n) + "\n" + strings.Repeat("x", 1000+n) + "\n%%EOF\n")
+}
+
+func TestInvoicesAPI(t *testing.T) {
+	pe := newPipeEnv(t)
+	base := time.Now().Add(-time.Hour)
+	other := pe.createAccount(t, pe.aAPI, "other", "alice-other@example.com", "pw")
+	var aInvs []*twofetch.Invoice
+	for i := range 3 {
+		aInvs = append(aInvs, pe.storeInvoice(t, pe.aAcct, "INV-"+strconv.Itoa(i), pdf(i), base.Add(time.Duration(i)*time.Minute)))
+	}
+	otherInv := pe.storeInvoice(t, other, "O-1", pdf(10), base.Add(10*time.Minute))
+	bInv := pe.storeInvoice(t, pe.bAcct, "B-1", pdf(20), base)
+
+	list := func(t *testing.T, query, token string) (web.InvoiceList, response) {
+		t.Helper()
+		res := pe.do(t, "GET", "/api/v1/invoices"+query, token, nil)
+		var l web.InvoiceList
+		if res.status == 200 {
+			if err := json.Unmarshal(res.body, &l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return l, res
+	}
+	ids := func(l web.InvoiceList) []string {
+		var out []string
+		for _, inv := range l.Invoices {
+			out = append(out, inv.ID)
+		}
+		return out
+	}
+
+	t.Run("filters", func(t *testing.T) {
+		for _, c := range []struct {
+			name, query string
+			want        []string
+		}{
+			{"all of the tenant", "", []string{otherInv.ID, aInvs[2].ID, aInvs[1].ID, aInvs[0].ID}},
+			{"by account", "?account=" + pe.aAcct.ID, []string{aInvs[2].ID, aInvs[1].ID, aInvs[0].ID}},
+			{"by portal", "?portal=other", []string{otherInv.ID}},
+			{"since", "?since=" + base.Add(90*time.Second).UTC().Format(time.RFC3339), []string{otherInv.ID, aInvs[2].ID}},
+			{"since a date in the future", "?since=2100-01-01", nil},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				l, res := list(t, c.query, pe.aAPI)
+				if res.status != 200 {
+					t.Fatalf("%d %s", res.status, res.body)
+				}
+				if got := ids(l); strings.Join(got, ",") != strings.Join(c.want, ",") {
+					t.Errorf("ids = %v, want %v", got, c.want)
+				}
+				if !bytes.Contains(res.body, []byte(`"invoices":[`)) {
+					t.Errorf("body lacks an invoices array: %s", res.body)
+				}
+				if bytes.Contains(res.body, []byte("blob")) {
+					t.Errorf("list shows storage keys: %s", res.body)
+				}
+			})
+		}
+	})
+
+	t.Run("pagination", func(t *testing.T) {
+		var got []string
+		q := "?account=" + pe.aAcct.ID + "&limit=2"
+		for pages := 0; ; pages++ {
+			if pages > 3 {
+				t.Fatal("pagination does not end")
+			}
+			l, res := list(t, q, pe.aAPI)
+			if res.status != 200 {
+				t.Fatalf("%d %s", res.status, res.body)
+			}
+			got = append(got, ids(l)...)
+			if l.Next == "" {
+				break
+			}
+			q = "?account=" + pe.aAcct.ID + "&limit=2&after=" + l.Next
+		}
+		if strings.Join(got, ",") != strings.Join([]string{aInvs[2].ID, aInvs[1].ID, aInvs[0].ID}, ",") {
+			t.Errorf("pages gave %v", got)
+		}
+	})
+
+	t.Run("bad parameters", func(t *testing.T) {
+		for _, q := range []string{"?since=yesterday", "?limit=-1", "?after=" + bInv.ID, "?since=0001-01-01"} {
+			if _, res := list(t, q, pe.aAPI); res.status != http.StatusBadRequest {
+				t.Errorf("%s: %d, want 400", q, res.status)
+			}
+		}
+	})
+
+	t.Run("isolation", func(t *testing.T) {
+		if _, res := list(t, "?account="+pe.bAcct.ID, pe.aAPI); res.status != http.StatusNotFound {
+			t.Errorf("list of another tenant's account: %d", res.status)
+		}
+		l, _ := list(t, "", pe.bAPI)
+		if got := ids(l); len(got) != 1 || got[0] != bInv.ID {
+			t.Errorf("tenant B sees %v", got)
+		}
+		for _, path := range []string{"/api/v1/invoices/" + bInv.ID, "/api/v1/invoices/" + bInv.ID + "/file", "/api/v1/invoices/inv_nosuch/file"} {
+			if res := pe.do(t, "GET", path, pe.aAPI, nil); res.status != http.StatusNotFound || res.errorCode(t) != twofetch.ENOTFOUND {
+				t.Errorf("%s: %d, want 404", path, res.status)
+			}
+		}
+		if res := pe.do(t, "GET", "/api/v1/invoices/"+aInvs[0].ID+"/file", "", nil); res.status != http.StatusUnauthorized {
+			t.Errorf("file without token: %d", res.status)
+		}
+	})
+
+	t.Run("metadata", func(t *testing.T) {
+		res := pe.do(t, "GET", "/api/v1/invoices/"+aInvs[1].ID, pe.aAPI, nil)
+		var inv twofetch.Invoice
+		if err := json.Unmarshal(res.body, &inv); err != nil || res.status != 200 {
+			t.Fatalf("%d %s", res.status, res.body)
+		}
+		if inv.ID != aInvs[1].ID || inv.SHA256 != aInvs[1].SHA256 || inv.Size != aInvs[1].Size || inv.Number != "INV-1" || inv.Amount != "12.34" {
+			t.Errorf("metadata = %+v", inv)
+		}
+	})
+
+	t.Run("file", func(t *testing.T) {
+		inv := aInvs[2]
+		path := "/api/v1/invoices/" + inv.ID + "/file"
+		res := pe.do(t, "GET", path, pe.aAPI, nil)
+		if res.status != 200 || !bytes.Equal(res.body, pdf(2)) {
+			t.Fatalf("file: %d, %d bytes", res.status, len(res.body))
+		}
+		sum := sha256.Sum256(res.body)
+		for h, want := range map[string]string{
+			"Content-Type":        "application/pdf",
+			"Content-Length":      strconv.Itoa(len(pdf(2))),
+			"ETag":                `"` + hex.EncodeToString(sum[:]) + `"`,
+			"Content-Disposition": `attachment; filename=demo-INV-2.pdf`,
+		} {
+			if got := res.header.Get(h); got != want {
+				t.Errorf("%s = %q, want %q", h, got, want)
+			}
+		}
+		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+			t.Errorf("file CSP = %q", csp)
+		}
+
+		req, _ := http.NewRequest("GET", pe.http.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+pe.aAPI)
+		req.Header.Set("If-None-Match", res.header.Get("ETag"))
+		r2, err := pe.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2.Body.Close()
+		if r2.StatusCode != http.StatusNotModified {
+			t.Errorf("If-None-Match: %d, want 304", r2.StatusCode)
+		}
+
+		req.Header.Del("If-None-Match")
+		req.Header.Set("Range", "bytes=0-7")
+		r3, err := pe.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part bytes.Buffer
+		part.ReadFrom(r3.Body)
+		r3.Body.Close()
+		if r3.StatusCode != http.StatusPartialContent || part.String() != "%PDF-1.4" {
+			t.Errorf("range: %d %q", r3.StatusCode, part.String())
+		}
+	})
+
+	t.Run("file missing from storage", func(t *testing.T) {
+		if err := pe.blob.Delete(context.Background(), aInvs[0].BlobKey); err != nil {
+			t.Fatal(err)
+		}
+		res := pe.do(t, "GET", "/api/v1/invoices/"+aInvs[0].ID+"/file", pe.aAPI, nil)
+		if res.status != http.StatusNotFound || !strings.Contains(string(res.body), "missing from storage") {
+			t.Errorf("missing file: %d %s", res.status, res.body)
+		}
+	})
+
+	t.Run("invoices of a deleted account", func(t *testing.T) {
+		if res := pe.do(t, "DELETE", "/api/v1/accounts/"+other.ID, pe.aAPI, nil); res.status != http.StatusNoContent {
+			t.Fatal(res.status)
+		}
+		l, res := list(t, "?account="+other.ID, pe.aAPI)
+		if res.status != 200 || len(l.Invoices) != 1 || l.Invoices[0].ID != otherInv.ID {
+			t.Errorf("invoices of a deleted account: %d %v", res.status, ids(l))
+		}
+	})
+}

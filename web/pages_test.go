@@ -1,0 +1,506 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/web"
+)
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// browserClient keeps cookies and does not follow redirects, so tests see
+// each step of the support login.
+type browserClient struct {
+	base string
+	c    *http.Client
+}
+
+func (pe *pipeEnv) browser(t *testing.T) *browserClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *pe.http.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &browserClient{base: pe.http.URL, c: &c}
+}
+
+func (b *browserClient) send(t *testing.T, req *http.Request) response {
+	t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: body}
+}
+
+func (b *browserClient) get(t *testing.T, path string) response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	return b.send(t, req)
+}
+
+func (b *browserClient) post(t *testing.T, path string, form url.Values, header ...string) response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return b.send(t, req)
+}
+
+func (b *browserClient) login(t *testing.T, token string) {
+	t.Helper()
+	res := b.post(t, "/support/login", url.Values{"token": {token}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/support" {
+		t.Fatalf("login: %d %q %s", res.status, res.header.Get("Location"), res.body)
+	}
+}
+
+func pngBytes(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// writeArtifacts gives run the files a failed run leaves behind.
+func (pe *pipeEnv) writeArtifacts(t *testing.T, run *twofetch.Run, files map[string][]byte) {
+	t.Helper()
+	dir := filepath.Join(pe.artifacts, run.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run.ArtifactDir = dir
+	if err := pe.store.UpdateRun(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secrets are values no page may ever show.
+func (pe *pipeEnv) secrets() []string {
+	return []string{pe.aAPI, pe.aAdmin, pe.bAPI, pe.bAdmin, "alpha-portal-password", "beta-portal-password", string(pe.statusKey)}
+}
+
+func (pe *pipeEnv) noSecrets(t *testing.T, what string, body []byte) {
+	t.Helper()
+	for _, s := range pe.secrets() {
+		if bytes.Contains(body, []byte(s)) {
+			t.Errorf("%s shows a secret", what)
+		}
+	}
+}
+
+func TestSupportViews(t *testing.T) {
+	pe := newPipeEnv(t)
+	ctx := context.Background()
+	now := time.Now()
+	other := pe.createAccount(t, pe.aAPI, "other", "carol@example.com", "pw-carol")
+	otherA, _ := pe.store.Account(ctx, pe.a.ID, other.ID)
+	aAcct, _ := pe.store.Account(ctx, pe.a.ID, pe.aAcct.ID)
+	bAcct, _ := pe.store.Account(ctx, pe.b.ID, pe.bAcct.ID)
+
+	pe.addRun(t, aAcct, now.Add(-3*time.Hour), twofetch.OutcomeBadCredentials)
+	failed := pe.addRun(t, aAcct, now.Add(-2*time.Hour), twofetch.OutcomeBadCredentials)
+	pe.addRun(t, aAcct, now.Add(-90*time.Minute), twofetch.OutcomePortalChanged)
+	pe.addRun(t, otherA, now.Add(-time.Hour), twofetch.OutcomeCaptcha)
+	pe.addRun(t, aAcct, now.Add(-time.Hour), twofetch.OutcomeOK)
+	pe.addRun(t, aAcct, now.Add(-8*24*time.Hour), twofetch.OutcomeBadCredentials) // outside the window
+	bRun := pe.addRun(t, bAcct, now.Add(-time.Hour), twofetch.OutcomeBlocked)
+
+	page := []byte("<html><body><script>alert('portal')</script>Wrong password</body></html>")
+	shot := pngBytes(t)
+	steps := []byte("navigate https://demo.example/login\ntype #user\nclick #login\nwait .error <found>\n")
+	pe.writeArtifacts(t, failed, map[string][]byte{"screenshot.png": shot, "page.html": page, "steps.log": steps})
+	pe.writeArtifacts(t, bRun, map[string][]byte{"screenshot.png": shot})
+
+	t.Run("login", func(t *testing.T) {
+		c := pe.browser(t)
+		if res := c.get(t, "/support"); res.status != http.StatusSeeOther || res.header.Get("Location") != "/support/login" {
+			t.Errorf("anonymous /support: %d %q", res.status, res.header.Get("Location"))
+		}
+		res := c.get(t, "/support/login")
+		if res.status != 200 || !strings.Contains(string(res.body), `name="token"`) {
+			t.Errorf("login page: %d", res.status)
+		}
+		for _, bad := range []string{pe.aAPI, "tfadm_nosuchtoken", ""} {
+			res := c.post(t, "/support/login", url.Values{"token": {bad}})
+			if res.status != http.StatusUnauthorized || len(res.header.Values("Set-Cookie")) != 0 {
+				t.Errorf("login with a wrong token: %d, cookies %q", res.status, res.header.Values("Set-Cookie"))
+			}
+		}
+		res = c.post(t, "/support/login", url.Values{"token": {pe.aAdmin}})
+		ck := res.header.Get("Set-Cookie")
+		for _, want := range []string{"twofetch_admin=", "Path=/support", "HttpOnly", "SameSite=Strict"} {
+			if !strings.Contains(ck, want) {
+				t.Errorf("cookie %q lacks %s", ck, want)
+			}
+		}
+		if strings.Contains(ck, "Secure") {
+			t.Errorf("cookie over plain HTTP marked Secure: %q", ck)
+		}
+		if res := c.get(t, "/support"); res.status != 200 {
+			t.Errorf("/support after login: %d", res.status)
+		}
+		if res := c.post(t, "/support/logout", nil); res.status != http.StatusSeeOther {
+			t.Errorf("logout: %d", res.status)
+		}
+		if res := c.get(t, "/support"); res.status != http.StatusSeeOther {
+			t.Errorf("/support after logout: %d", res.status)
+		}
+		if res := pe.do(t, "GET", "/support", pe.aAPI, nil); res.status != http.StatusUnauthorized {
+			t.Errorf("API token as admin bearer: %d", res.status)
+		}
+		if res := pe.do(t, "GET", "/support", pe.aAdmin, nil); res.status != 200 {
+			t.Errorf("admin bearer: %d", res.status)
+		}
+	})
+
+	t.Run("secure cookie over TLS", func(t *testing.T) {
+		ts := httptest.NewTLSServer(pe.srv.Handler())
+		defer ts.Close()
+		c := ts.Client()
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		res, err := c.PostForm(ts.URL+"/support/login", url.Values{"token": {pe.aAdmin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if ck := res.Header.Get("Set-Cookie"); !strings.Contains(ck, "Secure") {
+			t.Errorf("cookie over TLS not Secure: %q", ck)
+		}
+	})
+
+	t.Run("stale cookie", func(t *testing.T) {
+		c := pe.browser(t)
+		u, _ := url.Parse(pe.http.URL + "/support")
+		c.c.Jar.SetCookies(u, []*http.Cookie{{Name: "twofetch_admin", Value: "tfadm_revokedorwrong", Path: "/support"}})
+		res := c.get(t, "/support")
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/support/login" {
+			t.Errorf("stale cookie: %d %q", res.status, res.header.Get("Location"))
+		}
+		if ck := res.header.Get("Set-Cookie"); !strings.Contains(ck, "Max-Age=0") {
+			t.Errorf("stale cookie not cleared: %q", ck)
+		}
+	})
+
+	c := pe.browser(t)
+	c.login(t, pe.aAdmin)
+
+	t.Run("grouped failures", func(t *testing.T) {
+		res := c.get(t, "/support")
+		body := string(res.body)
+		if res.status != 200 {
+			t.Fatalf("/support: %d", res.status)
+		}
+		rows := regexp.MustCompile(`data-portal="([^"]+)" data-outcome="([^"]+)" data-count="(\d+)"`).FindAllStringSubmatch(body, -1)
+		got := map[string]string{}
+		for _, r := range rows {
+			got[r[1]+"/"+r[2]] = r[3]
+		}
+		want := map[string]string{"demo/bad_credentials": "2", "demo/portal_changed": "1", "other/captcha": "1"}
+		if len(got) != len(want) {
+			t.Errorf("groups = %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("group %s count = %q, want %s", k, got[k], v)
+			}
+		}
+		if !strings.Contains(body, "Demo Shop") || !strings.Contains(body, "/support/runs/"+failed.ID) {
+			t.Errorf("groups lack portal names or run links")
+		}
+		if strings.Contains(body, bRun.ID) || strings.Contains(body, "blocked") {
+			t.Errorf("another tenant's failure is listed")
+		}
+		pe.noSecrets(t, "/support", res.body)
+		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("support CSP = %q", csp)
+		}
+	})
+
+	t.Run("run detail", func(t *testing.T) {
+		res := c.get(t, "/support/runs/"+failed.ID)
+		body := string(res.body)
+		if res.status != 200 {
+			t.Fatalf("run page: %d", res.status)
+		}
+		for _, want := range []string{
+			`src="/support/runs/` + failed.ID + `/screenshot.png"`,
+			`href="/support/runs/` + failed.ID + `/page.html"`,
+			"wait .error &lt;found&gt;", // the step log, escaped
+			"bad_credentials", "detail of bad_credentials", "alice@example.com",
+			`action="/support/runs/` + failed.ID + `/rerun"`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("run page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "alert('portal')") {
+			t.Errorf("run page embeds the portal's HTML")
+		}
+		pe.noSecrets(t, "run page", res.body)
+
+		res = c.get(t, "/support/runs/"+failed.ID+"/screenshot.png")
+		if res.status != 200 || res.header.Get("Content-Type") != "image/png" || !bytes.Equal(res.body, shot) {
+			t.Errorf("screenshot: %d %q, %d bytes", res.status, res.header.Get("Content-Type"), len(res.body))
+		}
+		res = c.get(t, "/support/runs/"+failed.ID+"/page.html")
+		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") ||
+			!strings.HasPrefix(res.header.Get("Content-Disposition"), "attachment") || !bytes.Equal(res.body, page) {
+			t.Errorf("page HTML: %d %q %q", res.status, res.header.Get("Content-Type"), res.header.Get("Content-Disposition"))
+		}
+		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+			t.Errorf("page HTML CSP = %q", csp)
+		}
+		if res := c.get(t, "/support/runs/"+failed.ID+"/other.txt"); res.status != http.StatusNotFound {
+			t.Errorf("unknown artifact: %d", res.status)
+		}
+	})
+
+	t.Run("isolation", func(t *testing.T) {
+		for _, path := range []string{
+			"/support/runs/" + bRun.ID,
+			"/support/runs/" + bRun.ID + "/screenshot.png",
+			"/support/runs/run_nosuch",
+		} {
+			if res := c.get(t, path); res.status != http.StatusNotFound {
+				t.Errorf("%s: %d, want 404", path, res.status)
+			}
+		}
+		if res := c.post(t, "/support/runs/"+bRun.ID+"/rerun", nil); res.status != http.StatusNotFound {
+			t.Errorf("rerun of another tenant's run: %d", res.status)
+		}
+	})
+
+	t.Run("artifact symlink out of the root", func(t *testing.T) {
+		run := pe.addRun(t, aAcct, now.Add(-30*time.Minute), twofetch.OutcomePortalChanged)
+		outside := filepath.Join(pe.dir, "outside.png")
+		os.WriteFile(outside, shot, 0o600)
+		pe.writeArtifacts(t, run, nil)
+		if err := os.Symlink(outside, filepath.Join(pe.artifacts, run.ID, "screenshot.png")); err != nil {
+			t.Fatal(err)
+		}
+		if res := c.get(t, "/support/runs/"+run.ID+"/screenshot.png"); res.status != http.StatusNotFound {
+			t.Errorf("artifact through a symlink out of the root: %d", res.status)
+		}
+	})
+
+	t.Run("rerun", func(t *testing.T) {
+		res := c.post(t, "/support/runs/"+failed.ID+"/rerun", nil, "Sec-Fetch-Site", "cross-site")
+		if res.status != http.StatusForbidden {
+			t.Errorf("cross-site rerun: %d, want 403", res.status)
+		}
+		res = c.post(t, "/support/runs/"+failed.ID+"/rerun", nil, "Sec-Fetch-Site", "same-origin")
+		loc := res.header.Get("Location")
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/support/runs/run_") || loc == "/support/runs/"+failed.ID {
+			t.Fatalf("rerun: %d %q", res.status, loc)
+		}
+		next, err := pe.store.Run(ctx, pe.a.ID, strings.TrimPrefix(loc, "/support/runs/"))
+		if err != nil || next.AccountID != aAcct.ID || next.Trigger != twofetch.TriggerManual || next.Outcome != "" {
+			t.Errorf("rerun recorded %+v, %v", next, err)
+		}
+		if res := c.get(t, loc); res.status != 200 || !strings.Contains(string(res.body), `id="state">queued`) {
+			t.Errorf("new run page: %d", res.status)
+		}
+	})
+}
+
+// statusPath asks the API for an account's status link and returns its path.
+func (pe *pipeEnv) statusPath(t *testing.T, token, accountID string) string {
+	t.Helper()
+	res := pe.do(t, "GET", "/api/v1/accounts/"+accountID+"/status-link", token, nil)
+	if res.status != 200 {
+		t.Fatalf("status link: %d %s", res.status, res.body)
+	}
+	var l web.StatusLink
+	if err := json.Unmarshal(res.body, &l); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(l.Path, "/s/") || l.URL != pe.http.URL+l.Path {
+		t.Fatalf("status link %+v", l)
+	}
+	return l.Path
+}
+
+var actionText = regexp.MustCompile(`(?s)<p id="action">(.*?)</p>`)
+
+func TestStatusPage(t *testing.T) {
+	pe := newPipeEnv(t)
+	ctx := context.Background()
+	get := func(t *testing.T, path, lang string) response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", pe.http.URL+path, nil)
+		if lang != "" {
+			req.Header.Set("Accept-Language", lang)
+		}
+		res, err := pe.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return response{status: res.StatusCode, header: res.Header, body: b}
+	}
+
+	t.Run("link isolation", func(t *testing.T) {
+		if res := pe.do(t, "GET", "/api/v1/accounts/"+pe.bAcct.ID+"/status-link", pe.aAPI, nil); res.status != http.StatusNotFound {
+			t.Errorf("status link of another tenant's account: %d", res.status)
+		}
+		path := pe.statusPath(t, pe.aAPI, pe.aAcct.ID)
+		dot := strings.Index(path, ".")
+		flip := "A"
+		if path[dot+1] == 'A' {
+			flip = "B"
+		}
+		for name, p := range map[string]string{
+			"tampered mac":   path[:dot+1] + flip + path[dot+2:],
+			"other account":  "/s/" + pe.bAcct.ID + path[strings.Index(path, "."):],
+			"no mac":         "/s/" + pe.aAcct.ID,
+			"garbage":        "/s/x",
+			"empty mac part": "/s/" + pe.aAcct.ID + ".",
+		} {
+			res := get(t, p, "")
+			if res.status != http.StatusNotFound || !strings.Contains(string(res.body), `id="notfound"`) {
+				t.Errorf("%s: %d", name, res.status)
+			}
+		}
+	})
+
+	t.Run("outcomes", func(t *testing.T) {
+		for _, c := range []struct {
+			outcome  twofetch.Outcome
+			lang     string
+			want     string
+			reenroll bool
+		}{
+			{twofetch.OutcomeOK, "nl-NL,nl;q=0.9", "Alles werkt", false},
+			{twofetch.OutcomeBadCredentials, "en-GB", "Password not accepted", false},
+			{twofetch.OutcomeOTPRejected, "de-DE,de;q=0.9,en;q=0.5", "Anmeldecode nicht akzeptiert", true},
+			{twofetch.OutcomeOTPMissing, "en", "Authenticator key needed", true},
+			{twofetch.OutcomePortalChanged, "fr-FR", "We are on it", false},
+			{twofetch.OutcomeUnsupported2FA, "de", "Anmeldeverfahren nicht unterstützt", false},
+		} {
+			t.Run(string(c.outcome), func(t *testing.T) {
+				acct := pe.createAccount(t, pe.aAPI, "demo", "cust-"+string(c.outcome)+"@example.com", "alpha-portal-password")
+				a, _ := pe.store.Account(ctx, pe.a.ID, acct.ID)
+				pe.addRun(t, a, time.Now().Add(-time.Hour), c.outcome)
+				res := get(t, pe.statusPath(t, pe.aAPI, acct.ID), c.lang)
+				body := string(res.body)
+				if res.status != 200 {
+					t.Fatalf("status page: %d", res.status)
+				}
+				if !strings.Contains(body, c.want) || !strings.Contains(body, `data-outcome="`+string(c.outcome)+`"`) {
+					t.Errorf("page lacks %q", c.want)
+				}
+				if !strings.Contains(body, "Demo Shop") {
+					t.Errorf("page lacks the portal name")
+				}
+				if got := strings.Contains(body, `id="reenroll"`); got != c.reenroll {
+					t.Errorf("re-enrol hint shown = %v, want %v", got, c.reenroll)
+				}
+				if strings.Contains(body, acct.Username) {
+					t.Errorf("status page shows the username")
+				}
+				pe.noSecrets(t, "status page", res.body)
+				if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe") {
+					t.Errorf("status CSP = %q", csp)
+				}
+				if res.header.Get("Referrer-Policy") != "no-referrer" || res.header.Get("Cache-Control") != "no-store" {
+					t.Errorf("status headers: %v", res.header)
+				}
+			})
+		}
+	})
+
+	t.Run("running and never run", func(t *testing.T) {
+		path := pe.statusPath(t, pe.aAPI, pe.aAcct.ID)
+		res := get(t, path, "en")
+		if !strings.Contains(string(res.body), "Not checked yet") {
+			t.Errorf("fresh account page lacks the never-run text")
+		}
+		if r := pe.do(t, "POST", "/api/v1/accounts/"+pe.aAcct.ID+"/runs", pe.aAPI, nil); r.status != http.StatusAccepted {
+			t.Fatal(r.status)
+		}
+		if res := get(t, path, "en"); !strings.Contains(string(res.body), `id="running"`) {
+			t.Errorf("page of a queued run lacks the running note")
+		}
+	})
+
+	t.Run("every outcome in every language", func(t *testing.T) {
+		acct := pe.createAccount(t, pe.aAPI, "other", "all-outcomes@example.com", "pw")
+		a, _ := pe.store.Account(ctx, pe.a.ID, acct.ID)
+		path := pe.statusPath(t, pe.aAPI, acct.ID)
+		seen := map[string]bool{}
+		for i, o := range twofetch.Outcomes {
+			pe.addRun(t, a, time.Now().Add(time.Duration(i-100)*time.Minute), o)
+			texts := map[string]string{}
+			for _, lang := range []string{"en", "de", "nl"} {
+				res := get(t, path+"?lang="+lang, "")
+				m := actionText.FindSubmatch(res.body)
+				if res.status != 200 || m == nil || len(bytes.TrimSpace(m[1])) < 20 {
+					t.Fatalf("%s/%s: %d, no action text", o, lang, res.status)
+				}
+				texts[lang] = string(m[1])
+				if seen[texts[lang]] {
+					// Several outcomes may share a title, never an action.
+					t.Errorf("%s/%s: action text repeats another outcome's", o, lang)
+				}
+				seen[texts[lang]] = true
+			}
+			if texts["de"] == texts["en"] || texts["nl"] == texts["en"] {
+				t.Errorf("%s: German or Dutch text missing (English fallback)", o)
+			}
+		}
+	})
+
+	t.Run("deleted account", func(t *testing.T) {
+		acct := pe.createAccount(t, pe.aAPI, "demo", "gone@example.com", "pw")
+		path := pe.statusPath(t, pe.aAPI, acct.ID)
+		if r := pe.do(t, "DELETE", "/api/v1/accounts/"+acct.ID, pe.aAPI, nil); r.status != http.StatusNoContent {
+			t.Fatal(r.status)
+		}
+		if res := get(t, path, ""); res.status != http.StatusNotFound {
+			t.Errorf("link of a deleted account: %d", res.status)
+		}
+	})
+
+	t.Run("stylesheet", func(t *testing.T) {
+		res := get(t, "/assets/web/pages.css", "")
+		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/css") {
+			t.Errorf("stylesheet: %d %q", res.status, res.header.Get("Content-Type"))
+		}
+	})
+}
