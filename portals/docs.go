@@ -8,6 +8,8 @@ import (
 	"strings"
 )
 
+//go:generate go test -run TestDocs -update
+
 // StepKinds lists the step actions in the order the reference shows them.
 // A test keeps it equal to the schema's step properties.
 var StepKinds = []string{
