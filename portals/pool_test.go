@@ -3,6 +3,7 @@ package portals
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -83,5 +84,56 @@ func TestRemoteBrowser(t *testing.T) {
 		testJob(t, &fakeSecrets{password: s.password}, &memStore{}, nil))
 	if err != nil || res.New != 2 {
 		t.Fatalf("job in remote browser: %v, %d new\n%s", err, res.New, stepsText(res))
+	}
+}
+
+// TestConcurrentJobs runs jobs side by side in one browser: each sees only
+// its own cookies and downloads.
+func TestConcurrentJobs(t *testing.T) {
+	pool := testPool(t)
+	const n = 3
+	errs := make(chan error, n)
+	for i := range n {
+		host, s := newSite(t)
+		s.code = fmt.Sprintf("%06d", 100000+i)
+		r := NewRunner(scriptFor(t, host, fullScript()), pool)
+		sec := &fakeSecrets{password: s.password, code: s.code, hasKey: true}
+		go func() {
+			st := &memStore{}
+			res, err := runJob(t, r, testJob(t, sec, st, nil))
+			if err == nil && (res.New != 2 || st.get("INV-1001") == nil) {
+				err = fmt.Errorf("%s: %d new", host, res.New)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestSessionNotKept checks keep_cookies: false and that expired cookies
+// are not restored.
+func TestSessionNotKept(t *testing.T) {
+	pool := testPool(t)
+	host, s := newSite(t)
+	src := strings.Replace(fullScript(), "  logged_out: {selector: \"input[name=password]\"}",
+		"  logged_out: {selector: \"input[name=password]\"}\n  keep_cookies: false", 1)
+	sec := &fakeSecrets{password: s.password, hasKey: true}
+	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool), testJob(t, sec, &memStore{}, nil))
+	if err != nil || sec.cookies != nil {
+		t.Fatalf("keep_cookies false: err %v, cookies saved: %v", err, sec.cookies != nil)
+	}
+
+	// A saved session whose cookies have all expired means a fresh login.
+	sec.cookies = []byte(`[{"name":"sid","value":"old","domain":"` + host + `","path":"/","expires":1000}]`)
+	res, err = runJob(t, NewRunner(scriptFor(t, host, fullScript()), pool), testJob(t, sec, &memStore{}, nil))
+	if err != nil || res.SessionReused {
+		t.Fatalf("expired cookies: err %v, reused %v", err, res.SessionReused)
+	}
+	if p, _ := sec.counts(); p != 2 {
+		t.Errorf("password asked %d times over two logins", p)
 	}
 }
