@@ -337,6 +337,8 @@ type Received struct {
 	Code        string    `json:"code"`
 	SecondsLeft int       `json:"seconds_left"`
 	ValidUntil  time.Time `json:"valid_until"`
+	// Period is the key's time step in seconds, for the countdown bar.
+	Period int `json:"period"`
 }
 
 // Choice is one key of several found in one photo or export.
@@ -551,7 +553,7 @@ func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) 
 	if left < 0 {
 		left = 0
 	}
-	return &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil}, nil
+	return &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil, Period: info.Period}, nil
 }
 
 func (s *Service) keyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.KeyInfo, error) {

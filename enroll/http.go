@@ -358,7 +358,14 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 	case errors.As(err, &ce):
 		status = ce.status
 		if ce.msg == "err_not_auth" || ce.msg == "err_bad_key" {
-			v.Error = text(v.Lang, ce.msg, ce.detail)
+			// The reasons come in English from otpauth: quote them on the
+			// English page, give the generic message elsewhere rather
+			// than mix languages.
+			if v.Lang == "en" {
+				v.Error = text(v.Lang, ce.msg, strings.TrimRight(ce.detail, ". "))
+			} else {
+				v.Error = text(v.Lang, ce.msg+"_generic")
+			}
 		} else {
 			v.Error = text(v.Lang, ce.msg)
 		}
