@@ -57,15 +57,15 @@ func (v *Vault) PutKey(ctx context.Context, ref twofetch.SecretRef, k *otpauth.K
 	if k == nil {
 		return KeyInfo{}, twofetch.Errorf(twofetch.EINVALID, "no authenticator key given")
 	}
+	if err := k.Validate(); err != nil {
+		return KeyInfo{}, &keyRefused{app: twofetch.Errorf(twofetch.EINVALID, "%s", err.Error()), cause: err}
+	}
 	c := *k
 	c.Secret = append([]byte(nil), k.Secret...)
 	defer clear(c.Secret)
-	if c.TimeBased() && c.Period <= 0 {
-		c.Period = 30
-	}
 	// A key that cannot produce a code now would fail at the portal's 2FA
 	// prompt; refuse it at enrolment instead.
-	if _, err := c.Code(0); err != nil {
+	if _, err := c.Code(c.Counter); err != nil {
 		return KeyInfo{}, twofetch.Errorf(twofetch.EINVALID, "authenticator key cannot generate codes: %v", err)
 	}
 	b, err := json.Marshal(&c)
@@ -80,6 +80,17 @@ func (v *Vault) PutKey(ctx context.Context, ref twofetch.SecretRef, k *otpauth.K
 	v.log.InfoContext(ctx, "vault: authenticator key stored", "ref", ref.String(), "type", info.Type, "issuer", info.Issuer)
 	return info, nil
 }
+
+// keyRefused is a key that otpauth's validation refused: an invalid-input
+// error for the API whose message is the customer-readable reason, that is
+// also the *otpauth.RefusedError for callers who look for it.
+type keyRefused struct {
+	app   *twofetch.Error
+	cause error
+}
+
+func (e *keyRefused) Error() string   { return e.app.Error() }
+func (e *keyRefused) Unwrap() []error { return []error{e.app, e.cause} }
 
 // loadKey opens the key at ref; the caller clears o and key.Secret.
 func (v *Vault) loadKey(ctx context.Context, ref twofetch.SecretRef) (*opened, *otpauth.Key, error) {
@@ -181,7 +192,7 @@ func (v *Vault) timeCode(ctx context.Context, ref twofetch.SecretRef, k *otpauth
 				}
 			}
 		}
-		if err := sleep(ctx, end.Sub(v.now())); err != nil {
+		if err := v.sleep(ctx, end.Sub(v.now())); err != nil {
 			return Code{}, fmt.Errorf("vault: waiting for the next code window of %s: %w", ref, err)
 		}
 	}

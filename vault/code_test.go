@@ -52,19 +52,53 @@ func newRedis(t *testing.T) redis.UniversalClient {
 }
 
 // clock records the last time the vault read it: the moment it decided a
-// code still had enough validity left.
+// code still had enough validity left. A fast clock runs factor times
+// faster than real time from base, so that keys with the shortest period
+// otpauth accepts (10 s) still give tests many windows per second; the
+// vault's waits shrink by the same factor.
 type clock struct {
 	offset time.Duration
+	base   time.Time
+	factor int64
 	mu     sync.Mutex
 	last   time.Time
 }
 
+// fastFactor speeds up the clocks of the concurrency tests: a 10 s period
+// lasts one real second.
+const fastFactor = 10
+
+func fastClock(base time.Time) *clock { return &clock{base: base, factor: fastFactor} }
+
 func (c *clock) Now() time.Time {
-	t := time.Now().Add(c.offset)
+	now := time.Now()
+	t := now.Add(c.offset)
+	if c.factor > 1 {
+		t = c.base.Add(time.Duration(c.factor) * now.Sub(c.base)).Add(c.offset)
+	}
 	c.mu.Lock()
 	c.last = t
 	c.mu.Unlock()
 	return t
+}
+
+func (c *clock) sleep(ctx context.Context, d time.Duration) error {
+	if c.factor > 1 {
+		d /= time.Duration(c.factor)
+	}
+	return sleep(ctx, d)
+}
+
+// withClock returns a vault for store whose clock and waits are c's.
+func withClock(t testing.TB, cfg Config, c *clock) *Vault {
+	t.Helper()
+	cfg.Now = c.Now
+	v, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.sleep = c.sleep
+	return v
 }
 
 func (c *clock) Last() time.Time {
@@ -114,11 +148,12 @@ func TestCodeConcurrentGoroutines(t *testing.T) {
 	kek, _ := MasterKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
 	ref := freshRef(twofetch.FieldTOTP)
 	k := testKey(otpauth.TOTP)
-	k.Period = 1
-	const minValidity = 250 * time.Millisecond
+	k.Period = 10
+	const minValidity = 2500 * time.Millisecond
 	if _, err := newTestVault(t, kek, store).PutKey(ctx, ref, k); err != nil {
 		t.Fatal(err)
 	}
+	base := time.Now()
 	const callers = 4
 	var (
 		mu  sync.Mutex
@@ -129,12 +164,8 @@ func TestCodeConcurrentGoroutines(t *testing.T) {
 		wg.Go(func() {
 			// One vault per caller, as in separate workers, each with its
 			// own clock so its last reading belongs to its own decision.
-			c := &clock{}
-			v, err := New(Config{Store: store, KEK: kek, Redis: rdb, Now: c.Now, MinValidity: minValidity})
-			if err != nil {
-				t.Error(err)
-				return
-			}
+			c := fastClock(base)
+			v := withClock(t, Config{Store: store, KEK: kek, Redis: rdb, MinValidity: minValidity}, c)
 			code, err := v.Code(ctx, ref)
 			if err != nil {
 				t.Error(err)
@@ -159,6 +190,7 @@ const (
 	envSealed  = "TWOFETCH_VAULT_TEST_SEALED"
 	envRef     = "TWOFETCH_VAULT_TEST_REF"
 	envRedis   = "TWOFETCH_VAULT_TEST_REDIS"
+	envBase    = "TWOFETCH_VAULT_TEST_CLOCK_BASE"
 )
 
 func TestMain(m *testing.M) {
@@ -195,11 +227,16 @@ func childCode() int {
 	if err := store.PutSecret(ctx, &twofetch.Secret{Ref: ref, Sealed: sealedBytes}); err != nil {
 		return fail(err)
 	}
-	c := &clock{}
-	v, err := New(Config{Store: store, KEK: kek, Redis: rdb, Now: c.Now, MinValidity: 250 * time.Millisecond})
+	base, err := time.Parse(time.RFC3339Nano, os.Getenv(envBase))
 	if err != nil {
 		return fail(err)
 	}
+	c := fastClock(base)
+	v, err := New(Config{Store: store, KEK: kek, Redis: rdb, Now: c.Now, MinValidity: 2500 * time.Millisecond})
+	if err != nil {
+		return fail(err)
+	}
+	v.sleep = c.sleep
 	code, err := v.Code(ctx, ref)
 	if err != nil {
 		return fail(err)
@@ -230,15 +267,17 @@ func TestCodeAcrossProcesses(t *testing.T) {
 	store := newMemStore()
 	ref := freshRef(twofetch.FieldTOTP)
 	k := testKey(otpauth.TOTP)
-	k.Period = 1
-	const minValidity = 250 * time.Millisecond
+	k.Period = 10
+	const minValidity = 2500 * time.Millisecond
 	if _, err := newTestVault(t, kek, store).PutKey(ctx, ref, k); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := store.GetSecret(ctx, ref)
 	refJSON, _ := json.Marshal(ref)
+	base := time.Now()
 	env := append(os.Environ(), envChild+"=1", envKeyring+"="+path, envRedis+"="+redisURL,
-		envSealed+"="+base64.StdEncoding.EncodeToString(s.Sealed), envRef+"="+string(refJSON))
+		envSealed+"="+base64.StdEncoding.EncodeToString(s.Sealed), envRef+"="+string(refJSON),
+		envBase+"="+base.Format(time.RFC3339Nano))
 
 	const processes, goroutines = 3, 2
 	var (
@@ -269,8 +308,8 @@ func TestCodeAcrossProcesses(t *testing.T) {
 	}
 	for i := range goroutines {
 		wg.Go(func() {
-			c := &clock{}
-			v, _ := New(Config{Store: store, KEK: kek, Redis: rdb, Now: c.Now, MinValidity: minValidity})
+			c := fastClock(base)
+			v := withClock(t, Config{Store: store, KEK: kek, Redis: rdb, MinValidity: minValidity}, c)
 			code, err := v.Code(ctx, ref)
 			if err != nil {
 				t.Error(err)
@@ -441,6 +480,11 @@ func TestPutKeyRefuses(t *testing.T) {
 				t.Errorf("err = %v, want invalid", err)
 			}
 		})
+	}
+	var refused *otpauth.RefusedError
+	_, err := v.PutKey(ctx, refTOTP, badDigits)
+	if !errors.As(err, &refused) || twofetch.ErrorMessage(err) != refused.Reason {
+		t.Errorf("refused key: %v; want the customer-readable reason as the message", err)
 	}
 }
 
