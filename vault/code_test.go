@@ -396,15 +396,25 @@ func TestCodeNeedsRedis(t *testing.T) {
 	}
 }
 
-// TestCounterCodes: concurrent callers of one HOTP key get consecutive
+// TestCounterCodes: concurrent callers of one HOTP or MobilePASS key get consecutive
 // counters, each exactly once, and the counter is stored before a code is
 // returned.
 func TestCounterCodes(t *testing.T) {
+	for _, typ := range []otpauth.Type{otpauth.HOTP, otpauth.MobilePass} {
+		t.Run(string(typ), func(t *testing.T) { testCounterCodes(t, typ) })
+	}
+}
+
+func testCounterCodes(t *testing.T, typ otpauth.Type) {
 	ctx := context.Background()
 	kek, _ := MasterKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
 	store := newMemStore()
 	v := newTestVault(t, kek, store)
-	k := testKey(otpauth.HOTP)
+	k := testKey(typ)
+	if typ == otpauth.MobilePass {
+		k.Algorithm = otpauth.SHA256
+		k.Secret = bytes.Repeat(testSecret, 2)[:32]
+	}
 	if _, err := v.PutKey(ctx, refTOTP, k); err != nil {
 		t.Fatal(err)
 	}
