@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
 )
 
@@ -139,5 +140,20 @@ func TestAccountListCommand(t *testing.T) {
 	code, _, errs = runCmd(t, nil, "account", "list", "--data-dir", dir)
 	if code != 2 || !strings.Contains(errs, "--tenant") {
 		t.Errorf("no --tenant: exit %d, %s", code, errs)
+	}
+}
+
+// TestTenantCommandPostgres runs tenant create and list against PostgreSQL,
+// migrating the empty schema on the way.
+func TestTenantCommandPostgres(t *testing.T) {
+	env := []string{"TWOFETCH_DATABASE_URL=" + testenv.PostgresURL(t), "TWOFETCH_DATA_DIR=" + t.TempDir()}
+	code, out, errs := runCmd(t, env, "tenant", "create", "Pg Books")
+	if code != 0 {
+		t.Fatalf("tenant create: exit %d, %s", code, errs)
+	}
+	token := lastWord(out)
+	code, out, errs = runCmd(t, env, "tenant", "list")
+	if code != 0 || !strings.Contains(out, "Pg Books") || strings.Contains(out, token) {
+		t.Errorf("tenant list: exit %d\n%s%s", code, out, errs)
 	}
 }
