@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/twofetch/twofetch/otpauth"
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
+	"github.com/twofetch/twofetch/portals/scripts"
 	"github.com/twofetch/twofetch/vault"
 )
 
@@ -62,35 +64,35 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		return usagef("portal needs a subcommand: list, lint, test or demo-key")
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "list: print JSON")
-	useReplica := fs.Bool("replica", false, "test: run against the local replica")
-	live := fs.Bool("live", false, "test: run against the live portal")
-	account := fs.String("account", "", "test --live: the account whose credentials to use")
-	out := fs.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "test: time limit of the run")
-	mode := fs.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
+	flags := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	asJSON := flags.Bool("json", false, "list: print JSON")
+	useReplica := flags.Bool("replica", false, "test: run against the local replica")
+	live := flags.Bool("live", false, "test: run against the live portal")
+	account := flags.String("account", "", "test --live: the account whose credentials to use")
+	out := flags.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
+	timeout := flags.Duration("timeout", 5*time.Minute, "test: time limit of the run")
+	mode := flags.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
 	// Settings may also follow the subcommand: they share the values the
 	// framework parsed before it.
 	for _, st := range Settings {
 		if p, ok := m.Config.values[st.Flag]; ok {
-			fs.StringVar(p, st.Flag, *p, st.Help)
+			flags.StringVar(p, st.Flag, *p, st.Help)
 		}
 	}
 	// Flags may follow the portal id ("portal test github --replica").
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := flags.Parse(args); err != nil {
 			return usagef("portal %s: %v", sub, err)
 		}
-		if fs.NArg() == 0 {
+		if flags.NArg() == 0 {
 			break
 		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		pos = append(pos, flags.Arg(0))
+		args = flags.Args()[1:]
 	}
-	if err := m.Config.finish(fs, nil); err != nil {
+	if err := m.Config.finish(flags, nil); err != nil {
 		return err
 	}
 	switch sub {
@@ -178,15 +180,20 @@ func portalLint(m *Main, files []string) error {
 		}
 	}
 	if len(files) == 0 {
-		reg, err := portals.Builtin()
+		entries, err := fs.ReadDir(scripts.FS, ".")
 		if err != nil {
-			var le *portals.LintError
-			if !errors.As(err, &le) {
+			return err
+		}
+		for _, e := range entries {
+			data, err := fs.ReadFile(scripts.FS, e.Name())
+			if err != nil {
 				return err
 			}
-			probs = append(probs, le.Problems...)
-		} else {
-			checked = len(reg.List())
+			check("portals/scripts/"+e.Name(), data)
+		}
+		// Load also refuses two scripts with one id.
+		if _, err := portals.Builtin(); err != nil && len(probs) == 0 {
+			probs = append(probs, portals.Problem{File: "portals/scripts", Message: err.Error()})
 		}
 	}
 	for _, f := range files {
