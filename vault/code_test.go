@@ -596,3 +596,35 @@ func TestNothingSecretLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeRedisDown: without the ledger no time-based code is issued, since
+// nothing could then stop another worker from typing the same one.
+func TestCodeRedisDown(t *testing.T) {
+	ctx := context.Background()
+	r := testenv.StartRedis(t)
+	opt, err := redis.ParseURL(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.MaxRetries = -1
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	kek, _ := MasterKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
+	v, _ := New(Config{Store: newMemStore(), KEK: kek, Redis: rdb})
+	ref := freshRef(twofetch.FieldTOTP)
+	k := testKey(otpauth.TOTP)
+	if _, err := v.PutKey(ctx, ref, k); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop()
+	c, err := v.Code(ctx, ref)
+	if err == nil || c.Value != "" {
+		t.Fatalf("Code with Redis down = %q, %v; want an error and no code", c.Value, err)
+	}
+	now := time.Now()
+	for _, at := range []time.Time{now, now.Add(30 * time.Second)} {
+		if code, _ := k.CodeAt(at); strings.Contains(err.Error(), code) {
+			t.Errorf("error %q contains a code", err)
+		}
+	}
+}
