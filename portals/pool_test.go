@@ -123,8 +123,8 @@ func TestSessionNotKept(t *testing.T) {
 		"  logged_out: {selector: \"input[name=password]\"}\n  keep_cookies: false", 1)
 	sec := &fakeSecrets{password: s.password, hasKey: true}
 	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool), testJob(t, sec, &memStore{}, nil))
-	if err != nil || sec.cookies != nil {
-		t.Fatalf("keep_cookies false: err %v, cookies saved: %v", err, sec.cookies != nil)
+	if err != nil || res.New != 2 || sec.cookies != nil {
+		t.Fatalf("keep_cookies false: err %v, %d new, cookies saved: %v", err, res.New, sec.cookies != nil)
 	}
 
 	// A saved session whose cookies have all expired means a fresh login.

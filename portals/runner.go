@@ -241,7 +241,6 @@ type run struct {
 	secretFields []string
 	// saved are ids stored in this run; fresh are ids Known said are new.
 	saved, fresh map[string]bool
-	inLogin      bool
 }
 
 func (rn *run) play() error {
@@ -265,10 +264,7 @@ func (rn *run) play() error {
 	if loggedIn {
 		rn.res.SessionReused = true
 	} else {
-		rn.inLogin = true
-		err := rn.runSteps("login", rn.s.Login)
-		rn.inLogin = false
-		if err != nil {
+		if err := rn.runSteps("login", rn.s.Login); err != nil {
 			return err
 		}
 		if err := rn.checkOutcomes(); err != nil {
