@@ -293,6 +293,12 @@ func testIsolation(t *testing.T, e *env) {
 	if len(list.Accounts) != 1 || list.Accounts[0].ID != b.ID {
 		t.Errorf("B lists %s, want only %s", res.body, b.ID)
 	}
+	// Paging from A's account id must look like paging from an unknown one.
+	fromA := e.do(t, "GET", "/api/v1/accounts?after="+a.ID, tokenB, nil)
+	fromNowhere := e.do(t, "GET", "/api/v1/accounts?after=acc_doesnotexist", tokenB, nil)
+	if fromA.status != fromNowhere.status || !bytes.Equal(fromA.body, fromNowhere.body) || fromA.status == http.StatusOK && bytes.Contains(fromA.body, []byte(b.ID)) {
+		t.Errorf("after=other tenant's id: %d %s; after=unknown id: %d %s", fromA.status, fromA.body, fromNowhere.status, fromNowhere.body)
+	}
 	// A's account survived B's delete attempt.
 	if res := e.do(t, "GET", "/api/v1/accounts/"+a.ID, tokenA, nil); res.status != http.StatusOK {
 		t.Errorf("A's account after B's delete: %d %s", res.status, res.body)
