@@ -139,12 +139,14 @@ func portalList(m *Main, asJSON bool) error {
 		ID        string   `json:"id"`
 		Name      string   `json:"name"`
 		Homepage  string   `json:"homepage"`
+		Hosts     []string `json:"hosts"`
+		Countries []string `json:"countries"`
 		TwoFactor []string `json:"two_factor"`
 		Verified  string   `json:"verified"`
 	}
 	var list []entry
 	for _, s := range reg.List() {
-		list = append(list, entry{s.ID, s.Name, s.Homepage, s.TwoFactor, s.Verified})
+		list = append(list, entry{s.ID, s.Name, s.Homepage, s.Hosts, s.Countries, s.TwoFactor, s.Verified})
 	}
 	if asJSON {
 		enc := json.NewEncoder(m.Stdout)
