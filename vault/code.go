@@ -29,7 +29,7 @@ func infoOf(k *otpauth.Key) KeyInfo {
 	return KeyInfo{Type: k.Type, Issuer: k.Issuer, Account: k.Account, Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
 }
 
-// Code is a one-time code. Its String and LogValue hide the value, so a
+// Code is a one-time code. Its String, GoString and LogValue hide the value, so a
 // Code that reaches a log or an error message by mistake shows nothing.
 type Code struct {
 	Value string
@@ -39,6 +39,9 @@ type Code struct {
 }
 
 func (c Code) String() string { return "[code]" }
+
+// GoString keeps the value out of %#v too.
+func (c Code) GoString() string { return "vault.Code{[hidden]}" }
 
 // LogValue keeps the value out of structured logs.
 func (c Code) LogValue() slog.Value {

@@ -557,7 +557,7 @@ func TestNothingSecretLogged(t *testing.T) {
 	// A code passed to a logger or formatted by mistake stays hidden.
 	logger.Info("mistake", "code", c1)
 	var errs []string
-	errs = append(errs, fmt.Sprint(c1), fmt.Sprintf("%v %+v", c2, c2))
+	errs = append(errs, fmt.Sprint(c1), fmt.Sprintf("%v %+v %#v", c2, c2, c2))
 	// Errors on the paths where secrets are at hand.
 	s, _ := store.GetSecret(ctx, pw)
 	s.Ref = hotpRef
