@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
@@ -46,7 +47,10 @@ var prepNames = [...]string{"", "inverted-", "blurred-", "sharpened-", "rotated-
 
 type found struct {
 	Result
-	quad [4]Point // the code's area in upright full-resolution pixels
+	// finders outline the code's three finder patterns in upright
+	// full-resolution pixels; later passes blank them so they find other
+	// codes, including one nested inside or overlapping this one.
+	finders [3][4]Point
 }
 
 type search struct {
@@ -265,11 +269,13 @@ func (s *search) runPass(p pass) {
 		return
 	}
 	for _, f := range s.found {
-		maskQuad(m, f.quad, fromFull)
+		for _, q := range f.finders {
+			maskQuad(m, q, fromFull)
+		}
 	}
 	name := fmt.Sprintf("%dpx/%s%s", max(up.w, up.h), prepNames[p.prep], p.name)
 	for range maxCodes {
-		text, pts, ok := s.detect(m)
+		text, pts, mod, ok := s.detect(m)
 		if !ok {
 			return
 		}
@@ -277,12 +283,16 @@ func (s *search) runPass(p pass) {
 		for _, pt := range pts {
 			f.Points = append(f.Points, toFull(pt))
 		}
-		f.quad = codeQuad(f.Points)
+		for i, q := range finderQuads(pts, mod) {
+			for j := range q {
+				f.finders[i][j] = toFull(q[j])
+			}
+			maskQuad(m, q, func(p Point) Point { return p })
+		}
 		if !s.seen[text] {
 			s.seen[text] = true
 			s.found = append(s.found, f)
 		}
-		maskQuad(m, f.quad, fromFull)
 	}
 }
 
@@ -290,34 +300,40 @@ func (s *search) runPass(p pass) {
 // finder patterns, then with other plausible triples of the candidates it
 // saw, which rescues photos where a screen's text or a second code offers a
 // better-looking but wrong pattern.
-func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, bool) {
+func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, float64, bool) {
 	finder := detector.NewFinderPatternFinder(m, nil)
 	info, err := finder.Find(s.hints)
 	var first [3]*detector.FinderPattern
 	if err == nil {
-		if text, pts, ok := s.decodeInfo(m, info); ok {
-			return text, pts, true
+		if text, pts, mod, ok := s.decodeInfo(m, info); ok {
+			return text, pts, mod, true
+		}
+		if text, pts, mod, ok := s.decodeTilted(m, info); ok {
+			return text, pts, mod, true
 		}
 		first = [3]*detector.FinderPattern{info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()}
 	}
 	for _, t := range triples(finder.GetPossibleCenters(), first) {
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
 		info := detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
-		if text, pts, ok := s.decodeInfo(m, info); ok {
-			return text, pts, true
+		if text, pts, mod, ok := s.decodeInfo(m, info); ok {
+			return text, pts, mod, true
+		}
+		if text, pts, mod, ok := s.decodeTilted(m, info); ok {
+			return text, pts, mod, true
 		}
 	}
-	return "", nil, false
+	return "", nil, 0, false
 }
 
-func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, []Point, bool) {
+func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, []Point, float64, bool) {
 	dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
 	if err != nil {
-		return "", nil, false
+		return "", nil, 0, false
 	}
 	res, err := s.dec.Decode(dr.GetBits(), s.hints)
 	if err != nil {
-		return "", nil, false
+		return "", nil, 0, false
 	}
 	rps := dr.GetPoints()
 	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
@@ -327,7 +343,67 @@ func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternIn
 	for _, rp := range rps {
 		pts = append(pts, Point{rp.GetX(), rp.GetY()})
 	}
-	return res.GetText(), pts, true
+	mod := (info.GetBottomLeft().GetEstimatedModuleSize() + info.GetTopLeft().GetEstimatedModuleSize() + info.GetTopRight().GetEstimatedModuleSize()) / 3
+	return res.GetText(), pts, mod, true
+}
+
+// decodeTilted retries a small code (versions 1–3) whose bottom-right corner
+// the detector misplaced: without an alignment pattern (version 1) or with
+// one it did not find, the fourth corner is guessed by completing a
+// parallelogram, which strong perspective defeats. Small grids sample and
+// decode in microseconds, so a few dozen guesses around it are cheap.
+func (s *search) decodeTilted(m *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, []Point, float64, bool) {
+	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
+	mod := (bl.GetEstimatedModuleSize() + tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize()) / 3
+	if mod < 1 {
+		return "", nil, 0, false
+	}
+	span := (gozxing.ResultPoint_Distance(tl, tr) + gozxing.ResultPoint_Distance(tl, bl)) / 2 / mod
+	brX, brY := tr.GetX()-tl.GetX()+bl.GetX(), tr.GetY()-tl.GetY()+bl.GetY()
+	for _, dim := range []int{21, 25, 29} {
+		if math.Abs(span+7-float64(dim)) > 5 {
+			continue
+		}
+		dm := float64(dim) - 3.5
+		for r := 1; r <= 4; r++ {
+			for dy := -r; dy <= r; dy++ {
+				for dx := -r; dx <= r; dx++ {
+					if max(abs(dx), abs(dy)) != r {
+						continue // each ring once
+					}
+					tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(
+						3.5, 3.5, dm, 3.5, dm, dm, 3.5, dm,
+						tl.GetX(), tl.GetY(), tr.GetX(), tr.GetY(),
+						brX+float64(dx)*mod, brY+float64(dy)*mod, bl.GetX(), bl.GetY())
+					bits, err := detector.Detector_sampleGrid(m, tf, dim)
+					if err != nil {
+						continue
+					}
+					res, err := s.dec.Decode(bits, s.hints)
+					if err != nil {
+						continue
+					}
+					rps := []gozxing.ResultPoint{bl, tl, tr}
+					if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
+						md.ApplyMirroredCorrection(rps)
+					}
+					pts := make([]Point, 0, 3)
+					for _, rp := range rps {
+						pts = append(pts, Point{rp.GetX(), rp.GetY()})
+					}
+					return res.GetText(), pts, mod, true
+				}
+			}
+		}
+	}
+	return "", nil, 0, false
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // maxTriples bounds the alternative finder-pattern triples tried per image;
@@ -336,7 +412,7 @@ const maxTriples = 24
 
 // triples returns plausible finder-pattern triples from the candidates, best
 // first, leaving out skip: similar module sizes and a roughly right-angled,
-// roughly isosceles shape (loose enough for 35° of perspective).
+// roughly isosceles shape (loose enough for 60° of perspective).
 func triples(cands []*detector.FinderPattern, skip [3]*detector.FinderPattern) [][3]*detector.FinderPattern {
 	cs := append([]*detector.FinderPattern(nil), cands...)
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].GetCount() > cs[j].GetCount() })
@@ -392,7 +468,7 @@ func tripleScore(t [3]*detector.FinderPattern) (float64, bool) {
 		minM = math.Min(minM, p.GetEstimatedModuleSize())
 		maxM = math.Max(maxM, p.GetEstimatedModuleSize())
 	}
-	if minM <= 0 || maxM/minM > 2 {
+	if minM <= 0 || maxM/minM > 3 {
 		return 0, false
 	}
 	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
@@ -404,7 +480,7 @@ func tripleScore(t [3]*detector.FinderPattern) (float64, bool) {
 	}
 	ratio := math.Min(la, lb) / math.Max(la, lb)
 	cos := (ax*bx + ay*by) / (la * lb)
-	if ratio < 0.5 || math.Abs(cos) > 0.6 {
+	if ratio < 0.3 || math.Abs(cos) > 0.8 {
 		return 0, false
 	}
 	// Version 1 has 14 modules between finder centres, version 40 has 170.
@@ -415,22 +491,30 @@ func tripleScore(t [3]*detector.FinderPattern) (float64, bool) {
 	return (1 - ratio) + math.Abs(cos) + (maxM/minM - 1), true
 }
 
-// codeQuad estimates the code's outline from its finder-pattern centres
-// (bottom-left, top-left, top-right), generously enough to cover the finder
-// patterns and quiet zone of a version-1 code.
-func codeQuad(pts []Point) [4]Point {
+// finderQuads outlines the finder patterns (7 modules and the 1-module
+// separator, plus half a module of slack) at pts[0:3] (bottom-left,
+// top-left, top-right centres), aligned with the code's axes.
+func finderQuads(pts []Point, mod float64) [3][4]Point {
+	var qs [3][4]Point
 	if len(pts) < 3 {
-		return [4]Point{}
+		return qs
 	}
 	bl, tl, tr := pts[0], pts[1], pts[2]
-	br := Point{bl.X + tr.X - tl.X, bl.Y + tr.Y - tl.Y}
-	c := Point{(bl.X + tr.X) / 2, (bl.Y + tr.Y) / 2}
-	const grow = 1.7
-	q := [4]Point{tl, tr, br, bl}
-	for i, p := range q {
-		q[i] = Point{c.X + (p.X-c.X)*grow, c.Y + (p.Y-c.Y)*grow}
+	unit := func(a, b Point) Point {
+		d := math.Hypot(b.X-a.X, b.Y-a.Y)
+		if d == 0 {
+			return Point{}
+		}
+		return Point{(b.X - a.X) / d, (b.Y - a.Y) / d}
 	}
-	return q
+	u, v := unit(tl, tr), unit(tl, bl)
+	h := 5 * mod
+	for i, c := range []Point{bl, tl, tr} {
+		for j, k := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
+			qs[i][j] = Point{c.X + h*(k[0]*u.X+k[1]*v.X), c.Y + h*(k[0]*u.Y+k[1]*v.Y)}
+		}
+	}
+	return qs
 }
 
 // maskQuad clears (whitens) the quad, given in full-resolution pixels and

@@ -32,7 +32,7 @@ var (
 const (
 	DefaultMaxBytes  = 32 << 20
 	DefaultMaxPixels = 50_000_000
-	DefaultBudget    = time.Second
+	DefaultBudget    = 3 * time.Second
 )
 
 // Options bound the work Decode does on one photo.
@@ -44,11 +44,12 @@ type Options struct {
 	// per pixel beyond the decoder's own image). If zero, DefaultMaxPixels.
 	MaxPixels int
 	// Budget is the wall-clock time Decode may spend, image decoding
-	// included, before it gives up with what it has found. The first pass
-	// always runs to completion. If zero, DefaultBudget. Independently of
-	// it, the passes tried on one photo are bounded by a fixed amount of
-	// work (about 300 ms of CPU), so results do not depend on machine load
-	// unless the machine is so busy that the budget runs out first.
+	// included, before it gives up with what it has found; the first pass
+	// always runs to completion. If zero, DefaultBudget. The effort spent
+	// on a photo is bounded separately by a fixed amount of work (about
+	// 300 ms of CPU on a 2-core server, which is when a photo without a
+	// code is given up), so results do not depend on machine load; Budget
+	// is the limit for a machine so busy that even that takes too long.
 	Budget time.Duration
 	// Exhaustive runs every pass until the budget is spent, looking for
 	// further codes. Without it, Decode stops one group of passes after

@@ -50,7 +50,7 @@ func runQR(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("twofetch qr "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print JSON")
-	budget := fs.Duration("budget", 0, "wall-clock budget per photo, image decoding included (default 1s)")
+	budget := fs.Duration("budget", 0, "wall-clock budget per photo, image decoding included (default 3s)")
 	verbose := fs.Bool("v", false, "bench: list every photo with its result on stderr")
 	external := fs.String("external", "", "bench: measure this shell command instead, run as sh -c CMD sh IMAGE (the image is $1); a photo counts as read when the expected text occurs in its stdout")
 	exhaustive := fs.Bool("exhaustive", false, "keep looking for more codes until every pass has run or the budget is spent")
