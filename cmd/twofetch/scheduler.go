@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/workers"
 )
 
@@ -30,13 +33,23 @@ Slots missed while no scheduler ran are caught up at start.`,
 			if err != nil {
 				return err
 			}
-			s, err := workers.NewScheduler(workers.SchedulerConfig{Store: st, Redis: rdb, Logger: m.Logger})
+			s, err := m.newScheduler(st, rdb)
 			if err != nil {
 				return err
 			}
-			m.OnClose(s.Close)
 			m.Logger.InfoContext(ctx, "scheduler started")
 			return s.Run(ctx)
 		},
 	})
+}
+
+// newScheduler builds the scheduler, closed with m; `all` runs it
+// in-process the same way.
+func (m *Main) newScheduler(st twofetch.Store, rdb redis.UniversalClient) (*workers.Scheduler, error) {
+	s, err := workers.NewScheduler(workers.SchedulerConfig{Store: st, Redis: rdb, Logger: m.Logger})
+	if err != nil {
+		return nil, err
+	}
+	m.OnClose(s.Close)
+	return s, nil
 }
