@@ -29,8 +29,8 @@ func infoOf(k *otpauth.Key) KeyInfo {
 	return KeyInfo{Type: k.Type, Issuer: k.Issuer, Account: k.Account, Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
 }
 
-// Code is a one-time code. Its String, GoString and LogValue hide the value, so a
-// Code that reaches a log or an error message by mistake shows nothing.
+// Code is a one-time code. Its String, GoString and LogValue hide the
+// value, so a Code that reaches a log or an error by mistake shows nothing.
 type Code struct {
 	Value string
 	// ValidUntil is the end of the code's time window; zero for
