@@ -41,7 +41,7 @@ var Settings = []*Setting{
 	{Flag: "redis-url", Env: "TWOFETCH_REDIS_URL", Default: "",
 		Help: "redis://… of the queue; empty runs an in-process Redis (only `all`)", Check: checkRedisURL},
 	{Flag: "master-key", Env: "TWOFETCH_MASTER_KEY", Default: "",
-		Help: "base64 of a 32-byte key-encryption key instead of the keyring file (prefer the environment over the flag)"},
+		Help: "base64 of a 32-byte key-encryption key instead of the keyring file; \"NEW,OLD\" while rotating (prefer the environment over the flag)"},
 	{Flag: "kms-key-id", Env: "TWOFETCH_KMS_KEY_ID", Default: "",
 		Help: "AWS KMS key id or ARN; when set, data keys are wrapped by KMS instead of the local keyring"},
 	{Flag: "aws-endpoint-url", Env: "TWOFETCH_AWS_ENDPOINT_URL", Default: "",
