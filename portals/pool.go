@@ -22,7 +22,10 @@ type PoolConfig struct {
 	// /usr/lib/chromium/chromium-headless-shell. Ignored with RemoteURL.
 	ChromePath string
 	// RemoteURL is the ws:// or http:// DevTools endpoint of a browser
-	// that runs elsewhere; when set no local browser is started.
+	// that runs elsewhere; when set no local browser is started. Downloads
+	// started by a click land on the browser's machine, so with a remote
+	// browser they need a download directory both machines share; links,
+	// base64 and printing work anywhere.
 	RemoteURL string
 	// ExtraFlags are added to Chromium's command line as "--name" or
 	// "--name=value", e.g. the replicas' --host-resolver-rules.
