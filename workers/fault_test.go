@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/hibiken/asynq"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/redis/go-redis/v9"
@@ -302,5 +303,79 @@ func TestS3ErrorsRetried(t *testing.T) {
 		if !strings.Contains(string(b), "invoice "+inv.PortalInvoiceID) {
 			t.Fatalf("S3 object of %s holds %q", inv.PortalInvoiceID, b)
 		}
+	}
+}
+
+// Stopping a worker lets a run in progress finish within the shutdown
+// timeout, and returns one that does not to the queue for another worker.
+func TestGracefulShutdown(t *testing.T) {
+	tests := []struct {
+		name       string
+		releaseIn  time.Duration // when the stalled download is let go
+		timeout    time.Duration
+		wantFinish bool
+	}{
+		{"run finishes during shutdown", 500 * time.Millisecond, 30 * time.Second, true},
+		{"run returns to the queue", time.Hour, time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			acc := e.account(t, "gina")
+			e.portal.setInvoices("gina", "G1")
+			waiting, release := e.portal.stall("gina", "G1")
+			defer release()
+			cfg := e.config()
+			cfg.ShutdownTimeout = tt.timeout
+			s, err := NewServer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- s.Run(runCtx) }()
+			enq := NewEnqueuer(e.rdb, e.store, nil)
+			defer enq.Close()
+			run, err := enq.RunNow(ctx, acc, twofetch.TriggerManual)
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-waiting
+			stop()
+			timer := time.AfterFunc(tt.releaseIn, release)
+			defer timer.Stop()
+			if err := <-done; err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if tt.wantFinish {
+				r := e.run(t, run.ID)
+				if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 1 {
+					t.Fatalf("run after shutdown: %q with %d new", r.Outcome, r.NewInvoices)
+				}
+				return
+			}
+			insp := asynq.NewInspectorFromRedisClient(e.rdb)
+			pending, err := insp.ListPendingTasks(QueueCritical)
+			if err != nil || len(pending) != 1 {
+				t.Fatalf("pending after shutdown: %d tasks, %v; want the run back in the queue", len(pending), err)
+			}
+			// Another worker picks it up and finishes it.
+			release()
+			e.start(t, e.config())
+			// The interrupted attempt records itself as such; wait for the
+			// next one.
+			var r *twofetch.Run
+			waitFor(t, "the requeued run to succeed", time.Minute, func() bool {
+				r = e.run(t, run.ID)
+				return r.Outcome == twofetch.OutcomeOK
+			})
+			if r.NewInvoices != 1 || r.Attempt != 1 {
+				t.Fatalf("requeued run: %d new on attempt %d; a requeue is not a failed attempt", r.NewInvoices, r.Attempt)
+			}
+			if n := len(e.invoices(t, acc.ID)); n != 1 {
+				t.Fatalf("%d invoices", n)
+			}
+		})
 	}
 }
