@@ -54,7 +54,7 @@ not replaced.
 
 portal demo-key prints the otpauth URI of the demo user's authenticator key
 on a replica, as its 2FA settings page shows it in a QR code.`,
-		Settings: settings(storeSettings, vaultSettings, redisSettings, []string{"chrome-path", "chrome-url"}),
+		Settings: settings(storeSettings, vaultSettings, redisSettings, browserSettings),
 		Run:      runPortal,
 	})
 }
@@ -332,15 +332,12 @@ func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) err
 	if err != nil {
 		return err
 	}
-	pool, err := portals.NewPool(ctx, portals.PoolConfig{
-		ChromePath: m.Config.String("chrome-path"),
-		RemoteURL:  m.Config.String("chrome-url"),
-		Logger:     m.Logger,
-	})
+	// With --replicas the "live" portal is the local replica, as for the
+	// other commands, which makes the vault path testable without a portal.
+	pool, err := m.openBrowser(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
 	sec := &vaultSecrets{v: v, tenant: acct.TenantID, account: acct.ID}
 	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
 }
