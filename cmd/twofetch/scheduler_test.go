@@ -107,3 +107,47 @@ func TestWorkerAndSchedulerStartErrors(t *testing.T) {
 		})
 	}
 }
+
+// The worker command opens the database, vault, browser and blob store,
+// serves the queue, and stops cleanly on cancel.
+func TestWorkerCommand(t *testing.T) {
+	chrome := testenv.ChromePath(t)
+	redisURL := testenv.StartRedis(t).URL
+	dir := t.TempDir()
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	m := NewMain(strings.NewReader(""), &out, &errb, []string{
+		"TWOFETCH_DATA_DIR=" + dir, "TWOFETCH_REDIS_URL=" + redisURL, "TWOFETCH_CHROME_PATH=" + chrome,
+	})
+	code := make(chan int, 1)
+	go func() { code <- m.Run(runCtx, []string{"worker", "--concurrency", "3"}) }()
+
+	opt, _ := redis.ParseURL(redisURL)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		srvs, _ := insp.Servers()
+		if len(srvs) == 1 {
+			if srvs[0].Concurrency != 3 || srvs[0].Queues[workers.QueueCritical] == 0 || srvs[0].Queues[workers.QueueDaily] == 0 {
+				t.Errorf("worker serves %+v", srvs[0])
+			}
+			break
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("worker exited with %d; stderr:\n%s", c, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker never registered with the queue; stderr:\n%s", errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", c, errb.String())
+	}
+}
