@@ -39,7 +39,7 @@ var Settings = []*Setting{
 	{Flag: "database-url", Env: "TWOFETCH_DATABASE_URL", Default: "",
 		Help: "postgres://… for PostgreSQL, sqlite:PATH or a file path for SQLite; empty means DATA_DIR/twofetch.db", Check: checkDatabaseURL},
 	{Flag: "redis-url", Env: "TWOFETCH_REDIS_URL", Default: "",
-		Help: "redis://… of the queue; empty runs an in-process Redis (only `all`)", Check: checkRedisURL},
+		Help: "redis://… of the queue; empty runs an in-process Redis (only for the all command)", Check: checkRedisURL},
 	{Flag: "master-key", Env: "TWOFETCH_MASTER_KEY", Default: "",
 		Help: "base64 of a 32-byte key-encryption key instead of the keyring file; \"NEW,OLD\" while rotating (prefer the environment over the flag)"},
 	{Flag: "kms-key-id", Env: "TWOFETCH_KMS_KEY_ID", Default: "",
@@ -120,7 +120,11 @@ func (c *Config) register(fs *flag.FlagSet, names []string) {
 		p := new(string)
 		*p = v
 		c.values[n] = p
-		fs.StringVar(p, n, v, s.Help)
+		if s.Check != nil && isBoolSetting(s) {
+			fs.Var(boolString{p}, n, s.Help)
+		} else {
+			fs.StringVar(p, n, v, s.Help)
+		}
 	}
 }
 
@@ -208,6 +212,21 @@ func newLogger(w io.Writer, c *Config) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
+
+func isBoolSetting(s *Setting) bool { return s.Default == "true" || s.Default == "false" }
+
+// boolString is a string setting that, like a flag.Bool, may be given
+// without a value: "--replicas" means "--replicas=true".
+type boolString struct{ p *string }
+
+func (b boolString) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+func (b boolString) Set(v string) error { *b.p = v; return nil }
+func (b boolString) IsBoolFlag() bool   { return true }
 
 func checkHostPort(v string) error {
 	if _, _, err := net.SplitHostPort(v); err != nil {
