@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ import (
 
 // storeInvoice puts data in the blob store and its row in the database, as
 // the fetch handler does.
-func (pe *pipeEnv) storeInvoice(t *testing.T, a *twofetch.Account, number string, data []byte, created time.Time) *twofetch.Invoice {
+func (pe *pipeEnv) storeInvoice(t testing.TB, a *twofetch.Account, number string, data []byte, created time.Time) *twofetch.Invoice {
 	t.Helper()
 	ctx := context.Background()
 	sum := sha256.Sum256(data)
@@ -224,6 +225,44 @@ func TestInvoicesAPI(t *testing.T) {
 		l, res := list(t, "?account="+other.ID, pe.aAPI)
 		if res.status != 200 || len(l.Invoices) != 1 || l.Invoices[0].ID != otherInv.ID {
 			t.Errorf("invoices of a deleted account: %d %v", res.status, ids(l))
+		}
+	})
+}
+
+// FuzzInvoiceQuery feeds arbitrary query strings to the invoice list: each
+// is answered or refused with a client error, never with another tenant's
+// invoices or a server error.
+func FuzzInvoiceQuery(f *testing.F) {
+	pe := newPipeEnv(f)
+	pe.storeInvoice(f, pe.aAcct, "A-1", pdf(1), time.Now().Add(-time.Minute))
+	bInv := pe.storeInvoice(f, pe.bAcct, "B-1", pdf(2), time.Now().Add(-time.Minute))
+	for _, q := range []string{
+		"account=" + pe.aAcct.ID, "account=" + pe.bAcct.ID, "after=" + bInv.ID, "since=2026-01-01&limit=1",
+		"since=2026-01-01T00:00:00%2B14:00", "portal=demo&limit=200", "limit=%00", "since=9999-12-31",
+	} {
+		f.Add(q)
+	}
+	h := pe.srv.Handler()
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequest("GET", "/api/v1/invoices", nil)
+		req.URL.RawQuery = query
+		req.Header.Set("Authorization", "Bearer "+pe.aAPI)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var l web.InvoiceList
+			if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+				t.Fatalf("query %q: %v", query, err)
+			}
+			for _, inv := range l.Invoices {
+				if inv.TenantID != pe.a.ID {
+					t.Fatalf("query %q lists another tenant's invoice", query)
+				}
+			}
+		case http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Fatalf("query %q: status %d %s", query, rec.Code, rec.Body)
 		}
 	})
 }

@@ -267,6 +267,9 @@ func (p *Pipeline) statusOf(ctx context.Context, a *twofetch.Account, r *http.Re
 		v.LastRun = run.FinishedAt
 		break
 	}
+	if v.NextRun != nil && !v.NextRun.After(p.now()) {
+		v.NextRun = nil // due now: "next check" in the past would only confuse
+	}
 	v.Reenroll = v.Outcome == twofetch.OutcomeOTPMissing || v.Outcome == twofetch.OutcomeOTPRejected ||
 		a.Status == twofetch.AccountNeedsEnrollment
 	return v, nil
@@ -464,6 +467,8 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 }
 
 type supportRunView struct {
+	Queues     bool
+	StatusPath string // the customer's status page of the account
 	Run        *twofetch.Run
 	State      string
 	Account    *twofetch.Account
@@ -488,7 +493,10 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, notFoundOr(err, "run"))
 		return
 	}
-	v := &supportRunView{Run: run, State: runState(run), PortalName: p.portalName(run.Portal)}
+	v := &supportRunView{Run: run, State: runState(run), PortalName: p.portalName(run.Portal), Queues: p.queues}
+	if len(p.StatusKey) > 0 {
+		v.StatusPath = "/s/" + p.statusToken(run.AccountID)
+	}
 	if run.Outcome != "" {
 		v.Explain = outcomeText("en", run.Outcome, "action", v.PortalName)
 	}

@@ -339,7 +339,7 @@ func TestSupportViews(t *testing.T) {
 }
 
 // statusPath asks the API for an account's status link and returns its path.
-func (pe *pipeEnv) statusPath(t *testing.T, token, accountID string) string {
+func (pe *pipeEnv) statusPath(t testing.TB, token, accountID string) string {
 	t.Helper()
 	res := pe.do(t, "GET", "/api/v1/accounts/"+accountID+"/status-link", token, nil)
 	if res.status != 200 {
@@ -501,6 +501,30 @@ func TestStatusPage(t *testing.T) {
 		res := get(t, "/assets/web/pages.css", "")
 		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/css") {
 			t.Errorf("stylesheet: %d %q", res.status, res.header.Get("Content-Type"))
+		}
+	})
+}
+
+// FuzzStatusLink feeds arbitrary tokens to the status page: only the token
+// the server made opens a page, and nothing makes it fail.
+func FuzzStatusLink(f *testing.F) {
+	pe := newPipeEnv(f)
+	valid := strings.TrimPrefix(pe.statusPath(f, pe.aAPI, pe.aAcct.ID), "/s/")
+	f.Add(valid)
+	f.Add(pe.bAcct.ID + valid[strings.Index(valid, "."):])
+	f.Add(pe.aAcct.ID + ".")
+	f.Add("..")
+	f.Add(strings.Repeat("a.", 300))
+	h := pe.srv.Handler()
+	f.Fuzz(func(t *testing.T, token string) {
+		req := httptest.NewRequest("GET", "/s/"+url.PathEscape(token), nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("token %q: status %d", token, rec.Code)
+		}
+		if rec.Code == http.StatusOK && token != valid {
+			t.Fatalf("token %q opened a status page", token)
 		}
 	})
 }

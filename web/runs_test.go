@@ -37,7 +37,7 @@ type pipeEnv struct {
 	portalNames  map[string]string
 }
 
-func newPipeEnv(t *testing.T, configure ...func(*web.Pipeline)) *pipeEnv {
+func newPipeEnv(t testing.TB, configure ...func(*web.Pipeline)) *pipeEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := sqliteEnv(t)
