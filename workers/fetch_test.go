@@ -297,3 +297,50 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// With one session allowed per portal, a second account of the same portal
+// waits for the first, without spending a retry.
+func TestPortalSessionLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a1, a2 := e.account(t, "hank"), e.account(t, "ida")
+	e.portal.setInvoices("hank", "H1")
+	e.portal.setInvoices("ida", "I1")
+	waiting, release := e.portal.stall("hank", "H1")
+	defer release()
+	cfg := e.config()
+	cfg.Concurrency = 4
+	cfg.DefaultLimit = PortalLimit{Sessions: 1}
+	e.start(t, cfg)
+	enq := NewEnqueuer(e.rdb, e.store, nil)
+	defer enq.Close()
+	r1, err := enq.RunNow(ctx, a1, twofetch.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-waiting
+	r2, err := enq.RunNow(ctx, a2, twofetch.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspectorFromRedisClient(e.rdb)
+	var retry []*asynq.TaskInfo
+	waitFor(t, "the second account to wait for a session", 30*time.Second, func() bool {
+		retry, _ = insp.ListRetryTasks(QueueCritical)
+		return len(retry) == 1
+	})
+	if !strings.Contains(retry[0].LastErr, "at its limit") || retry[0].Retried != 0 {
+		t.Fatalf("waiting task: retried %d, last error %q", retry[0].Retried, retry[0].LastErr)
+	}
+	if e.portal.downloads("ida", "I1") != 0 {
+		t.Fatal("second account fetched while the portal's only session was taken")
+	}
+	release()
+	e.waitRun(t, r1.ID, time.Minute)
+	if err := insp.RunTask(QueueCritical, retry[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.waitRun(t, r2.ID, time.Minute); r.Outcome != twofetch.OutcomeOK {
+		t.Fatalf("second run = %q", r.Outcome)
+	}
+}
