@@ -29,6 +29,7 @@ import (
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/store"
 	"github.com/twofetch/twofetch/vault"
+	"github.com/twofetch/twofetch/web"
 )
 
 const testURI = "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=GitHub"
@@ -109,19 +110,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.svc = svc
-	mux := http.NewServeMux()
-	svc.Mount(mux, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			tn, err := st.TenantByTokenHash(r.Context(), twofetch.HashToken(tok))
-			if err != nil {
-				http.Error(w, `{"error":{"code":"unauthorized","message":"bad token"}}`, http.StatusUnauthorized)
-				return
-			}
-			h.ServeHTTP(w, r.WithContext(twofetch.NewContextWithTenant(r.Context(), tn)))
-		})
-	})
-	e.srv = httptest.NewServer(mux)
+	// The real web server authenticates the API and carries the pages.
+	ws, err := web.New(web.Config{Store: st, Vault: v, Portals: web.PortalList{"github"}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Mount(ws)
+	e.srv = httptest.NewServer(ws.Handler())
 	t.Cleanup(e.srv.Close)
 
 	e.tenant, e.token = e.newTenant("Acme Books")

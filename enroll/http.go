@@ -27,12 +27,19 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	"t": func(lang, key string, args ...any) string { return text(lang, key, args...) },
 }).ParseFS(templateFS, "templates/page.html"))
 
-// Mount registers the enrolment API (wrapped by auth, which must put the
-// tenant in the request context) and the customer pages on mux.
-func (s *Service) Mount(mux *http.ServeMux, auth func(http.Handler) http.Handler) {
-	mux.Handle("POST /api/v1/accounts/{id}/enrollments", auth(http.HandlerFunc(s.apiCreate)))
-	mux.Handle("GET /api/v1/accounts/{id}/enrollments/{eid}", auth(http.HandlerFunc(s.apiGet)))
-	mux.Handle("POST /api/v1/accounts/{id}/enrollments/{eid}/resend", auth(http.HandlerFunc(s.apiResend)))
+// Router is where Mount registers routes: public pages, and API routes
+// behind the tenant's bearer token (which puts the tenant in the request
+// context). *web.Server is one.
+type Router interface {
+	Handle(pattern string, h http.Handler)
+	HandleAPI(pattern string, h http.Handler)
+}
+
+// Mount registers the enrolment API and the customer pages.
+func (s *Service) Mount(r Router) {
+	r.HandleAPI("POST /api/v1/accounts/{id}/enrollments", http.HandlerFunc(s.apiCreate))
+	r.HandleAPI("GET /api/v1/accounts/{id}/enrollments/{eid}", http.HandlerFunc(s.apiGet))
+	r.HandleAPI("POST /api/v1/accounts/{id}/enrollments/{eid}/resend", http.HandlerFunc(s.apiResend))
 
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site form post to a
 	// customer's link is refused. Programs without those headers pass.
@@ -40,15 +47,15 @@ func (s *Service) Mount(mux *http.ServeMux, auth func(http.Handler) http.Handler
 	page := func(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
 		return securityHeaders(csrf.Handler(s.withSession(h)))
 	}
-	mux.Handle("GET /e/{token}", page(s.showPage))
-	mux.Handle("GET /e/{token}/code", page(s.showCode))
-	mux.Handle("POST /e/{token}/photo", page(s.postPhoto))
-	mux.Handle("POST /e/{token}/key", page(s.postKey))
-	mux.Handle("POST /e/{token}/choose", page(s.postChoose))
-	mux.Handle("POST /e/{token}/recovery", page(s.postRecovery))
-	mux.Handle("POST /e/{token}/confirm", page(s.postConfirm))
+	r.Handle("GET /e/{token}", page(s.showPage))
+	r.Handle("GET /e/{token}/code", page(s.showCode))
+	r.Handle("POST /e/{token}/photo", page(s.postPhoto))
+	r.Handle("POST /e/{token}/key", page(s.postKey))
+	r.Handle("POST /e/{token}/choose", page(s.postChoose))
+	r.Handle("POST /e/{token}/recovery", page(s.postRecovery))
+	r.Handle("POST /e/{token}/confirm", page(s.postConfirm))
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /assets/enroll/", securityHeaders(cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static)))))
+	r.Handle("GET /assets/enroll/", securityHeaders(cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static)))))
 }
 
 func securityHeaders(h http.Handler) http.Handler {
