@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +120,49 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 // guessing a link for a known account id hopeless.
 
 const statusMACLen = 16
+
+// StatusKeyFile returns the status-link key kept in the file at path,
+// creating the file (mode 0600, 32 random bytes) on first use, for
+// single-machine installations that have no secret of their own to give.
+// Several web servers behind one address must share one key.
+func StatusKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) < 16 {
+			return nil, fmt.Errorf("status key file %s holds %d bytes; want at least 16", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read status key: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	// Written aside and linked into place, so a concurrent reader sees the
+	// whole key or no file, and two first starts agree on one key.
+	f, err := os.CreateTemp(filepath.Dir(path), ".status-key-*")
+	if err != nil {
+		return nil, fmt.Errorf("create status key: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(key)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(f.Name(), path)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return StatusKeyFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create status key: %w", err)
+	}
+	return key, nil
+}
 
 func (p *Pipeline) statusMAC(accountID string) string {
 	k := hmac.New(sha256.New, p.StatusKey)

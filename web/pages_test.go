@@ -528,3 +528,24 @@ func FuzzStatusLink(f *testing.F) {
 		}
 	})
 }
+
+func TestStatusKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "status.key")
+	k1, err := web.StatusKeyFile(path)
+	if err != nil || len(k1) != 32 {
+		t.Fatalf("first use: %d bytes, %v", len(k1), err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, mode %v", err, st.Mode())
+	}
+	k2, err := web.StatusKeyFile(path)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Errorf("second use gave another key (%v)", err)
+	}
+	short := filepath.Join(t.TempDir(), "short.key")
+	os.WriteFile(short, []byte("tiny"), 0o600)
+	if _, err := web.StatusKeyFile(short); err == nil {
+		t.Errorf("a 4-byte key was accepted")
+	}
+}
