@@ -185,11 +185,11 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	run.Detail = detail
 	run.NewInvoices += int(saved.Load())
 	run.FinishedAt = &now
-	if outcome.Success() {
-		run.ArtifactDir = ""
-		_ = os.RemoveAll(artifacts)
-	} else {
+	run.ArtifactDir = ""
+	if entries, _ := os.ReadDir(artifacts); !outcome.Success() && len(entries) > 0 {
 		run.ArtifactDir = artifacts
+	} else {
+		_ = os.RemoveAll(artifacts)
 	}
 	if dec.Action == Retry {
 		run.Detail = strings.TrimSpace(detail + fmt.Sprintf(" (retrying at %s)", now.Add(dec.Delay).UTC().Format(time.RFC3339)))
