@@ -218,8 +218,9 @@ func (s *Scheduler) enqueue(ctx context.Context, a *twofetch.Account, now time.T
 		asynq.TaskID(SlotTaskID(a.ID, slot)),
 		// Keeping the finished task keeps its id taken, so a scheduler that
 		// read the account before this one moved next_run_at cannot queue
-		// the same slot again.
-		asynq.Retention(36*time.Hour))
+		// the same slot again. That window is one tick long; an hour covers
+		// it without keeping a day of finished tasks in Redis.
+		asynq.Retention(time.Hour))
 	if err != nil {
 		return false, err
 	}
