@@ -549,3 +549,26 @@ func TestStatusKeyFile(t *testing.T) {
 		t.Errorf("a 4-byte key was accepted")
 	}
 }
+
+// BenchmarkStatusPage renders a customer's status page: token check,
+// account, tenant, enrolments and latest runs from the store, template.
+func BenchmarkStatusPage(b *testing.B) {
+	pe := newPipeEnv(b)
+	a, _ := pe.store.Account(context.Background(), pe.a.ID, pe.aAcct.ID)
+	for i := range 5 {
+		pe.addRun(b, a, time.Now().Add(-time.Duration(i+1)*time.Hour), twofetch.OutcomeNoDocuments)
+	}
+	req, _ := http.NewRequest("GET", pe.http.URL+pe.statusPath(b, pe.aAPI, a.ID), nil)
+	c := pe.http.Client()
+	for b.Loop() {
+		res, err := c.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatal(res.StatusCode)
+		}
+	}
+}

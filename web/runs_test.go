@@ -78,7 +78,7 @@ func newPipeEnv(t testing.TB, configure ...func(*web.Pipeline)) *pipeEnv {
 }
 
 // finish records an outcome for run id, as a worker would.
-func (pe *pipeEnv) finish(t *testing.T, tenantID, id string, o twofetch.Outcome, detail string, newInvoices int) *twofetch.Run {
+func (pe *pipeEnv) finish(t testing.TB, tenantID, id string, o twofetch.Outcome, detail string, newInvoices int) *twofetch.Run {
 	t.Helper()
 	ctx := context.Background()
 	r, err := pe.store.Run(ctx, tenantID, id)
@@ -95,7 +95,7 @@ func (pe *pipeEnv) finish(t *testing.T, tenantID, id string, o twofetch.Outcome,
 }
 
 // addRun records a finished run created at the given time.
-func (pe *pipeEnv) addRun(t *testing.T, a *twofetch.Account, created time.Time, o twofetch.Outcome) *twofetch.Run {
+func (pe *pipeEnv) addRun(t testing.TB, a *twofetch.Account, created time.Time, o twofetch.Outcome) *twofetch.Run {
 	t.Helper()
 	r := &twofetch.Run{ID: twofetch.NewID("run"), TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal, Trigger: twofetch.TriggerSchedule, CreatedAt: created.UTC()}
 	if err := pe.store.CreateRun(context.Background(), r); err != nil {
@@ -128,6 +128,10 @@ func TestRunsAPI(t *testing.T) {
 	}
 	if loc := res.header.Get("Location"); loc != runsOf(pe.aAcct.ID)+"/"+started.ID {
 		t.Errorf("Location = %q", loc)
+	}
+	if events, err := pe.store.ListAudit(ctx, pe.a.ID, twofetch.Page{}); err != nil || len(events) == 0 ||
+		events[0].Action != "run.start" || events[0].Object != started.ID {
+		t.Errorf("no run.start audit event for %s: %v", started.ID, err)
 	}
 
 	t.Run("queued on the critical queue", func(t *testing.T) {
