@@ -49,8 +49,9 @@ func pdf(n int) []byte {
 	return []byte("%PDF-1.4\n% invoice " + strconv.Itoa(n) + "\n" + strings.Repeat("x", 1000+n) + "\n%%EOF\n")
 }
 
-func TestInvoicesAPI(t *testing.T) {
-	pe := newPipeEnv(t)
+func TestInvoicesAPI(t *testing.T) { onBackends(t, testInvoicesAPI) }
+
+func testInvoicesAPI(t *testing.T, pe *pipeEnv) {
 	base := time.Now().Add(-time.Hour)
 	other := pe.createAccount(t, pe.aAPI, "other", "alice-other@example.com", "pw")
 	var aInvs []*twofetch.Invoice

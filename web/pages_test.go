@@ -123,8 +123,9 @@ func (pe *pipeEnv) noSecrets(t *testing.T, what string, body []byte) {
 	}
 }
 
-func TestSupportViews(t *testing.T) {
-	pe := newPipeEnv(t)
+func TestSupportViews(t *testing.T) { onBackends(t, testSupportViews) }
+
+func testSupportViews(t *testing.T, pe *pipeEnv) {
 	ctx := context.Background()
 	now := time.Now()
 	other := pe.createAccount(t, pe.aAPI, "other", "carol@example.com", "pw-carol")

@@ -39,8 +39,21 @@ type pipeEnv struct {
 
 func newPipeEnv(t testing.TB, configure ...func(*web.Pipeline)) *pipeEnv {
 	t.Helper()
+	return newPipeEnvOn(t, backends[0], configure...)
+}
+
+// onBackends runs test against a fresh pipeEnv on each database.
+func onBackends(t *testing.T, test func(*testing.T, *pipeEnv)) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) { test(t, newPipeEnvOn(t, be)) })
+	}
+}
+
+func newPipeEnvOn(t testing.TB, be backend, configure ...func(*web.Pipeline)) *pipeEnv {
+	t.Helper()
 	ctx := context.Background()
-	e := sqliteEnv(t)
+	dir := t.TempDir()
+	e := newEnv(t, be.dsn(t, dir), dir)
 	opt, err := redis.ParseURL(testenv.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +126,9 @@ func decodeRun(t *testing.T, res response) web.RunView {
 	return v
 }
 
-func TestRunsAPI(t *testing.T) {
-	pe := newPipeEnv(t)
+func TestRunsAPI(t *testing.T) { onBackends(t, testRunsAPI) }
+
+func testRunsAPI(t *testing.T, pe *pipeEnv) {
 	ctx := context.Background()
 	runsOf := func(acct string) string { return "/api/v1/accounts/" + acct + "/runs" }
 
