@@ -4,8 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/internal/testenv"
@@ -115,6 +121,51 @@ func TestPortalFetcherOnReplica(t *testing.T) {
 			t.Fatalf("run = %q (%s) with %d new", r.Outcome, r.Detail, r.NewInvoices)
 		}
 	})
+	t.Run("browser crash mid-run is retried on a fresh browser", func(t *testing.T) {
+		if _, err := rs.Portal(portal).AddInvoice(replica.DemoEmail); err != nil {
+			t.Fatal(err)
+		}
+		want++
+		rs.Portal(portal).ExpireSessions()
+		rs.Portal(portal).SetDelay(5 * time.Second)
+		starts := pool.Starts()
+		task, err := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p FetchPayload
+		decode(task, &p)
+		result := make(chan error, 1)
+		go func() { result <- s.Handler().ProcessTask(ctx, task) }()
+		// Kill the browser while the run waits on the slow portal.
+		waitFor(t, "the run to start", time.Minute, func() bool {
+			r, err := e.store.RunByID(ctx, p.RunID)
+			return err == nil && r.StartedAt != nil
+		})
+		time.Sleep(time.Second)
+		if n := killChildren(t, "chrom"); n == 0 {
+			t.Fatal("found no browser process to kill")
+		}
+		err = <-result
+		var ra *retryAfter
+		if !errors.As(err, &ra) || !ra.counted {
+			t.Fatalf("run with a crashed browser returned %v, want a counted retry", err)
+		}
+		if r := e.run(t, p.RunID); r.Outcome.Success() {
+			t.Fatalf("crashed run recorded as %q", r.Outcome)
+		}
+		rs.Portal(portal).SetDelay(0)
+		if err := s.Handler().ProcessTask(ctx, task); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		r := e.run(t, p.RunID)
+		if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 1 {
+			t.Fatalf("retry = %q (%s) with %d new, want ok with 1", r.Outcome, r.Detail, r.NewInvoices)
+		}
+		if pool.Starts() <= starts {
+			t.Fatalf("browser starts %d, was %d: no fresh browser", pool.Starts(), starts)
+		}
+	})
 	t.Run("wrong password stops", func(t *testing.T) {
 		if err := v.Seal(ctx, ref(twofetch.FieldPassword), []byte("not-the-password")); err != nil {
 			t.Fatal(err)
@@ -136,4 +187,39 @@ func TestPortalFetcherOnReplica(t *testing.T) {
 	if n := len(e.invoices(t, acc.ID)); n != want {
 		t.Fatalf("%d invoices stored in all, want %d", n, want)
 	}
+}
+
+// killChildren kills -9 this process's children whose command name
+// contains name, and returns how many it killed.
+func killChildren(t *testing.T, name string) int {
+	t.Helper()
+	me := os.Getpid()
+	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	n := 0
+	for _, f := range procs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		st := string(b)
+		open, close := strings.IndexByte(st, '('), strings.LastIndexByte(st, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		comm := st[open+1 : close]
+		fields := strings.Fields(st[close+1:])
+		if len(fields) < 2 || !strings.Contains(comm, name) {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		pid, _ := strconv.Atoi(strings.TrimSpace(st[:open]))
+		if ppid != me || pid == 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
+			n++
+		}
+	}
+	return n
 }
