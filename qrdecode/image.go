@@ -71,8 +71,8 @@ type photo struct {
 	full *plane
 }
 
-// load checks the caps and decodes the photo. JPEGs are decoded at the scale
-// first needed (the pipeline's start level), which checks the whole file.
+// load checks the caps and decodes the photo. JPEGs are decoded at the
+// scales needed, the first of them here, which checks the whole file.
 func load(data []byte, opts Options) (*photo, *pyramid, error) {
 	if len(data) > opts.MaxBytes {
 		return nil, nil, fmt.Errorf("%w: %d MB, the limit is %d MB", ErrTooLarge, len(data)>>20, opts.MaxBytes>>20)
@@ -113,7 +113,10 @@ func load(data []byte, opts Options) (*photo, *pyramid, error) {
 		ph.w, ph.h = b.Dx(), b.Dy()
 	}
 	py := newPyramid(ph)
-	if _, err := py.stored(py.start); err != nil {
+	// Decoding one level finer than the start level costs little more (the
+	// entropy decoding dominates and is the same at every scale) and spares
+	// a second pass over the file when the larger level is tried.
+	if _, err := py.stored(max(py.start-1, 0)); err != nil {
 		return nil, nil, err
 	}
 	return ph, py, nil
