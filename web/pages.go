@@ -217,6 +217,10 @@ func (p *Pipeline) statusLink(w http.ResponseWriter, r *http.Request, t *twofetc
 	return nil
 }
 
+// errTenantGone: the account's tenant was revoked, and with it the links
+// it handed out.
+var errTenantGone = errors.New("tenant revoked")
+
 // statusView is what status.html renders.
 type statusView struct {
 	Lang      string
@@ -253,6 +257,10 @@ func (p *Pipeline) statusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := p.statusOf(ctx, a, r)
+	if errors.Is(err, errTenantGone) {
+		p.render(w, r, http.StatusNotFound, "status.html", &statusView{Lang: lang})
+		return
+	}
 	if err != nil {
 		p.log().ErrorContext(ctx, "status page", "account", a.ID, "err", err)
 		p.render(w, r, http.StatusInternalServerError, "status.html", &statusView{Lang: lang, Failed: true})
@@ -269,6 +277,9 @@ func (p *Pipeline) statusOf(ctx context.Context, a *twofetch.Account, r *http.Re
 	t, err := p.Store.Tenant(ctx, a.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("load tenant: %w", err)
+	}
+	if t.RevokedAt != nil {
+		return nil, errTenantGone
 	}
 	if loc, err := time.LoadLocation(t.TimeZone); err == nil && t.TimeZone != "" {
 		v.Location = loc

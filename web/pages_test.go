@@ -498,6 +498,19 @@ func TestStatusPage(t *testing.T) {
 		}
 	})
 
+	t.Run("revoked tenant", func(t *testing.T) {
+		path := pe.statusPath(t, pe.bAPI, pe.bAcct.ID)
+		if res := get(t, path, ""); res.status != 200 {
+			t.Fatalf("before revocation: %d", res.status)
+		}
+		if err := pe.store.RevokeTenant(ctx, pe.b.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if res := get(t, path, ""); res.status != http.StatusNotFound {
+			t.Errorf("link of a revoked tenant: %d", res.status)
+		}
+	})
+
 	t.Run("stylesheet", func(t *testing.T) {
 		res := get(t, "/assets/web/pages.css", "")
 		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/css") {
