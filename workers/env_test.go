@@ -40,14 +40,20 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{redis: testenv.StartRedis(t), dataDir: t.TempDir(), logs: &testenv.LogLines{}}
+	dir := t.TempDir()
+	return newEnvOn(t, dir, "sqlite:"+filepath.Join(dir, "twofetch.db"))
+}
+
+// newEnvOn is newEnv on the database dsn.
+func newEnvOn(t *testing.T, dataDir, dsn string) *env {
+	t.Helper()
+	e := &env{redis: testenv.StartRedis(t), dataDir: dataDir, dsn: dsn, logs: &testenv.LogLines{}}
 	opt, err := redis.ParseURL(e.redis.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.rdb = redis.NewClient(opt)
 	t.Cleanup(func() { e.rdb.Close() })
-	e.dsn = "sqlite:" + filepath.Join(e.dataDir, "twofetch.db")
 	e.store = openStore(t, e.dsn)
 	e.blobs, err = blob.NewDir(filepath.Join(e.dataDir, "invoices"))
 	if err != nil {

@@ -19,11 +19,16 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/metrics"
 )
 
 func TestFetchPipeline(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testFetchPipeline(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testFetchPipeline(t, newEnvOn(t, t.TempDir(), testenv.PostgresURL(t))) })
+}
+
+func testFetchPipeline(t *testing.T, e *env) {
 	ctx := context.Background()
 	acc := e.account(t, "alice")
 	e.portal.setInvoices("alice", "A1", "A2")

@@ -51,7 +51,11 @@ func pendingDaily(t *testing.T, rdb redis.UniversalClient) []*asynq.TaskInfo {
 }
 
 func TestSchedulerTick(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testSchedulerTick(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testSchedulerTick(t, newEnvOn(t, t.TempDir(), testenv.PostgresURL(t))) })
+}
+
+func testSchedulerTick(t *testing.T, e *env) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	due := seedAccounts(t, e.store, e.tenant.ID, 25, now.Add(-time.Minute), now.Add(-72*time.Hour), now)
