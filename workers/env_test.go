@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/twofetch/twofetch"
@@ -47,8 +48,30 @@ func newEnv(t *testing.T) *env {
 // newEnvOn is newEnv on the database dsn.
 func newEnvOn(t *testing.T, dataDir, dsn string) *env {
 	t.Helper()
-	e := &env{redis: testenv.StartRedis(t), dataDir: dataDir, dsn: dsn, logs: &testenv.LogLines{}}
-	opt, err := redis.ParseURL(e.redis.URL)
+	r := testenv.StartRedis(t)
+	e := newEnvRedis(t, dataDir, dsn, r.URL)
+	e.redis = r
+	return e
+}
+
+// newEnvMiniredis is newEnv on the in-process Redis `twofetch all` runs
+// when no Redis is configured.
+func newEnvMiniredis(t *testing.T) *env {
+	t.Helper()
+	mr := miniredis.NewMiniRedis()
+	mr.ClockTTL(true)
+	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mr.Close)
+	dir := t.TempDir()
+	return newEnvRedis(t, dir, "sqlite:"+filepath.Join(dir, "twofetch.db"), "redis://"+mr.Addr())
+}
+
+func newEnvRedis(t *testing.T, dataDir, dsn, redisURL string) *env {
+	t.Helper()
+	e := &env{dataDir: dataDir, dsn: dsn, logs: &testenv.LogLines{}}
+	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 func TestFetchPipeline(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testFetchPipeline(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testFetchPipeline(t, newEnvOn(t, t.TempDir(), testenv.PostgresURL(t))) })
+	t.Run("embedded redis", func(t *testing.T) { testFetchPipeline(t, newEnvMiniredis(t)) })
 }
 
 func testFetchPipeline(t *testing.T, e *env) {

@@ -49,12 +49,15 @@ tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
 	})
 }
 
-var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings,
-	[]string{"blob-url", "concurrency", "artifact-retention"})
+var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings, enrollSettings,
+	[]string{"addr", "blob-url", "concurrency", "artifact-retention"})
 
 // openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
 func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
-	u := m.Config.String("blob-url")
+	u := ""
+	if m.Config.Has("blob-url") {
+		u = m.Config.String("blob-url")
+	}
 	if u == "" {
 		dir, err := m.Config.DataDir()
 		if err != nil {
@@ -106,7 +109,19 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 	if m.Config.Has("artifact-retention") {
 		retention = m.Config.Duration("artifact-retention")
 	}
+	// SMS tasks need the enrolment service to build their links; in `all`
+	// the web part has made it already.
+	if svc.enroll == nil {
+		public := m.Config.String("public-url")
+		if public == "" {
+			public = "http://" + m.Config.String("addr")
+		}
+		if svc.enroll, err = m.newEnroll(ctx, svc, public); err != nil {
+			return nil, err
+		}
+	}
 	return workers.NewServer(workers.ServerConfig{
+		SMS:               svc.enroll,
 		Redis:             svc.Redis,
 		Store:             svc.Store,
 		Blobs:             blobs,
