@@ -224,6 +224,9 @@ func newTestPortal(t testing.TB) *testPortal {
 		case "down":
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)
 			return
+		case "changed":
+			fmt.Fprint(w, "<html>our new design</html>")
+			return
 		}
 		json.NewEncoder(w).Encode(list)
 	})

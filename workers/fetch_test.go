@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -348,5 +350,52 @@ func TestPortalSessionLimit(t *testing.T) {
 	}
 	if r := e.waitRun(t, r2.ID, time.Minute); r.Outcome != twofetch.OutcomeOK {
 		t.Fatalf("second run = %q", r.Outcome)
+	}
+}
+
+// A portal change breaks every account of the portal: support hears of it
+// once a day, not once per account.
+func TestSupportAlertOncePerPortal(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var alerts []Alert
+	cfg := e.config()
+	cfg.Alert = func(_ context.Context, a Alert) {
+		mu.Lock()
+		alerts = append(alerts, a)
+		mu.Unlock()
+	}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		user := fmt.Sprintf("pc%d", i)
+		acc := e.account(t, user)
+		e.portal.setMode(user, "changed")
+		task, _ := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+		if err := s.Handler().ProcessTask(ctx, task); err != nil {
+			t.Fatalf("a run that needs support is not retried, got %v", err)
+		}
+		a, _ := e.store.AccountByID(ctx, acc.ID)
+		if a.Status != twofetch.AccountNeedsSupport || a.LastOutcome != twofetch.OutcomePortalChanged {
+			t.Fatalf("account %s: %s/%s", user, a.Status, a.LastOutcome)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) != 1 || alerts[0].Portal != "testportal" || alerts[0].Outcome != twofetch.OutcomePortalChanged {
+		t.Fatalf("alerts = %+v, want one for testportal/portal_changed", alerts)
+	}
+	audit, _ := e.store.ListAudit(ctx, e.tenant.ID, twofetch.Page{})
+	n := 0
+	for _, a := range audit {
+		if a.Action == "support.alert" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d support.alert audit records, want 1", n)
 	}
 }
