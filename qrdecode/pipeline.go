@@ -57,6 +57,7 @@ type search struct {
 	ctx        context.Context
 	deadline   time.Time
 	exhaustive bool
+	accept     func(string) bool
 
 	py *pyramid
 
@@ -136,7 +137,7 @@ func (s *search) run() []Result {
 			s.runPass(p)
 			ran++
 		}
-		if len(s.found) > 0 && !s.exhaustive {
+		if s.done() && !s.exhaustive {
 			// A second code on the page (an app-store link beside the
 			// authenticator code) often differs in size or contrast from
 			// the first; give the next group of passes a chance at it.
@@ -162,6 +163,16 @@ func (s *search) cost(p pass) int {
 		c *= 2 // the turned frame holds the whole image
 	}
 	return c
+}
+
+// done reports whether a code that ends the search has been found.
+func (s *search) done() bool {
+	for _, f := range s.found {
+		if s.accept == nil || s.accept(f.Text) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *search) results() []Result {

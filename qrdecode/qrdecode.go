@@ -56,6 +56,13 @@ type Options struct {
 	// the group that found the first code, or when the work bound is
 	// reached.
 	Exhaustive bool
+	// Accept, when set, tells which codes end the search: Decode keeps
+	// looking (within the work bound) until it has found one Accept
+	// returns true for, and returns every code found either way. A setup
+	// page often shows an app-store link beside the authenticator code; a
+	// caller that wants the latter passes, say, a check for "otpauth". If
+	// nil, any code ends the search.
+	Accept func(text string) bool
 }
 
 func (o Options) withDefaults() Options {
@@ -100,6 +107,7 @@ func Decode(ctx context.Context, photo []byte, opts Options) ([]Result, error) {
 		return nil, err
 	}
 	s := newSearch(ctx, py, deadline, opts.Exhaustive)
+	s.accept = opts.Accept
 	res := s.run()
 	if len(res) == 0 {
 		if err := ctx.Err(); err != nil {

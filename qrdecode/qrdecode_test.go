@@ -365,3 +365,32 @@ func TestPlaneOrientation(t *testing.T) {
 		}
 	}
 }
+
+// Codes Accept rejects do not end the search but are still returned.
+func TestDecodeAccept(t *testing.T) {
+	key, store := photogen.OTPAuthURI(11), photogen.AppStoreURLs[1]
+	photo := synth(t, photogen.Spec{Text: key, Second: store, CodeSize: 0.25})
+	tests := []struct {
+		name   string
+		accept func(string) bool
+		want   []string
+	}{
+		{"authenticator codes", func(s string) bool { return strings.HasPrefix(s, "otpauth:") }, []string{key}},
+		{"nothing", func(string) bool { return false }, []string{key, store}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := deterministic
+			opts.Accept = tt.accept
+			res, err := Decode(context.Background(), photo, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if got := texts(res); !slices.Contains(got, w) {
+					t.Errorf("got %q, missing %q", got, w)
+				}
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ func init() {
 	register(&Command{
 		Name:    "qr",
 		Summary: "decode QR codes in photos, or measure the decoder on a set of photos",
-		Usage:   "decode [--json] [--budget D] [--exhaustive] FILE... | bench [--json] [--budget D] [--exhaustive] [-v] [--external CMD] DIR",
+		Usage:   "decode [--json] [--budget D] [--accept PREFIX] [--exhaustive] FILE... | bench [same flags] [-v] [--external CMD] DIR",
 		Help: `
 qr decode prints the text of every QR code found in each FILE, one per line,
 and nothing else; with --json it prints one JSON object per code with the
@@ -53,11 +53,16 @@ func runQR(ctx context.Context, m *Main, args []string) error {
 	budget := fs.Duration("budget", 0, "wall-clock budget per photo, image decoding included (default 3s)")
 	verbose := fs.Bool("v", false, "bench: list every photo with its result on stderr")
 	external := fs.String("external", "", "bench: measure this shell command instead, run as sh -c CMD sh IMAGE (the image is $1); a photo counts as read when the expected text occurs in its stdout")
+	accept := fs.String("accept", "", "keep looking until a code starting with this text (any case) is found, e.g. otpauth")
 	exhaustive := fs.Bool("exhaustive", false, "keep looking for more codes until every pass has run or the budget is spent")
 	if err := fs.Parse(args); err != nil {
 		return usagef("qr %s: %v", sub, err)
 	}
 	opts := qrdecode.Options{Budget: *budget, Exhaustive: *exhaustive}
+	if *accept != "" {
+		prefix := strings.ToLower(*accept)
+		opts.Accept = func(text string) bool { return strings.HasPrefix(strings.ToLower(text), prefix) }
+	}
 	switch sub {
 	case "decode":
 		if fs.NArg() == 0 {

@@ -42,6 +42,7 @@ func TestQRDecode(t *testing.T) {
 		{"nothing found", []string{"qr", "decode", notPhoto}, 1, "", "unsupported image format", false},
 		{"missing file", []string{"qr", "decode", "no-such-file.jpg"}, 1, "", "no-such-file.jpg", false},
 		{"json", []string{"qr", "decode", "--json", photo}, 0, "", "", true},
+		{"codes --accept rejects are still printed", []string{"qr", "decode", "--accept", "otpauth", photo}, 0, string(want) + "\n", "", false},
 		{"no files", []string{"qr", "decode"}, 2, "", "needs at least one FILE", false},
 		{"no subcommand", []string{"qr"}, 2, "", "needs a subcommand", false},
 	}
