@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/metrics"
 	"github.com/twofetch/twofetch/otpauth"
 	"github.com/twofetch/twofetch/qrdecode"
 	"github.com/twofetch/twofetch/sms"
@@ -379,6 +380,7 @@ func (e *customerError) Error() string { return e.code + ": " + e.detail }
 
 func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*Received, error) {
 	results, err := s.cfg.Decode(ctx, photo)
+	metrics.QRDecodes.WithLabelValues(decodeResult(err)).Inc()
 	switch {
 	case errors.Is(err, qrdecode.ErrTooLarge):
 		return nil, &customerError{413, codeTooLarge, "err_too_large", err.Error()}
@@ -402,9 +404,25 @@ func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*
 		keys = append(keys, ks...)
 	}
 	if len(keys) == 0 {
+		metrics.QRDecodes.WithLabelValues("refused").Inc()
 		return nil, refusedError(refusal)
 	}
 	return s.acceptKeys(ctx, ss, keys)
+}
+
+// decodeResult names a decode's result for the metrics.
+func decodeResult(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, qrdecode.ErrNoCode):
+		return "no_code"
+	case errors.Is(err, qrdecode.ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, qrdecode.ErrUnsupportedFormat):
+		return "unsupported_format"
+	}
+	return "corrupt"
 }
 
 func refusedError(err error) error {

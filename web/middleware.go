@@ -163,8 +163,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		level := slog.LevelInfo
-		if r.Pattern == "GET /healthz" || r.Pattern == "GET /readyz" {
-			level = slog.LevelDebug // probes every few seconds would drown the log
+		if r.Pattern == "GET /healthz" || r.Pattern == "GET /readyz" || r.Pattern == "GET /metrics" {
+			level = slog.LevelDebug // probes and scrapes every few seconds would drown the log
 		}
 		if rec.status >= 500 {
 			level = slog.LevelError

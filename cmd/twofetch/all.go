@@ -21,7 +21,7 @@ runs when TWOFETCH_REDIS_URL is empty. With --replicas=true the browser
 reaches local replicas of every scripted portal instead of the real sites,
 for demos. It prints the URL it serves ("twofetch listening on
 http://HOST:PORT"). SIGINT or SIGTERM stops it gracefully.`,
-		Settings: settings(webSettings, browserSettings),
+		Settings: settings(webSettings, workerSettings),
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			if len(args) != 0 {
 				return usagef("all takes no arguments")
@@ -39,11 +39,20 @@ http://HOST:PORT"). SIGINT or SIGTERM stops it gracefully.`,
 			if err != nil {
 				return err
 			}
+			w, err := m.newWorker(ctx, svc, pool)
+			if err != nil {
+				return err
+			}
+			sched, err := m.newScheduler(svc.Store, svc.Redis)
+			if err != nil {
+				return err
+			}
 			// Every component runs in this group until ctx ends; the first
 			// to fail stops the others, and its error is the command's.
-			// Workers and the scheduler join it here, on svc, pool and gctx.
 			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return srv.Serve(gctx, l) })
+			g.Go(func() error { return w.Run(gctx) })
+			g.Go(func() error { return sched.Run(gctx) })
 			return g.Wait()
 		},
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -68,6 +69,12 @@ var Settings = []*Setting{
 		Help: "how long an enrolment link stays valid", Check: positiveDuration},
 	{Flag: "artifact-retention", Env: "TWOFETCH_ARTIFACT_RETENTION", Default: "336h",
 		Help: "how long screenshots, HTML and step logs of failed runs are kept", Check: positiveDuration},
+	{Flag: "status-key", Env: "TWOFETCH_STATUS_KEY", Default: "",
+		Help: "base64 of the key that signs customers' status-page links; share it between web processes; empty means a key file in DATA_DIR/status.key", Check: checkBase64Key},
+	{Flag: "metrics-token", Env: "TWOFETCH_METRICS_TOKEN", Default: "",
+		Help: "bearer token /metrics requires; empty leaves /metrics open (it holds counts, no tenant data)"},
+	{Flag: "secure-cookie", Env: "TWOFETCH_SECURE_COOKIE", Default: "false",
+		Help: "mark the support login cookie Secure even on plain HTTP, for servers behind a TLS proxy", Check: checkBool},
 	{Flag: "log-format", Env: "TWOFETCH_LOG_FORMAT", Default: "auto",
 		Help: "text, json, or auto (text on a terminal, json otherwise)", Check: oneOf("auto", "text", "json")},
 	{Flag: "log-level", Env: "TWOFETCH_LOG_LEVEL", Default: "info",
@@ -311,6 +318,17 @@ func checkBool(v string) error {
 	_, err := strconv.ParseBool(v)
 	if err != nil {
 		return fmt.Errorf("want true or false, got %q", v)
+	}
+	return nil
+}
+
+func checkBase64Key(v string) error {
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return fmt.Errorf("want base64: %v", err)
+	}
+	if len(b) < 16 {
+		return fmt.Errorf("want at least 16 bytes, got %d", len(b))
 	}
 	return nil
 }

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/enroll"
 	"github.com/twofetch/twofetch/vault"
 	"github.com/twofetch/twofetch/web"
+	"github.com/twofetch/twofetch/workers"
 )
 
 func init() {
@@ -39,7 +42,7 @@ applied at start. Unlike "all", it needs TWOFETCH_REDIS_URL.`,
 	})
 }
 
-var webSettings = settings(storeSettings, redisSettings, vaultSettings, []string{"addr"})
+var webSettings = settings(storeSettings, redisSettings, vaultSettings, enrollSettings, pipelineSettings, []string{"addr"})
 
 // services are the shared parts every long-running command builds on.
 type services struct {
@@ -52,6 +55,9 @@ type services struct {
 	// Checks are the readiness checks of what the process depends on;
 	// components started later (the browser pool) append theirs.
 	Checks []web.Checker
+
+	enq    *workers.Enqueuer
+	enroll *enroll.Service
 }
 
 // openServices opens the database (migrated), Redis and the vault, closing
@@ -78,13 +84,25 @@ func (m *Main) openServices(ctx context.Context, embeddedRedis bool) (*services,
 	}, nil
 }
 
-// listenWeb builds the web server and binds its address, printing the URL
-// it serves, so a caller that asked for port 0 learns the real one.
+// listenWeb binds the address, builds the web server with every route
+// mounted, and prints the URL it serves, so a caller that asked for port 0
+// learns the real one.
 func (m *Main) listenWeb(ctx context.Context, svc *services) (*web.Server, net.Listener, error) {
 	catalog, err := portalCatalog()
 	if err != nil {
 		return nil, nil, err
 	}
+	addr := m.Config.String("addr")
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TWOFETCH_ADDR: %w", err)
+	}
+	m.OnClose(func() error {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
 	srv, err := web.New(web.Config{
 		Store:   svc.Store,
 		Vault:   svc.Vault,
@@ -95,10 +113,8 @@ func (m *Main) listenWeb(ctx context.Context, svc *services) (*web.Server, net.L
 	if err != nil {
 		return nil, nil, err
 	}
-	addr := m.Config.String("addr")
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("TWOFETCH_ADDR: %w", err)
+	if err := m.mountAll(ctx, svc, srv, m.publicURL(l)); err != nil {
+		return nil, nil, err
 	}
 	url := "http://" + l.Addr().String()
 	fmt.Fprintf(m.Stdout, "twofetch listening on %s\n", url)

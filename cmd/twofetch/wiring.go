@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/hibiken/asynq"
+
+	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/enroll"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/sms"
+	"github.com/twofetch/twofetch/web"
+	"github.com/twofetch/twofetch/workers"
+)
+
+// Settings of the enrolment flow: where links point, how long they live,
+// and how the SMS goes out.
+var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-sender-id",
+	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url"}
+
+// Settings of the pages and API around runs and invoices.
+var pipelineSettings = []string{"blob-url", "status-key", "metrics-token", "secure-cookie"}
+
+// smsSender builds the sender TWOFETCH_SMS names.
+func (m *Main) smsSender(ctx context.Context) (sms.Sender, error) {
+	switch m.Config.String("sms") {
+	case "sns":
+		cfg, err := m.awsConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("TWOFETCH_SMS: %w", err)
+		}
+		client := sns.NewFromConfig(cfg, func(o *sns.Options) {
+			if ep := m.Config.String("aws-endpoint-url"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		return &sms.SNS{Client: client, SenderID: m.Config.String("sms-sender-id")}, nil
+	case "webhook":
+		u := m.Config.String("sms-webhook-url")
+		if u == "" {
+			return nil, errors.New("TWOFETCH_SMS_WEBHOOK_URL: required when TWOFETCH_SMS=webhook")
+		}
+		return &sms.Webhook{URL: u, Secret: m.Config.String("sms-webhook-secret")}, nil
+	}
+	return &sms.Log{Logger: m.Logger.With("component", "sms")}, nil
+}
+
+func (m *Main) awsConfig(ctx context.Context) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if r := m.Config.Env("AWS_REGION"); r != "" {
+		opts = append(opts, awsconfig.WithRegion(r))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// publicURL is TWOFETCH_PUBLIC_URL, or the address the server listens on.
+func (m *Main) publicURL(l net.Listener) string {
+	if u := m.Config.String("public-url"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return "http://" + l.Addr().String()
+}
+
+// portalNames maps portal ids to display names for SMS and pages.
+func portalNames() (func(string) string, error) {
+	reg, err := portals.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
+	return func(id string) string {
+		if s, ok := reg.Get(id); ok && s.Name != "" {
+			return s.Name
+		}
+		return id
+	}, nil
+}
+
+// newEnroll builds the enrolment service. Its SMS go through the queue,
+// sent by a worker with retries; a confirmed key schedules the account's
+// first run within minutes.
+func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (*enroll.Service, error) {
+	sender, err := m.smsSender(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := portalNames()
+	if err != nil {
+		return nil, err
+	}
+	enq := svc.enqueuer(m)
+	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return enroll.New(enroll.Config{
+		Store: svc.Store, Vault: svc.Vault, Sender: sender, Redis: svc.Redis,
+		PublicURL:  publicURL,
+		TTL:        m.Config.Duration("enrollment-ttl"),
+		PortalName: names,
+		EnqueueSMS: enq.EnqueueSMS,
+		Notify:     enq.Publish,
+		Confirmed: func(ctx context.Context, a *twofetch.Account) {
+			if err := sched.ScheduleSoon(ctx, a); err != nil {
+				m.Logger.WarnContext(ctx, "schedule first run after enrolment", "account", a.ID, "err", err)
+			}
+		},
+		Logger: m.Logger.With("component", "enroll"),
+	})
+}
+
+// enqueuer returns the process's queue client, made on first use.
+func (svc *services) enqueuer(m *Main) *workers.Enqueuer {
+	if svc.enq == nil {
+		svc.enq = workers.NewEnqueuer(svc.Redis, svc.Store, m.Logger)
+		m.OnClose(svc.enq.Close)
+	}
+	return svc.enq
+}
+
+// mountAll puts every HTTP surface on the web server: the account API (in
+// web itself), enrolment, runs, invoices, status and support pages.
+func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, publicURL string) error {
+	en, err := m.newEnroll(ctx, svc, publicURL)
+	if err != nil {
+		return err
+	}
+	en.Mount(srv)
+	svc.enroll = en
+
+	key, err := m.statusKey()
+	if err != nil {
+		return err
+	}
+	blobs, err := m.openBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	dataDir, err := m.Config.DataDir()
+	if err != nil {
+		return err
+	}
+	names, err := portalNames()
+	if err != nil {
+		return err
+	}
+	p := &web.Pipeline{
+		Store: svc.Store, Runs: svc.enqueuer(m), Blob: blobs,
+		// The workers keep a failed run's artifacts under DATA_DIR/artifacts.
+		ArtifactRoot: filepath.Join(dataDir, "artifacts"),
+		Portals:      names,
+		StatusKey:    key,
+		BaseURL:      publicURL,
+		SecureCookie: m.Config.Bool("secure-cookie"),
+		MetricsToken: m.Config.String("metrics-token"),
+		Logger:       m.Logger.With("component", "web"),
+	}
+	p.Mount(srv)
+	opt, err := asynq.ParseRedisURI(svc.RedisURL)
+	if err != nil {
+		return fmt.Errorf("TWOFETCH_REDIS_URL: %w", err)
+	}
+	m.OnClose(p.MountOps(srv, opt).Close)
+	return nil
+}
+
+// statusKey is TWOFETCH_STATUS_KEY, or a key file in the data directory
+// created on first use.
+func (m *Main) statusKey() ([]byte, error) {
+	if k := m.Config.String("status-key"); k != "" {
+		return base64.StdEncoding.DecodeString(k)
+	}
+	dir, err := m.Config.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	key, err := web.StatusKeyFile(filepath.Join(dir, "status.key"))
+	if err != nil {
+		return nil, fmt.Errorf("TWOFETCH_DATA_DIR: status key: %w", err)
+	}
+	return key, nil
+}
