@@ -125,6 +125,8 @@ func (s *Server) routes() {
 	s.HandleAPI("GET /api/v1/accounts", http.HandlerFunc(s.listAccounts))
 	s.HandleAPI("GET /api/v1/accounts/{id}", http.HandlerFunc(s.getAccount))
 	s.HandleAPI("DELETE /api/v1/accounts/{id}", http.HandlerFunc(s.deleteAccount))
+	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))
+	s.HandleAPI("PATCH /api/v1/tenant", http.HandlerFunc(s.patchTenant))
 	// Anything else under /api/ answers in JSON rather than the mux's
 	// plain-text 404, so clients always get a stable error code. It sits
 	// behind authentication so that unauthenticated callers learn nothing

@@ -14,6 +14,9 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	// Tenants' quiet hours name IANA time zones; slim container images
+	// have no zoneinfo of their own.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

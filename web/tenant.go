@@ -1,0 +1,139 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twofetch/twofetch"
+)
+
+// TenantSettings is what a tenant may change about itself through the API.
+// Absent fields keep their value.
+type TenantSettings struct {
+	Language   *string  `json:"language,omitempty"`
+	WebhookURL *string  `json:"webhook_url,omitempty"`
+	QuietStart *int     `json:"quiet_start,omitempty"`
+	QuietEnd   *int     `json:"quiet_end,omitempty"`
+	QuietDays  []string `json:"quiet_days,omitempty"`
+	TimeZone   *string  `json:"time_zone,omitempty"`
+	// RotateWebhookSecret makes a new signing secret; one is also made when
+	// a webhook URL is first set. The secret is shown in that response only.
+	RotateWebhookSecret bool `json:"rotate_webhook_secret,omitempty"`
+}
+
+type tenantJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Language   string   `json:"language"`
+	WebhookURL string   `json:"webhook_url,omitempty"`
+	QuietStart int      `json:"quiet_start"`
+	QuietEnd   int      `json:"quiet_end"`
+	QuietDays  []string `json:"quiet_days"`
+	TimeZone   string   `json:"time_zone,omitempty"`
+	// WebhookSecret is present only in the response that created it.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+}
+
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func tenantOut(t *twofetch.Tenant) tenantJSON {
+	out := tenantJSON{ID: t.ID, Name: t.Name, Language: t.Language, WebhookURL: t.WebhookURL,
+		QuietStart: t.QuietStart, QuietEnd: t.QuietEnd, TimeZone: t.TimeZone, QuietDays: []string{}}
+	for _, d := range t.QuietDays {
+		out.QuietDays = append(out.QuietDays, weekdays[d])
+	}
+	return out
+}
+
+func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) {
+	s.JSON(w, r, http.StatusOK, tenantOut(TenantFrom(r.Context())))
+}
+
+func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) {
+	var in TenantSettings
+	if err := s.DecodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// Work on a fresh copy: the context's tenant is shared by this request.
+	t, err := s.cfg.Store.Tenant(r.Context(), TenantFrom(r.Context()).ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := applyTenantSettings(t, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var secret string
+	if t.WebhookURL != "" && (t.WebhookSecret == "" || in.RotateWebhookSecret) {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
+		t.WebhookSecret = secret
+	}
+	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r, "tenant.update", t.ID, "")
+	out := tenantOut(t)
+	out.WebhookSecret = secret
+	s.JSON(w, r, http.StatusOK, out)
+}
+
+func applyTenantSettings(t *twofetch.Tenant, in *TenantSettings) error {
+	if in.Language != nil {
+		if !slices.Contains([]string{"de", "en", "nl"}, *in.Language) {
+			return twofetch.Errorf(twofetch.EINVALID, "language: want de, en or nl")
+		}
+		t.Language = *in.Language
+	}
+	if in.WebhookURL != nil {
+		u := strings.TrimSpace(*in.WebhookURL)
+		if u != "" {
+			p, err := url.Parse(u)
+			if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+				return twofetch.Errorf(twofetch.EINVALID, "webhook_url: want an http:// or https:// URL")
+			}
+		} else {
+			t.WebhookSecret = ""
+		}
+		t.WebhookURL = u
+	}
+	for name, p := range map[string]*int{"quiet_start": in.QuietStart, "quiet_end": in.QuietEnd} {
+		if p != nil && (*p < 0 || *p > 23) {
+			return twofetch.Errorf(twofetch.EINVALID, "%s: want an hour from 0 to 23", name)
+		}
+	}
+	if in.QuietStart != nil {
+		t.QuietStart = *in.QuietStart
+	}
+	if in.QuietEnd != nil {
+		t.QuietEnd = *in.QuietEnd
+	}
+	if in.QuietDays != nil {
+		t.QuietDays = nil
+		for _, d := range in.QuietDays {
+			i := slices.Index(weekdays, strings.ToLower(strings.TrimSpace(d))[:min(3, len(strings.TrimSpace(d)))])
+			if i < 0 {
+				return twofetch.Errorf(twofetch.EINVALID, "quiet_days: %q is not a weekday (mon … sun)", d)
+			}
+			if !slices.Contains(t.QuietDays, time.Weekday(i)) {
+				t.QuietDays = append(t.QuietDays, time.Weekday(i))
+			}
+		}
+	}
+	if in.TimeZone != nil {
+		if _, err := time.LoadLocation(*in.TimeZone); err != nil {
+			return twofetch.Errorf(twofetch.EINVALID, "time_zone: %q is not an IANA time zone", *in.TimeZone)
+		}
+		t.TimeZone = *in.TimeZone
+	}
+	return nil
+}
