@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/twofetch/twofetch"
 )
 
 func TestParseExample(t *testing.T) {
@@ -98,4 +100,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error of type %T: %v", err, err)
 		}
 	})
+}
+
+func TestStatusOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		status int64
+		want   twofetch.Outcome
+		ok     bool
+	}{
+		{200, "", false}, {302, "", false}, {401, "", false}, {404, "", false},
+		{403, twofetch.OutcomeBlocked, true},
+		{429, twofetch.OutcomeRateLimited, true},
+		{500, twofetch.OutcomePortalDown, true},
+		{503, twofetch.OutcomePortalDown, true},
+	} {
+		if got, ok := statusOutcome(tc.status); got != tc.want || ok != tc.ok {
+			t.Errorf("statusOutcome(%d) = %q, %v; want %q, %v", tc.status, got, ok, tc.want, tc.ok)
+		}
+	}
 }

@@ -279,7 +279,34 @@ func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
 	if err != nil {
 		return u, err
 	}
-	return abs, chromedp.Do(ctx, chromedp.Navigate(abs))
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(abs))
+	if err != nil || resp == nil {
+		return abs, err
+	}
+	// A refusal by status needs no element to time out on. The script's
+	// own rules still win: they know what the portal's error pages mean.
+	if o, ok := statusOutcome(resp.Status); ok {
+		if err := rn.checkOutcomes(); err != nil {
+			return abs, err
+		}
+		return abs, twofetch.Fail(o, "%s answered HTTP %d %s", rn.s.Name, resp.Status, resp.StatusText)
+	}
+	return abs, nil
+}
+
+// statusOutcome maps the HTTP status of a page the script navigates to
+// onto an outcome, for the statuses whose meaning does not depend on the
+// portal.
+func statusOutcome(status int64) (twofetch.Outcome, bool) {
+	switch {
+	case status == 429:
+		return twofetch.OutcomeRateLimited, true
+	case status == 403:
+		return twofetch.OutcomeBlocked, true
+	case status >= 500:
+		return twofetch.OutcomePortalDown, true
+	}
+	return "", false
 }
 
 // resolveURL makes u absolute against the current page and refuses hosts

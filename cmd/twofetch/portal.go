@@ -399,6 +399,8 @@ var replicaModes = map[string]replica.Mode{
 	"terms":          replica.Terms,
 	"changed-layout": replica.ChangedLayout,
 	"down":           replica.Down,
+	"rate-limited":   replica.RateLimited,
+	"blocked":        replica.Blocked,
 }
 
 func modeNames() []string {
