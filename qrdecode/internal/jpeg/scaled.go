@@ -28,6 +28,34 @@ func init() {
 func scaledIDCT(b *block, n int, dst []byte, stride int) {
 	var tmp [4][4]float32 // tmp[v][x]: rows transformed
 	t := &scaledCos[n]
+	flat := true // only the DC term: the common case in flat areas
+	for v := 0; v < n && flat; v++ {
+		for u := 0; u < n; u++ {
+			if (u != 0 || v != 0) && b[v*8+u] != 0 {
+				flat = false
+				break
+			}
+		}
+	}
+	if flat {
+		c := float32(b[0])/8 + 128.5
+		var px uint8
+		switch {
+		case c < 0:
+			px = 0
+		case c > 255:
+			px = 255
+		default:
+			px = uint8(c)
+		}
+		for y := 0; y < n; y++ {
+			row := dst[y*stride : y*stride+n]
+			for x := range row {
+				row[x] = px
+			}
+		}
+		return
+	}
 	for v := 0; v < n; v++ {
 		for x := 0; x < n; x++ {
 			var s float32
