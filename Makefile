@@ -38,5 +38,9 @@ bench:
 qr-bench: build
 	scripts/qrbench.sh
 
+portals-doc:
+	$(GO) generate ./portals
+	$(GO) test ./portals -run 'TestDocs|TestREADMEPortalTable' -update
+
 clean:
 	rm -rf bin
