@@ -63,6 +63,8 @@ func TestWorkerProcess(t *testing.T) {
 // another worker after its lease runs out, and the invoices the dead worker
 // had already stored are not stored again.
 func TestKillWorkerMidRun(t *testing.T) {
+	// Mostly waiting for leases to run out: let other tests use the time.
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	acc := e.account(t, "dave")
@@ -134,6 +136,8 @@ func TestKillWorkerMidRun(t *testing.T) {
 // Runs queued before a Redis restart, and runs queued while a worker lives
 // through one, all complete: Redis persists every acknowledged write.
 func TestRedisRestart(t *testing.T) {
+	// Mostly waiting for leases to run out: let other tests use the time.
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	enq := NewEnqueuer(e.rdb, e.store, nil)
