@@ -300,7 +300,7 @@ func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
 	var quietDays [7]bool
 	if t != nil {
 		if t.TimeZone != "" {
-			if l, err := time.LoadLocation(t.TimeZone); err == nil {
+			if l := location(t.TimeZone); l != nil {
 				loc = l
 			}
 		}
@@ -342,6 +342,22 @@ func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
 		return slot.UTC()
 	}
 	return after.Add(DailyInterval).UTC()
+}
+
+// locations caches loaded time zones: LoadLocation reads the zone file
+// each time, and a tick places thousands of accounts.
+var locations sync.Map // string -> *time.Location (nil for unknown)
+
+func location(name string) *time.Location {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		l = nil
+	}
+	locations.Store(name, l)
+	return l
 }
 
 func accountHash(id string) uint64 {
