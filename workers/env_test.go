@@ -224,6 +224,9 @@ func newTestPortal(t testing.TB) *testPortal {
 		case "down":
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)
 			return
+		case "otp_rejected":
+			http.Error(w, "invalid code", http.StatusForbidden)
+			return
 		case "changed":
 			fmt.Fprint(w, "<html>our new design</html>")
 			return
@@ -326,6 +329,8 @@ func (f *httpFetcher) Fetch(ctx context.Context, job FetchJob) (*FetchResult, er
 	case resp.StatusCode == http.StatusUnauthorized:
 		os.WriteFile(filepath.Join(job.ArtifactDir, "page.html"), []byte("<p>wrong password</p>"), 0o600)
 		return nil, twofetch.Fail(twofetch.OutcomeBadCredentials, "the portal rejected the password")
+	case resp.StatusCode == http.StatusForbidden:
+		return nil, twofetch.Fail(twofetch.OutcomeOTPRejected, "the portal rejected the code")
 	case resp.StatusCode >= 500:
 		return nil, twofetch.Fail(twofetch.OutcomePortalDown, "portal answered %s", resp.Status)
 	}

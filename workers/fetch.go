@@ -175,11 +175,10 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if res != nil && detail == "" {
 		detail = res.Detail
 	}
-	dec := Decide(outcome, retried)
-
 	// Bookkeeping must happen even when the task's context is over.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	dec := Decide(outcome, s.priorOutcomes(bctx, run.ID, outcome, retried))
 	now := s.now()
 	run.Outcome = outcome
 	run.Detail = detail
@@ -215,6 +214,21 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 		return &retryAfter{delay: dec.Delay, counted: true, err: cause}
 	}
 	return nil
+}
+
+// priorOutcomes counts how often this run ended in outcome before: the
+// policy's limits are per outcome ("otp_rejected retries once"), and an
+// earlier attempt that failed for another reason must not use them up. If
+// Redis cannot say, the task's retry count stands in.
+func (s *Server) priorOutcomes(ctx context.Context, runID string, o twofetch.Outcome, retried int) int {
+	key := "twofetch:run-outcomes:" + runID
+	pipe := s.rdb.TxPipeline()
+	n := pipe.HIncrBy(ctx, key, string(o), 1)
+	pipe.Expire(ctx, key, 7*24*time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return retried
+	}
+	return int(n.Val()) - 1
 }
 
 func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, p FetchPayload, retried int) (*twofetch.Run, error) {

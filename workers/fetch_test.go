@@ -399,3 +399,40 @@ func TestSupportAlertOncePerPortal(t *testing.T) {
 		t.Fatalf("%d support.alert audit records, want 1", n)
 	}
 }
+
+// A rejected code is retried once, a TOTP window later, even after the run
+// failed for another reason first; a second rejection asks for a new key.
+func TestOTPRejectedRetriesOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s, err := NewServer(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := e.account(t, "otto")
+	task, _ := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+	attempt := func(mode string) error {
+		e.portal.setMode("otto", mode)
+		return s.Handler().ProcessTask(ctx, task)
+	}
+	var ra *retryAfter
+	if err := attempt("down"); !errors.As(err, &ra) || ra.delay != time.Minute {
+		t.Fatalf("portal down: %v, want a retry in a minute", err)
+	}
+	if err := attempt("otp_rejected"); !errors.As(err, &ra) || ra.delay < 30*time.Second || ra.delay > 2*time.Minute {
+		t.Fatalf("first rejection: %v, want one retry in the next window", err)
+	}
+	if err := attempt("otp_rejected"); err != nil {
+		t.Fatalf("second rejection: %v, want the run to stop", err)
+	}
+	a, _ := e.store.AccountByID(ctx, acc.ID)
+	if a.Status != twofetch.AccountNeedsEnrollment || a.LastOutcome != twofetch.OutcomeOTPRejected {
+		t.Fatalf("account %s/%s, want needs_enrollment/otp_rejected", a.Status, a.LastOutcome)
+	}
+	var p FetchPayload
+	decode(task, &p)
+	if r := e.run(t, p.RunID); r.Outcome != twofetch.OutcomeOTPRejected || r.Attempt != 1 {
+		// Direct calls carry no asynq retry count; the run still keeps one row.
+		t.Fatalf("run %q attempt %d", r.Outcome, r.Attempt)
+	}
+}

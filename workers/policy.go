@@ -74,10 +74,10 @@ const (
 	resistBase    = 2 * time.Hour
 )
 
-// Decide maps the outcome of attempt number retried (0 for the first) of a
-// run to what happens next. It is the one place of twofetch's retry policy;
+// Decide maps an outcome to what happens next; prior is how many earlier
+// attempts of the same run ended in the same outcome. It is the one place of twofetch's retry policy;
 // DESIGN.md's outcome table is its specification.
-func Decide(o twofetch.Outcome, retried int) Decision {
+func Decide(o twofetch.Outcome, prior int) Decision {
 	switch o {
 	case twofetch.OutcomeOK, twofetch.OutcomeNoDocuments:
 		return Decision{Action: Done, Status: twofetch.AccountActive, NextRun: DailyInterval}
@@ -92,14 +92,14 @@ func Decide(o twofetch.Outcome, retried int) Decision {
 		// A code can be rejected because it was typed at the very end of
 		// its window or the clocks disagree; one retry a window later tells
 		// that apart from a wrong key.
-		if retried == 0 {
+		if prior == 0 {
 			return Decision{Action: Retry, Delay: otpRetryDelay, Status: twofetch.AccountActive}
 		}
 		return Decision{Action: StopCustomer, Status: twofetch.AccountNeedsEnrollment}
 
 	case twofetch.OutcomeCaptcha, twofetch.OutcomeBlocked, twofetch.OutcomeRateLimited:
-		if retried < resistRetries {
-			return Decision{Action: Retry, Delay: resistBase << retried, Status: twofetch.AccountActive}
+		if prior < resistRetries {
+			return Decision{Action: Retry, Delay: resistBase << prior, Status: twofetch.AccountActive}
 		}
 		// Keep trying daily: the portal may relent, and support decides
 		// whether to pause the account.
@@ -109,15 +109,15 @@ func Decide(o twofetch.Outcome, retried int) Decision {
 		return Decision{Action: StopSupport, Status: twofetch.AccountNeedsSupport, Alert: true}
 
 	case twofetch.OutcomePortalDown, twofetch.OutcomeTransient:
-		if retried < transientRetries {
-			return Decision{Action: Retry, Delay: backoff(transientBase, transientCap, retried), Status: twofetch.AccountActive}
+		if prior < transientRetries {
+			return Decision{Action: Retry, Delay: backoff(transientBase, transientCap, prior), Status: twofetch.AccountActive}
 		}
 		// An outage of hours is worth a look; a flaky network is not.
 		return Decision{Action: Done, Status: twofetch.AccountActive, NextRun: DailyInterval, Alert: o == twofetch.OutcomePortalDown}
 	}
 	// An outcome this version does not know: treat as transient so the
 	// account is neither lost nor hammered.
-	return Decide(twofetch.OutcomeTransient, retried)
+	return Decide(twofetch.OutcomeTransient, prior)
 }
 
 func backoff(base, ceiling time.Duration, n int) time.Duration {
