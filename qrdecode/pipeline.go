@@ -125,9 +125,10 @@ func (s *search) plan() [][]pass {
 const workLimit = 18_000_000
 
 func (s *search) run() []Result {
-	ran, extra := 0, -1
-	for _, group := range s.plan() {
-		for _, p := range group {
+	groups := s.plan()
+	ran := 0
+	for i := 0; i < len(groups); i++ {
+		for _, p := range groups[i] {
 			if ran > 0 && (time.Now().After(s.deadline) || s.ctx.Err() != nil) {
 				return s.results()
 			}
@@ -139,12 +140,30 @@ func (s *search) run() []Result {
 		}
 		if s.done() && !s.exhaustive {
 			// A second code on the page (an app-store link beside the
-			// authenticator code) often differs in size or contrast from
-			// the first; give the next group of passes a chance at it.
-			extra++
-			if extra == 1 {
-				break
+			// authenticator code, a code printed inside another) often
+			// differs in size or contrast from the first: give one more
+			// group of passes a chance at it, a finer one where that is
+			// cheap (small photos), then stop.
+			next := i + 1
+			if max(s.py.ph.w, s.py.ph.h) < 2*startSide {
+				for j := i + 1; j < len(groups); j++ {
+					if groups[j][0].level < groups[i][0].level {
+						next = j
+						break
+					}
+				}
 			}
+			if next < len(groups) {
+				for _, p := range groups[next] {
+					if time.Now().After(s.deadline) || s.ctx.Err() != nil {
+						break
+					}
+					if s.work+s.cost(p) <= workLimit {
+						s.runPass(p)
+					}
+				}
+			}
+			return s.results()
 		}
 	}
 	return s.results()
