@@ -234,6 +234,17 @@ func TestMission(t *testing.T) {
 		if acc.Status != "needs_customer" || acc.LastOutcome != "bad_credentials" {
 			t.Errorf("account after a wrong password: %s", res.body)
 		}
+		// The customer's status page says what to do, in plain words.
+		res = call(t, "GET", api+"/accounts/"+badID+"/status-link", token, "")
+		var link struct{ URL string }
+		mustJSON(t, res.body, &link)
+		if res.status != http.StatusOK || link.URL == "" {
+			t.Fatalf("status link: %d %s", res.status, res.body)
+		}
+		page := call(t, "GET", link.URL+"?lang=en", "", "")
+		if page.status != http.StatusOK || !bytes.Contains(page.body, []byte("Password not accepted")) {
+			t.Errorf("status page after a wrong password: %d\n%s", page.status, page.body)
+		}
 		got := hooks.waitFor(t, func(evs []hookEvent) bool {
 			for _, ev := range evs {
 				if ev.Type == "account.needs_customer" {
