@@ -194,13 +194,14 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	if err != nil {
 		err = rn.classify(err)
 		res.Outcome = twofetch.OutcomeOf(err)
-		rn.log.Info("run failed", "outcome", res.Outcome, "error", err)
+		// Debug: the caller (worker or portal test) reports the run.
+		rn.log.Debug("run failed", "outcome", res.Outcome, "error", err)
 	} else {
 		res.Outcome = twofetch.OutcomeNoDocuments
 		if res.New > 0 {
 			res.Outcome = twofetch.OutcomeOK
 		}
-		rn.log.Info("run finished", "outcome", res.Outcome, "new", res.New)
+		rn.log.Debug("run finished", "outcome", res.Outcome, "new", res.New)
 	}
 	res.Steps = rn.stepLog()
 	if err != nil && job.ArtifactDir != "" {

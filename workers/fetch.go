@@ -199,7 +199,7 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	metrics.Runs.WithLabelValues(acct.Portal, string(outcome)).Inc()
 	metrics.RunDuration.WithLabelValues(acct.Portal).Observe(elapsed.Seconds())
 	log.InfoContext(ctx, "run finished", "outcome", outcome, "new", saved.Load(), "attempt", run.Attempt,
-		"action", dec.Action, "seconds", elapsed.Seconds())
+		"action", dec.Action.String(), "seconds", elapsed.Seconds())
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
