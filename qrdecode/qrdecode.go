@@ -40,8 +40,11 @@ type Options struct {
 	// MaxBytes caps the size of the encoded photo. If zero, DefaultMaxBytes.
 	MaxBytes int
 	// MaxPixels caps width×height as declared in the image header, checked
-	// before any pixel is decoded; it bounds memory per photo (about 1.6 bytes
-	// per pixel beyond the decoder's own image). If zero, DefaultMaxPixels.
+	// before any pixel is decoded; it bounds memory per photo: about 0.4
+	// bytes per pixel for a baseline JPEG (luma at half size and its
+	// pyramid), 6 for a progressive JPEG (the decoder keeps every DCT
+	// coefficient), up to 5 for PNG, GIF and WebP. If zero,
+	// DefaultMaxPixels.
 	MaxPixels int
 	// Budget is the wall-clock time Decode may spend, image decoding
 	// included, before it gives up with what it has found; the first pass
@@ -53,8 +56,8 @@ type Options struct {
 	Budget time.Duration
 	// Exhaustive runs every pass until the budget is spent, looking for
 	// further codes. Without it, Decode stops one group of passes after
-	// the group that found the first code, or when the work bound is
-	// reached.
+	// the group that found the first accepted code, or when the work bound
+	// is reached.
 	Exhaustive bool
 	// Accept, when set, tells which codes end the search: Decode keeps
 	// looking (within the work bound) until it has found one Accept
