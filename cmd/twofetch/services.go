@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/twofetch/twofetch"
@@ -109,42 +106,9 @@ func (m *Main) openRedis(ctx context.Context, embedded bool) (redis.UniversalCli
 
 // openKEK picks the key-encryption key: AWS KMS when a key id is set, else
 // a master key from the environment, else the keyring file in the data
-// directory (created on first use).
-func (m *Main) openKEK(ctx context.Context) (vault.KEK, error) {
-	if id := m.Config.String("kms-key-id"); id != "" {
-		var opts []func(*awsconfig.LoadOptions) error
-		if r := m.Config.Env("AWS_REGION"); r != "" {
-			opts = append(opts, awsconfig.WithRegion(r))
-		}
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("TWOFETCH_KMS_KEY_ID: load AWS configuration: %w", err)
-		}
-		client := kms.NewFromConfig(cfg, func(o *kms.Options) {
-			if ep := m.Config.String("aws-endpoint-url"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		})
-		return vault.NewKMS(client, id), nil
-	}
-	if k := m.Config.String("master-key"); k != "" {
-		kr, err := vault.MasterKey(k)
-		if err != nil {
-			// The vault's message never contains the key; keep it that way.
-			return nil, fmt.Errorf("TWOFETCH_MASTER_KEY: %w", err)
-		}
-		return kr, nil
-	}
-	dir, err := m.Config.DataDir()
-	if err != nil {
-		return nil, err
-	}
-	kr, err := vault.OpenKeyring(filepath.Join(dir, "keyring.json"))
-	if err != nil {
-		return nil, fmt.Errorf("TWOFETCH_DATA_DIR: keyring: %w", err)
-	}
-	return kr, nil
-}
+// directory (created on first use). While moving off the keyring, the
+// keyring still opens what it wrapped (see vaultKEK).
+func (m *Main) openKEK(ctx context.Context) (vault.KEK, error) { return vaultKEK(ctx, m) }
 
 // openVault builds the vault on st; rdb may be nil for commands that never
 // issue codes.

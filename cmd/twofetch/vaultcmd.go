@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/twofetch/twofetch"
@@ -159,13 +158,9 @@ func vaultKEK(ctx context.Context, m *Main) (vault.KEK, error) {
 	var primary vault.KEK
 	switch {
 	case m.Config.String("kms-key-id") != "":
-		var opts []func(*awsconfig.LoadOptions) error
-		if r := m.Config.Env("AWS_REGION"); r != "" {
-			opts = append(opts, awsconfig.WithRegion(r))
-		}
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+		cfg, err := m.awsConfig(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("TWOFETCH_KMS_KEY_ID: load AWS configuration: %w", err)
+			return nil, fmt.Errorf("TWOFETCH_KMS_KEY_ID: %w", err)
 		}
 		client := kms.NewFromConfig(cfg, func(o *kms.Options) {
 			if ep := m.Config.String("aws-endpoint-url"); ep != "" {

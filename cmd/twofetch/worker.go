@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/twofetch/twofetch/blob"
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/workers"
@@ -65,16 +63,12 @@ func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
 		}
 		return blob.NewDir(filepath.Join(dir, "invoices"))
 	}
-	var opts []func(*awsconfig.LoadOptions) error
-	if r := m.Config.Env("AWS_REGION"); r != "" {
-		opts = append(opts, awsconfig.WithRegion(r))
-	}
 	var err error
 	var st blob.Store
 	if strings.HasPrefix(u, "s3://") {
-		cfg, cerr := awsconfig.LoadDefaultConfig(ctx, opts...)
+		cfg, cerr := m.awsConfig(ctx)
 		if cerr != nil {
-			return nil, fmt.Errorf("TWOFETCH_BLOB_URL: load AWS configuration: %w", cerr)
+			return nil, fmt.Errorf("TWOFETCH_BLOB_URL: %w", cerr)
 		}
 		st, err = blob.Open(ctx, u, cfg)
 	} else {
