@@ -129,16 +129,22 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, toJSON(e))
 }
 
-func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) {
+// pathEnrollment is the enrolment the API path names, checked against
+// the tenant and the account in the path.
+func (s *Service) pathEnrollment(r *http.Request) (*twofetch.Tenant, *twofetch.Enrollment, error) {
 	t := twofetch.TenantFromContext(r.Context())
 	if t == nil {
-		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
-		return
+		return nil, nil, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token")
 	}
 	e, err := s.Get(r.Context(), t.ID, r.PathValue("eid"))
 	if err == nil && e.AccountID != r.PathValue("id") {
 		err = twofetch.ErrNotFound
 	}
+	return t, e, err
+}
+
+func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) {
+	_, e, err := s.pathEnrollment(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -147,15 +153,7 @@ func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) apiResend(w http.ResponseWriter, r *http.Request) {
-	t := twofetch.TenantFromContext(r.Context())
-	if t == nil {
-		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
-		return
-	}
-	e, err := s.Get(r.Context(), t.ID, r.PathValue("eid"))
-	if err == nil && e.AccountID != r.PathValue("id") {
-		err = twofetch.ErrNotFound
-	}
+	t, e, err := s.pathEnrollment(r)
 	if err == nil {
 		e, err = s.Resend(r.Context(), t.ID, e.ID)
 	}
