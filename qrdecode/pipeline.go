@@ -58,6 +58,7 @@ type search struct {
 	deadline   time.Time
 	exhaustive bool
 	accept     func(string) bool
+	cur        *plane // the luminance the current pass binarized
 
 	py *pyramid
 
@@ -317,6 +318,7 @@ func (s *search) runPass(p pass) {
 	if err != nil {
 		return
 	}
+	s.cur = img
 	for _, f := range s.found {
 		for _, q := range f.finders {
 			maskQuad(m, q, fromFull)
@@ -354,7 +356,7 @@ func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, float64, bool) {
 	info, err := finder.Find(s.hints)
 	var first [3]*detector.FinderPattern
 	if err == nil {
-		if text, pts, mod, ok := s.decodeInfo(m, info); ok {
+		if text, pts, mod, ok := s.decodeInfo(m, info, true); ok {
 			return text, pts, mod, true
 		}
 		if text, pts, mod, ok := s.decodeTilted(m, info); ok {
@@ -365,7 +367,7 @@ func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, float64, bool) {
 	for _, t := range triples(finder.GetPossibleCenters(), first) {
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
 		info := detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
-		if text, pts, mod, ok := s.decodeInfo(m, info); ok {
+		if text, pts, mod, ok := s.decodeInfo(m, info, false); ok {
 			return text, pts, mod, true
 		}
 		if text, pts, mod, ok := s.decodeTilted(m, info); ok {
@@ -375,14 +377,19 @@ func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, float64, bool) {
 	return "", nil, 0, false
 }
 
-func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo) (string, []Point, float64, bool) {
+func (s *search) decodeInfo(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, resample bool) (string, []Point, float64, bool) {
 	dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
 	if err != nil {
 		return "", nil, 0, false
 	}
 	res, err := s.dec.Decode(dr.GetBits(), s.hints)
 	if err != nil {
-		return "", nil, 0, false
+		if !resample {
+			return "", nil, 0, false
+		}
+		if res, err = s.decodeResampled(dr); err != nil {
+			return "", nil, 0, false
+		}
 	}
 	rps := dr.GetPoints()
 	if md, ok := res.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
@@ -453,6 +460,54 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// decodeResampled reads the modules of a detected code again from the
+// grey image rather than the binarized one: each module centre is sampled
+// with bilinear interpolation and compared with the mean of the modules
+// around it. On small blurred photos a binarizer's threshold, set per pixel
+// block, loses thin modules that a per-module comparison keeps.
+func (s *search) decodeResampled(dr *common.DetectorResult) (*common.DecoderResult, error) {
+	img := s.cur
+	pts := dr.GetPoints()
+	dim := dr.GetBits().GetWidth()
+	if img == nil || len(pts) < 3 || dim < 21 {
+		return nil, errNoDirectDecode
+	}
+	var ap *detector.AlignmentPattern
+	if len(pts) > 3 {
+		ap, _ = pts[3].(*detector.AlignmentPattern)
+	}
+	tf := detector.Detector_createTransform(pts[1], pts[2], pts[0], ap, dim)
+	vals := make([]float64, dim*dim)
+	row := make([]float64, 2*dim)
+	for y := 0; y < dim; y++ {
+		for x := 0; x < dim; x++ {
+			row[2*x], row[2*x+1] = float64(x)+0.5, float64(y)+0.5
+		}
+		tf.TransformPoints(row)
+		for x := 0; x < dim; x++ {
+			vals[y*dim+x] = img.bilinear(row[2*x], row[2*x+1])
+		}
+	}
+	bits, _ := gozxing.NewSquareBitMatrix(dim)
+	const r = 3 // modules each side: the window spans a finder pattern
+	for y := 0; y < dim; y++ {
+		for x := 0; x < dim; x++ {
+			var sum float64
+			var n int
+			for yy := max(y-r, 0); yy <= min(y+r, dim-1); yy++ {
+				for xx := max(x-r, 0); xx <= min(x+r, dim-1); xx++ {
+					sum += vals[yy*dim+xx]
+					n++
+				}
+			}
+			if vals[y*dim+x] < sum/float64(n) {
+				bits.Set(x, y)
+			}
+		}
+	}
+	return s.dec.Decode(bits, s.hints)
 }
 
 // maxTriples bounds the alternative finder-pattern triples tried per image;

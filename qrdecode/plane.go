@@ -194,3 +194,17 @@ func rotate45(pt Point, src, rot *plane) Point {
 	dx, dy := pt.X-float64(src.w)/2, pt.Y-float64(src.h)/2
 	return Point{float64(rot.w)/2 + k*(dx-dy), float64(rot.h)/2 + k*(dx+dy)}
 }
+
+// bilinear samples p at (x, y) in pixel coordinates (pixel centres at .5),
+// clamped to the edges.
+func (p *plane) bilinear(x, y float64) float64 {
+	x, y = x-0.5, y-0.5
+	x0, y0 := int(math.Floor(x)), int(math.Floor(y))
+	fx, fy := x-float64(x0), y-float64(y0)
+	at := func(x, y int) float64 {
+		return float64(p.pix[min(max(y, 0), p.h-1)*p.w+min(max(x, 0), p.w-1)])
+	}
+	top := at(x0, y0)*(1-fx) + at(x0+1, y0)*fx
+	bot := at(x0, y0+1)*(1-fx) + at(x0+1, y0+1)*fx
+	return top*(1-fy) + bot*fy
+}
