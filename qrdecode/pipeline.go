@@ -59,6 +59,8 @@ type search struct {
 	exhaustive bool
 	accept     func(string) bool
 	cur        *plane // the luminance the current pass binarized
+	// tiltedTries counts decodeTilted's corner guesses over all passes.
+	tiltedTries int
 
 	py *pyramid
 
@@ -364,14 +366,18 @@ func (s *search) detect(m *gozxing.BitMatrix) (string, []Point, float64, bool) {
 		}
 		first = [3]*detector.FinderPattern{info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()}
 	}
-	for _, t := range triples(finder.GetPossibleCenters(), first) {
+	for i, t := range triples(finder.GetPossibleCenters(), first) {
 		bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(t[0], t[1], t[2])
 		info := detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
 		if text, pts, mod, ok := s.decodeInfo(m, info, false); ok {
 			return text, pts, mod, true
 		}
-		if text, pts, mod, ok := s.decodeTilted(m, info); ok {
-			return text, pts, mod, true
+		// The corner search costs a few hundred samples; on a busy page
+		// with many finder-like shapes only the best triples get it.
+		if i < maxTiltedTriples {
+			if text, pts, mod, ok := s.decodeTilted(m, info); ok {
+				return text, pts, mod, true
+			}
 		}
 	}
 	return "", nil, 0, false
@@ -427,6 +433,10 @@ func (s *search) decodeTilted(m *gozxing.BitMatrix, info *detector.FinderPattern
 					if max(abs(dx), abs(dy)) != r {
 						continue // each ring once
 					}
+					if s.tiltedTries >= maxTiltedTries {
+						return "", nil, 0, false
+					}
+					s.tiltedTries++
 					tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(
 						3.5, 3.5, dm, 3.5, dm, dm, 3.5, dm,
 						tl.GetX(), tl.GetY(), tr.GetX(), tr.GetY(),
@@ -513,6 +523,15 @@ func (s *search) decodeResampled(dr *common.DetectorResult) (*common.DecoderResu
 // maxTriples bounds the alternative finder-pattern triples tried per image;
 // each costs a perspective sample and a Reed–Solomon decode.
 const maxTriples = 24
+
+// maxTiltedTriples bounds the alternative triples that also get the corner
+// search of decodeTilted.
+const maxTiltedTriples = 4
+
+// maxTiltedTries bounds decodeTilted's corner guesses per photo: on a page
+// full of finder-like shapes they would otherwise dominate the time to give
+// up.
+const maxTiltedTries = 1000
 
 // triples returns plausible finder-pattern triples from the candidates, best
 // first, leaving out skip: similar module sizes and a roughly right-angled,
