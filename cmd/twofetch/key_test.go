@@ -1,22 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 )
-
-// runKeyCmd runs "twofetch ARGS..." in-process and returns the exit status,
-// standard output and standard error.
-func runKeyCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	m := NewMain(strings.NewReader(stdin), &stdout, &stderr, nil)
-	code := m.Run(context.Background(), args)
-	return code, stdout.String(), stderr.String()
-}
 
 const (
 	// RFC 6238 appendix B's SHA1 seed; 1111111109 gives 07081804 with 8 digits.
@@ -42,7 +30,7 @@ func TestKeyCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runKeyCmd(t, tt.stdin, tt.args...)
+			code, stdout, stderr := runIn(t, nil, tt.stdin, tt.args...)
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
@@ -54,7 +42,7 @@ func TestKeyCode(t *testing.T) {
 }
 
 func TestKeyParse(t *testing.T) {
-	code, stdout, stderr := runKeyCmd(t, "", "key", "parse", rfcURI)
+	code, stdout, stderr := runIn(t, nil, "", "key", "parse", rfcURI)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -75,7 +63,7 @@ func TestKeyParse(t *testing.T) {
 		}
 	}
 
-	code, stdout, _ = runKeyCmd(t, "", "key", "parse", "--show-secret", "otpauth://hotp/VPN:ann?secret="+strings.ToLower(rfcSeed))
+	code, stdout, _ = runIn(t, nil, "", "key", "parse", "--show-secret", "otpauth://hotp/VPN:ann?secret="+strings.ToLower(rfcSeed))
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -91,7 +79,7 @@ func TestKeyParse(t *testing.T) {
 func TestKeyExportBatch(t *testing.T) {
 	// Code 1 of 2 of an export: the customer is told there is more.
 	const part = "otpauth-migration://offline?data=CiQKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgRqb2huGgRBQ01FMAIQARgCIAA%3D"
-	code, stdout, stderr := runKeyCmd(t, "", "key", "code", "--at", "59", part)
+	code, stdout, stderr := runIn(t, nil, "", "key", "code", "--at", "59", part)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -117,7 +105,7 @@ func TestKeyRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runKeyCmd(t, "", tt.args...)
+			code, stdout, stderr := runIn(t, nil, "", tt.args...)
 			if code != tt.status {
 				t.Errorf("exit %d, want %d", code, tt.status)
 			}

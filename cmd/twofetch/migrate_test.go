@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,14 +11,6 @@ import (
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
 )
-
-func runMigrate(t *testing.T, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := NewMain(strings.NewReader(""), &out, &errb, env)
-	code := m.Run(context.Background(), append([]string{"migrate"}, args...))
-	return code, out.String(), errb.String()
-}
 
 func TestMigrateCommand(t *testing.T) {
 	ctx := context.Background()
@@ -43,12 +34,12 @@ func TestMigrateCommand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, dsn := tc.setup(t)
-			code, out, errs := runMigrate(t, env, "status")
+			code, out, errs := runCmd(t, env, "migrate", "status")
 			if code != 0 || !strings.Contains(out, "schema version 0 of ") {
 				t.Fatalf("migrate status before: exit %d, stdout %q, stderr %q", code, out, errs)
 			}
 			for i := 0; i < 2; i++ {
-				code, out, errs = runMigrate(t, env)
+				code, out, errs = runCmd(t, env, "migrate")
 				if code != 0 {
 					t.Fatalf("migrate run %d: exit %d, stderr %s", i+1, code, errs)
 				}
@@ -93,7 +84,7 @@ func TestMigrateCommandErrors(t *testing.T) {
 		{"extra argument", []string{"now"}, 2, "unexpected arguments"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, errs := runMigrate(t, []string{"TWOFETCH_DATA_DIR=" + t.TempDir()}, tc.args...)
+			code, _, errs := runCmd(t, []string{"TWOFETCH_DATA_DIR=" + t.TempDir()}, append([]string{"migrate"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(errs, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, errs, tc.code, tc.want)
 			}

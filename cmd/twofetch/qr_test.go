@@ -1,24 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// runMain runs the program in-process and returns its exit status and
-// output.
-func runMain(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	m := NewMain(strings.NewReader(""), &stdout, &stderr, nil)
-	code := m.Run(context.Background(), args)
-	return code, stdout.String(), stderr.String()
-}
 
 const qrTestdata = "../../qrdecode/testdata"
 
@@ -48,7 +36,7 @@ func TestQRDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runMain(t, tt.args...)
+			code, stdout, stderr := runCmd(t, nil, tt.args...)
 			if code != tt.code {
 				t.Errorf("exit status %d, want %d (stderr %q)", code, tt.code, stderr)
 			}
@@ -96,7 +84,7 @@ func TestQRBench(t *testing.T) {
 	copyFile("zxing-2-14.txt", "b/wrong.txt")         // another code's text
 	copyFile("zxingcpp-4-41.webp", "b/no-truth.webp") // skipped: no .txt
 
-	code, stdout, stderr := runMain(t, "qr", "bench", "--json", dir)
+	code, stdout, stderr := runCmd(t, nil, "qr", "bench", "--json", dir)
 	if code != 0 {
 		t.Fatalf("exit status %d: %s", code, stderr)
 	}
@@ -108,13 +96,13 @@ func TestQRBench(t *testing.T) {
 		t.Errorf("summary %+v, want 3 images, 2 exact, 3 found", sum)
 	}
 
-	code, stdout, _ = runMain(t, "qr", "bench", dir)
+	code, stdout, _ = runCmd(t, nil, "qr", "bench", dir)
 	if code != 0 || !strings.Contains(stdout, "2/3 exact") {
 		t.Errorf("exit %d, stdout %q", code, stdout)
 	}
 
 	// An external decoder that "reads" each photo's own ground truth.
-	code, stdout, stderr = runMain(t, "qr", "bench", "--json", "--external", `cat "${1%.*}.txt"`, dir)
+	code, stdout, stderr = runCmd(t, nil, "qr", "bench", "--json", "--external", `cat "${1%.*}.txt"`, dir)
 	if code != 0 {
 		t.Fatalf("external: exit status %d: %s", code, stderr)
 	}
@@ -126,7 +114,7 @@ func TestQRBench(t *testing.T) {
 		t.Errorf("external summary %+v, want 3 exact", sum)
 	}
 
-	if code, _, stderr := runMain(t, "qr", "bench", t.TempDir()); code != 1 || !strings.Contains(stderr, "no images") {
+	if code, _, stderr := runCmd(t, nil, "qr", "bench", t.TempDir()); code != 1 || !strings.Contains(stderr, "no images") {
 		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
 	}
 }

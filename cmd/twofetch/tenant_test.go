@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
@@ -11,15 +10,6 @@ import (
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
 )
-
-// run runs the program in-process and returns its exit status and output.
-func runCmd(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := NewMain(strings.NewReader(""), &out, &errb, env)
-	code = m.Run(context.Background(), args)
-	return code, out.String(), errb.String()
-}
 
 func lastWord(s string) string {
 	f := strings.Fields(s)

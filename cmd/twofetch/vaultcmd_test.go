@@ -14,14 +14,6 @@ import (
 	"github.com/twofetch/twofetch/vault"
 )
 
-func runVaultCmd(t *testing.T, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := NewMain(strings.NewReader(""), &out, &errb, env)
-	code := m.Run(context.Background(), append([]string{"vault"}, args...))
-	return code, out.String(), errb.String()
-}
-
 // openAll opens every password with kek, failing the test if one does not.
 func openAll(t *testing.T, dir string, kek vault.KEK, want map[twofetch.SecretRef]string) {
 	t.Helper()
@@ -91,7 +83,7 @@ func TestVaultCommand(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			code, out, errs := runVaultCmd(t, s.env, s.args...)
+			code, out, errs := runCmd(t, s.env, append([]string{"vault"}, s.args...)...)
 			if code != s.code || !strings.Contains(out, s.stdout) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errs, s.code, s.stdout)
 			}
@@ -110,11 +102,11 @@ func TestVaultCommand(t *testing.T) {
 	// rotation has moved everything.
 	master := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
 	menv := append(env, "TWOFETCH_MASTER_KEY="+master)
-	code, out, errs := runVaultCmd(t, menv, "status")
+	code, out, errs := runCmd(t, menv, "vault", "status")
 	if code != 0 || !strings.Contains(out, "secrets wrapped by other keys: 3\n") {
 		t.Fatalf("status with a master key: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	code, out, errs = runVaultCmd(t, menv, "rotate")
+	code, out, errs = runCmd(t, menv, "vault", "rotate")
 	if code != 0 || !strings.Contains(out, "key master:") || !strings.Contains(out, ": 3 rewrapped") {
 		t.Fatalf("rotate to the master key: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
