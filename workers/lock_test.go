@@ -164,14 +164,14 @@ func TestSemaphore(t *testing.T) {
 	})
 
 	t.Run("refresh keeps a slot alive", func(t *testing.T) {
-		sem := NewSemaphore(cs[1], "twofetch:sessions:kept", 300*time.Millisecond)
+		sem := NewSemaphore(cs[1], "twofetch:sessions:kept", 2*time.Second)
 		slot, err := sem.Acquire(ctx, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, release := slot.Hold(ctx)
 		// Well past the ttl, the slot must still be held.
-		deadline := time.Now().Add(time.Second)
+		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {
 			if _, err := sem.Acquire(ctx, 1); !errors.Is(err, ErrBusy) {
 				t.Fatalf("slot lost while held: Acquire = %v", err)
