@@ -93,7 +93,10 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Decode == nil {
 		cfg.Decode = func(ctx context.Context, photo []byte) ([]qrdecode.Result, error) {
-			return qrdecode.Decode(ctx, photo, qrdecode.Options{MaxBytes: int(cfg.MaxPhotoBytes)})
+			// Keep looking past an app-store code printed beside the
+			// authenticator code.
+			return qrdecode.Decode(ctx, photo, qrdecode.Options{MaxBytes: int(cfg.MaxPhotoBytes),
+				Accept: func(t string) bool { _, err := otpauth.Parse(t); return err == nil }})
 		}
 	}
 	if cfg.Logger == nil {

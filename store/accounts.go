@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/twofetch/twofetch"
@@ -89,6 +91,32 @@ func (db *DB) UpdateAccount(ctx context.Context, a *twofetch.Account) error {
 	}
 	a.UpdatedAt = updated
 	return nil
+}
+
+// SetNextRuns moves the next run of many accounts in one transaction,
+// touching nothing else and only active accounts, so the scheduler pays one
+// commit per batch and never overwrites a status changed meanwhile.
+func (db *DB) SetNextRuns(ctx context.Context, next map[string]time.Time) error {
+	if len(next) == 0 {
+		return nil
+	}
+	updated := nanos(now())
+	return fail("set next runs", db.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, db.q(`UPDATE accounts SET next_run_at = ?, updated_at = ?
+			WHERE id = ? AND status = 'active'`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		// One order for every writer: two schedulers updating overlapping
+		// batches in map order deadlock on PostgreSQL.
+		for _, id := range slices.Sorted(maps.Keys(next)) {
+			if _, err := stmt.ExecContext(ctx, nanos(next[id]), updated, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), "", "")
 }
 
 // Account returns the tenant's account id.

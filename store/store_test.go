@@ -60,6 +60,7 @@ func runSuite(t *testing.T, open opener) {
 		{"DeleteAccount", testDeleteAccount},
 		{"DueAccounts", testDueAccounts},
 		{"DueAccountsIndex", testDueAccountsIndex},
+		{"SetNextRuns", testSetNextRuns},
 		{"Enrollments", testEnrollments},
 		{"Runs", testRuns},
 		{"Invoices", testInvoices},
@@ -454,6 +455,26 @@ func testDueAccounts(t *testing.T, s *DB) {
 	must(t, err)
 	if !slices.Equal(accountIDs(got), []string{otherTenant.ID, exactlyNow.ID}) {
 		t.Fatalf("due after reschedule = %v", accountIDs(got))
+	}
+}
+
+func testSetNextRuns(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	active := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.NextRunAt = ptr(now.Add(-time.Hour)) })
+	paused := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Status = twofetch.AccountPaused; a.NextRunAt = ptr(now.Add(-time.Hour)) })
+	later := now.Add(24*time.Hour + 123*time.Nanosecond)
+	must(t, s.SetNextRuns(ctx, map[string]time.Time{active.ID: later, paused.ID: later, "acc_missing": later}))
+	must(t, s.SetNextRuns(ctx, nil))
+	got, err := s.Account(ctx, tn.ID, active.ID)
+	must(t, err)
+	if got.NextRunAt == nil || !got.NextRunAt.Equal(later) || got.Status != twofetch.AccountActive {
+		t.Fatalf("active account next run = %v, status %s; want %v", got.NextRunAt, got.Status, later)
+	}
+	got, err = s.Account(ctx, tn.ID, paused.ID)
+	must(t, err)
+	if !got.NextRunAt.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("a paused account was rescheduled to %v", got.NextRunAt)
 	}
 }
 
