@@ -35,7 +35,7 @@ func (f *PortalFetcher) Fetch(ctx context.Context, job FetchJob) (*FetchResult, 
 	pj := &portals.Job{
 		Portal:      a.Portal,
 		Username:    a.Username,
-		Secrets:     &vaultSecrets{v: f.Vault, tenant: a.TenantID, account: a.ID},
+		Secrets:     &VaultSecrets{Vault: f.Vault, TenantID: a.TenantID, AccountID: a.ID},
 		Known:       job.Known,
 		ArtifactDir: job.ArtifactDir,
 		Logger:      job.Logger,
@@ -54,19 +54,21 @@ func (f *PortalFetcher) Fetch(ctx context.Context, job FetchJob) (*FetchResult, 
 	return &FetchResult{}, nil
 }
 
-// vaultSecrets opens an account's secrets one at a time, when the script
+// VaultSecrets opens an account's secrets one at a time, when the script
 // needs them.
-type vaultSecrets struct {
-	v               Vault
-	tenant, account string
+type VaultSecrets struct {
+	Vault               Vault
+	TenantID, AccountID string
 }
 
-func (s *vaultSecrets) ref(field string) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: s.tenant, AccountID: s.account, Field: field}
+var _ portals.Secrets = (*VaultSecrets)(nil)
+
+func (s *VaultSecrets) ref(field string) twofetch.SecretRef {
+	return twofetch.SecretRef{TenantID: s.TenantID, AccountID: s.AccountID, Field: field}
 }
 
-func (s *vaultSecrets) Password(ctx context.Context) (string, error) {
-	b, err := s.v.Open(ctx, s.ref(twofetch.FieldPassword))
+func (s *VaultSecrets) Password(ctx context.Context) (string, error) {
+	b, err := s.Vault.Open(ctx, s.ref(twofetch.FieldPassword))
 	if twofetch.IsNotFound(err) {
 		return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no password stored for the account")
 	}
@@ -76,9 +78,9 @@ func (s *vaultSecrets) Password(ctx context.Context) (string, error) {
 	return string(b), nil
 }
 
-func (s *vaultSecrets) Code(ctx context.Context) (string, error) {
+func (s *VaultSecrets) Code(ctx context.Context) (string, error) {
 	ref := s.ref(twofetch.FieldTOTP)
-	c, err := s.v.Code(ctx, ref)
+	c, err := s.Vault.Code(ctx, ref)
 	if twofetch.IsNotFound(err) {
 		return "", twofetch.Fail(twofetch.OutcomeOTPMissing, "no authenticator key enrolled")
 	}
@@ -86,25 +88,25 @@ func (s *vaultSecrets) Code(ctx context.Context) (string, error) {
 		return "", err
 	}
 	kind := "totp"
-	if info, err := s.v.KeyInfo(ctx, ref); err == nil && info.Type != "" {
+	if info, err := s.Vault.KeyInfo(ctx, ref); err == nil && info.Type != "" {
 		kind = string(info.Type)
 	}
 	metrics.CodesIssued.WithLabelValues(kind).Inc()
 	return c.Value, nil
 }
 
-func (s *vaultSecrets) HasKey(ctx context.Context) (bool, error) {
-	_, err := s.v.KeyInfo(ctx, s.ref(twofetch.FieldTOTP))
+func (s *VaultSecrets) HasKey(ctx context.Context) (bool, error) {
+	_, err := s.Vault.KeyInfo(ctx, s.ref(twofetch.FieldTOTP))
 	if twofetch.IsNotFound(err) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-func (s *vaultSecrets) Cookies(ctx context.Context) ([]byte, error) {
-	return s.v.Open(ctx, s.ref(twofetch.FieldCookies))
+func (s *VaultSecrets) Cookies(ctx context.Context) ([]byte, error) {
+	return s.Vault.Open(ctx, s.ref(twofetch.FieldCookies))
 }
 
-func (s *vaultSecrets) SaveCookies(ctx context.Context, b []byte) error {
-	return s.v.Seal(ctx, s.ref(twofetch.FieldCookies), b)
+func (s *VaultSecrets) SaveCookies(ctx context.Context, b []byte) error {
+	return s.Vault.Seal(ctx, s.ref(twofetch.FieldCookies), b)
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twofetch/twofetch"
@@ -20,7 +21,7 @@ import (
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
 	"github.com/twofetch/twofetch/portals/scripts"
-	"github.com/twofetch/twofetch/vault"
+	"github.com/twofetch/twofetch/workers"
 )
 
 func init() {
@@ -338,57 +339,28 @@ func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) err
 	if err != nil {
 		return err
 	}
-	sec := &vaultSecrets{v: v, tenant: acct.TenantID, account: acct.ID}
+	sec := &liveSecrets{VaultSecrets: &workers.VaultSecrets{Vault: v, TenantID: acct.TenantID, AccountID: acct.ID}}
 	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
 }
 
-// vaultSecrets reads an account's secrets from the vault for a test run
-// that must leave no trace: saved cookies are read, never replaced.
-type vaultSecrets struct {
-	v               *vault.Vault
-	tenant, account string
-	mu              sync.Mutex
-	codes           int
+// liveSecrets are an account's vault secrets for a test run that must
+// leave no trace: saved cookies are read, never replaced. It counts codes.
+type liveSecrets struct {
+	*workers.VaultSecrets
+	codes atomic.Int64
 }
 
-func (s *vaultSecrets) ref(field string) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: s.tenant, AccountID: s.account, Field: field}
-}
-
-func (s *vaultSecrets) Password(ctx context.Context) (string, error) {
-	b, err := s.v.Open(ctx, s.ref(twofetch.FieldPassword))
-	return string(b), err
-}
-
-func (s *vaultSecrets) Code(ctx context.Context) (string, error) {
-	c, err := s.v.Code(ctx, s.ref(twofetch.FieldTOTP))
+func (s *liveSecrets) Code(ctx context.Context) (string, error) {
+	c, err := s.VaultSecrets.Code(ctx)
 	if err == nil {
-		s.mu.Lock()
-		s.codes++
-		s.mu.Unlock()
+		s.codes.Add(1)
 	}
-	return c.Value, err
+	return c, err
 }
 
-func (s *vaultSecrets) HasKey(ctx context.Context) (bool, error) {
-	_, err := s.v.KeyInfo(ctx, s.ref(twofetch.FieldTOTP))
-	if twofetch.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
-}
+func (s *liveSecrets) SaveCookies(context.Context, []byte) error { return nil }
 
-func (s *vaultSecrets) Cookies(ctx context.Context) ([]byte, error) {
-	return s.v.Open(ctx, s.ref(twofetch.FieldCookies))
-}
-
-func (s *vaultSecrets) SaveCookies(context.Context, []byte) error { return nil }
-
-func (s *vaultSecrets) codesUsed() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.codes
-}
+func (s *liveSecrets) codesUsed() int { return int(s.codes.Load()) }
 
 var replicaModes = map[string]replica.Mode{
 	"wrong-password": replica.RejectPassword,
