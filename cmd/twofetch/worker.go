@@ -48,7 +48,7 @@ tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
 }
 
 var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings, enrollSettings,
-	[]string{"addr", "blob-url", "concurrency", "artifact-retention"})
+	[]string{"addr", "blob-url", "concurrency", "artifact-retention", "portal-sessions", "portal-starts-per-minute", "webhook-give-up"})
 
 // openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
 func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
@@ -99,10 +99,6 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 	if m.Config.Has("concurrency") {
 		concurrency = m.Config.Int("concurrency")
 	}
-	var retention time.Duration // the workers' default
-	if m.Config.Has("artifact-retention") {
-		retention = m.Config.Duration("artifact-retention")
-	}
 	// SMS tasks need the enrolment service to build their links; in `all`
 	// the web part has made it already.
 	if svc.enroll == nil {
@@ -122,7 +118,31 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		Fetcher:           &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
 		DataDir:           dataDir,
 		Concurrency:       concurrency,
-		ArtifactRetention: retention,
+		ArtifactRetention: m.durationSetting("artifact-retention"),
+		DefaultLimit:      m.portalLimit(),
+		WebhookGiveUp:     m.durationSetting("webhook-give-up"),
 		Logger:            m.Logger,
 	})
+}
+
+// portalLimit is the per-portal limit from the settings, or the workers'
+// default for commands that do not read them.
+func (m *Main) portalLimit() workers.PortalLimit {
+	var l workers.PortalLimit
+	if m.Config.Has("portal-sessions") {
+		l.Sessions = m.Config.Int("portal-sessions")
+	}
+	if m.Config.Has("portal-starts-per-minute") {
+		l.PerMinute = m.Config.Int("portal-starts-per-minute")
+	}
+	return l
+}
+
+// durationSetting is a duration setting, or zero (the callee's default)
+// for commands that do not read it.
+func (m *Main) durationSetting(name string) time.Duration {
+	if !m.Config.Has(name) {
+		return 0
+	}
+	return m.Config.Duration(name)
 }
