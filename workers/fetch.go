@@ -193,6 +193,9 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if dec.Action == Retry {
 		run.Detail = strings.TrimSpace(detail + fmt.Sprintf(" (retrying at %s)", now.Add(dec.Delay).UTC().Format(time.RFC3339)))
 	}
+	// The account first: whoever sees the run's outcome must also see the
+	// account's status that follows from it.
+	s.applyDecision(bctx, acct, run, dec, now)
 	if err := s.store.UpdateRun(bctx, run); err != nil {
 		log.ErrorContext(ctx, "record run outcome", "err", err)
 	}
@@ -203,8 +206,6 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
-
-	s.applyDecision(bctx, acct, run, dec, now)
 
 	if dec.Action == Retry {
 		cause := ferr
