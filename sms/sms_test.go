@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/twofetch/twofetch/internal/awsfake"
+	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/sms"
 )
@@ -72,16 +73,16 @@ func TestWebhookSignsAndReportsFailures(t *testing.T) {
 	if string(gotBody) != `{"to":"+4915112345678","body":"hello"}` {
 		t.Fatalf("body = %s", gotBody)
 	}
-	if err := sms.Verify(secret, gotSig, gotBody, now, time.Minute); err != nil {
+	if err := signature.Verify(secret, gotSig, gotBody, time.Minute, now); err != nil {
 		t.Fatalf("signature does not verify: %v", err)
 	}
-	if err := sms.Verify("other", gotSig, gotBody, now, time.Minute); err == nil {
+	if err := signature.Verify("other", gotSig, gotBody, time.Minute, now); err == nil {
 		t.Fatal("signature verified under the wrong secret")
 	}
-	if err := sms.Verify(secret, gotSig, []byte(`{"to":"+1","body":"hello"}`), now, time.Minute); err == nil {
+	if err := signature.Verify(secret, gotSig, []byte(`{"to":"+1","body":"hello"}`), time.Minute, now); err == nil {
 		t.Fatal("signature verified for a changed body")
 	}
-	if err := sms.Verify(secret, gotSig, gotBody, now.Add(time.Hour), time.Minute); err == nil {
+	if err := signature.Verify(secret, gotSig, gotBody, time.Minute, now.Add(time.Hour)); err == nil {
 		t.Fatal("stale signature verified")
 	}
 	status = http.StatusBadGateway

@@ -3,21 +3,18 @@ package sms
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/twofetch/twofetch/internal/signature"
 )
 
-// Webhook POSTs {"to","body"} as JSON to the operator's SMS gateway. The
-// request carries X-Twofetch-Signature: t=UNIX,v1=HEX where HEX is the
-// HMAC-SHA256 of "UNIX.BODY" under Secret, so the gateway can reject forged
-// and replayed requests.
+// Webhook POSTs {"to","body"} as JSON to the operator's SMS gateway, signed
+// with Secret like twofetch's webhook events (X-Twofetch-Signature:
+// t=UNIX,v1=HEX), so the gateway can reject forged and replayed requests.
 type Webhook struct {
 	URL    string
 	Secret string
@@ -48,7 +45,7 @@ func (w *Webhook) Send(ctx context.Context, to, body string) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "twofetch-sms")
-	req.Header.Set(SignatureHeader, Sign(w.Secret, now(), payload))
+	req.Header.Set(SignatureHeader, signature.Sign(w.Secret, now(), payload))
 	client := w.Client
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
@@ -65,46 +62,6 @@ func (w *Webhook) Send(ctx context.Context, to, body string) error {
 	return nil
 }
 
-// SignatureHeader carries the HMAC signature of webhook requests.
-const SignatureHeader = "X-Twofetch-Signature"
-
-// Sign returns the signature header value for body sent at t.
-func Sign(secret string, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts))
-	m.Write([]byte("."))
-	m.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// Verify checks a signature header against body, accepting signatures made
-// within tolerance of now.
-func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
-	var ts int64
-	var sig string
-	for _, part := range bytes.Split([]byte(header), []byte(",")) {
-		k, v, ok := bytes.Cut(bytes.TrimSpace(part), []byte("="))
-		if !ok {
-			continue
-		}
-		switch string(k) {
-		case "t":
-			ts, _ = strconv.ParseInt(string(v), 10, 64)
-		case "v1":
-			sig = string(v)
-		}
-	}
-	if ts == 0 || sig == "" {
-		return fmt.Errorf("signature header malformed")
-	}
-	t := time.Unix(ts, 0)
-	if d := now.Sub(t); d > tolerance || d < -tolerance {
-		return fmt.Errorf("signature timestamp outside tolerance")
-	}
-	want := Sign(secret, t, body)
-	if !hmac.Equal([]byte(want), []byte("t="+strconv.FormatInt(ts, 10)+",v1="+sig)) {
-		return fmt.Errorf("signature mismatch")
-	}
-	return nil
-}
+// SignatureHeader carries the request's signature (package
+// internal/signature).
+const SignatureHeader = signature.Header

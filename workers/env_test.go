@@ -20,6 +20,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
+	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
 )
@@ -385,7 +386,7 @@ func newHookReceiver(t testing.TB, secret string) *hookReceiver {
 		body, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if err := VerifySignature(h.secret, r.Header.Get(SignatureHeader), body, 5*time.Minute, time.Now()); err != nil {
+		if err := signature.Verify(h.secret, r.Header.Get(SignatureHeader), body, 5*time.Minute, time.Now()); err != nil {
 			h.bad++
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return

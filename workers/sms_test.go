@@ -15,6 +15,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/enroll"
+	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/vault"
 )
@@ -30,7 +31,7 @@ func TestSMSTask(t *testing.T) {
 	failures := 1
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := sms.Verify("gw-secret", r.Header.Get("X-Twofetch-Signature"), body, time.Now(), time.Minute); err != nil {
+		if err := signature.Verify("gw-secret", r.Header.Get("X-Twofetch-Signature"), body, time.Minute, time.Now()); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
