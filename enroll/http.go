@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/web"
 )
 
 //go:embed templates/*.html
@@ -55,24 +56,14 @@ func (s *Service) Mount(r Router) {
 	r.Handle("POST /e/{token}/recovery", page(s.postRecovery))
 	r.Handle("POST /e/{token}/confirm", page(s.postConfirm))
 	static, _ := fs.Sub(staticFS, "static")
-	r.Handle("GET /assets/enroll/", securityHeaders(cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static)))))
+	r.Handle("GET /assets/enroll/", cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static))))
 }
 
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		// The link token is in the path: never send it to another site.
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
-		if hd.Get("Cache-Control") == "" {
-			hd.Set("Cache-Control", "no-store")
-		}
-		h.ServeHTTP(w, r)
-	})
-}
+// securityHeaders: the page may use the camera and its own script; the web
+// server adds no-referrer, which keeps the link token from other sites.
+var securityHeaders = web.PageHeaders(
+	"default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"camera=(self), geolocation=(), microphone=()")
 
 func cacheStatic(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -82,6 +82,22 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// PageHeaders wraps the customer-facing HTML pages (enrolment, status):
+// their own Content-Security-Policy and Permissions-Policy, and no caching
+// of pages whose URL carries a token. The server-wide headers
+// (nosniff, DENY framing, no-referrer) come from the Server itself.
+func PageHeaders(csp, permissions string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("Permissions-Policy", permissions)
+			h.Set("Cache-Control", "no-store")
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // noStore keeps authenticated responses out of shared caches.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

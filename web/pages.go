@@ -53,19 +53,9 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 // nothing else, no scripts at all.
 const pageCSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-func pageHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", pageCSP)
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		// Status links carry their token in the path: never send it on.
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Permissions-Policy", "camera=(), geolocation=(), microphone=()")
-		hd.Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
-}
+// pageHeaders: status links carry their token in the path; the server's
+// no-referrer keeps it from other sites.
+var pageHeaders = PageHeaders(pageCSP, "camera=(), geolocation=(), microphone=()")
 
 func (p *Pipeline) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
