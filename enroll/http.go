@@ -488,19 +488,12 @@ func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-var statusOfCode = map[string]int{
-	twofetch.EINVALID: 400, twofetch.ENOTFOUND: 404, twofetch.ECONFLICT: 409,
-	twofetch.EUNAUTHORIZED: 401, twofetch.EFORBIDDEN: 403, twofetch.EGONE: 410,
-	twofetch.ERATELIMITED: 429, twofetch.ETOOLARGE: 413, twofetch.EUNAVAILABLE: 503,
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
-	status, code, msg := http.StatusInternalServerError, twofetch.ErrorCode(err), twofetch.ErrorMessage(err)
+	code, msg := twofetch.ErrorCode(err), twofetch.ErrorMessage(err)
+	status := web.StatusOf(code)
 	if errors.As(err, &ae) {
 		status, code, msg = ae.status, ae.code, ae.message
-	} else if st, ok := statusOfCode[code]; ok {
-		status = st
 	}
 	writeJSONStatus(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }

@@ -683,7 +683,7 @@ func (p *Pipeline) supportError(w http.ResponseWriter, r *http.Request, err erro
 	if code == twofetch.EINTERNAL {
 		p.log().ErrorContext(r.Context(), "support page failed", "route", r.Pattern, "err", err)
 	}
-	status := statusOf(code)
+	status := StatusOf(code)
 	p.render(w, r, status, "error.html", &errorView{Status: status, Message: twofetch.ErrorMessage(err)})
 }
 

@@ -12,8 +12,9 @@ import (
 	"github.com/twofetch/twofetch"
 )
 
-// statusOf maps the stable error codes to HTTP status codes.
-func statusOf(code string) int {
+// StatusOf maps the stable error codes to HTTP status codes, for every
+// handler that answers with {"error":{"code","message"}}.
+func StatusOf(code string) int {
 	switch code {
 	case twofetch.EINVALID:
 		return http.StatusBadRequest
@@ -59,7 +60,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	var body ErrorBody
 	body.Error.Code = code
 	body.Error.Message = twofetch.ErrorMessage(err)
-	s.JSON(w, r, statusOf(code), body)
+	s.JSON(w, r, StatusOf(code), body)
 }
 
 // JSON writes v as a JSON response with the given status.
