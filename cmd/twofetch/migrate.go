@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 
 	"github.com/twofetch/twofetch/store"
@@ -28,7 +27,7 @@ deployments that upgrade the schema in a separate step.
 			if len(args) > 0 && !status {
 				return usagef("unexpected arguments: %s", strings.Join(args, " "))
 			}
-			dsn, err := migrateDSN(m)
+			dsn, err := m.databaseURL()
 			if err != nil {
 				return err
 			}
@@ -53,19 +52,6 @@ deployments that upgrade the schema in a separate step.
 			return nil
 		},
 	})
-}
-
-// migrateDSN is TWOFETCH_DATABASE_URL, or the SQLite file in the data
-// directory.
-func migrateDSN(m *Main) (string, error) {
-	if u := m.Config.String("database-url"); u != "" {
-		return u, nil
-	}
-	dir, err := m.Config.DataDir()
-	if err != nil {
-		return "", err
-	}
-	return "sqlite:" + filepath.Join(dir, "twofetch.db"), nil
 }
 
 // displayDSN hides a PostgreSQL password.

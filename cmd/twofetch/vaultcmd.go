@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/twofetch/twofetch"
-	"github.com/twofetch/twofetch/store"
 	"github.com/twofetch/twofetch/vault"
 )
 
@@ -68,7 +67,7 @@ func runVault(ctx context.Context, m *Main, args []string) error {
 		return usagef("unknown vault subcommand %q", sub)
 	}
 
-	st, err := vaultStore(ctx, m)
+	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -121,28 +120,6 @@ func vaultStatus(ctx context.Context, m *Main, st twofetch.Store, v *vault.Vault
 		fmt.Fprintf(m.Stdout, "  %s: %d\n", id, c)
 	}
 	return nil
-}
-
-// vaultStore opens the database (DATA_DIR/twofetch.db unless
-// TWOFETCH_DATABASE_URL is set) with its schema up to date.
-func vaultStore(ctx context.Context, m *Main) (twofetch.Store, error) {
-	dsn := m.Config.String("database-url")
-	if dsn == "" {
-		dir, err := m.Config.DataDir()
-		if err != nil {
-			return nil, err
-		}
-		dsn = "sqlite:" + filepath.Join(dir, "twofetch.db")
-	}
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("TWOFETCH_DATABASE_URL: %w", err)
-	}
-	m.OnClose(st.Close)
-	if err := store.Migrate(ctx, st); err != nil {
-		return nil, fmt.Errorf("migrate database: %w", err)
-	}
-	return st, nil
 }
 
 // vaultKEK is the configured key-encryption key: KMS, else the master key,
