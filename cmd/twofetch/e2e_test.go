@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -264,24 +263,11 @@ func TestEndToEnd(t *testing.T) {
 	if strings.Contains(logs, password) {
 		t.Errorf("the password appears in the log")
 	}
-	var scanned int
-	err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		scanned++
+	scanned := scanFiles(t, dataDir, func(rel string, b []byte) {
 		if bytes.Contains(b, []byte(password)) {
-			t.Errorf("the password is in plaintext in %s", path)
+			t.Errorf("the password is in plaintext in %s", rel)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"twofetch.db", "keyring.json"} {
 		if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
 			t.Errorf("data dir lacks %s: %v", f, err)

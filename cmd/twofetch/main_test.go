@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -45,4 +48,29 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "twofetch ") {
 		t.Fatalf("version: exit %d, %q", code, out)
 	}
+}
+
+// scanFiles calls check with every file under dir (path relative to dir)
+// and returns how many it read, for tests that search the data directory
+// for secrets.
+func scanFiles(t *testing.T, dir string, check func(rel string, b []byte)) int {
+	t.Helper()
+	var n int
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		rel, _ := filepath.Rel(dir, path)
+		check(rel, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -12,15 +12,12 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -318,23 +315,7 @@ func TestMission(t *testing.T) {
 			}
 		}
 		check("the log", []byte(p.logs.String()))
-		var scanned int
-		err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			scanned++
-			rel, _ := filepath.Rel(dataDir, path)
-			check(rel, b)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		scanned := scanFiles(t, dataDir, check)
 		// The database, the keyring and the three invoices at least.
 		if scanned < 5 {
 			t.Errorf("scanned only %d files in the data directory", scanned)
