@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -153,10 +154,14 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 	return pool, nil
 }
 
+// builtinPortals parses the embedded portal scripts once per process; the
+// web server, the enrolment pages and the worker all read the same registry.
+var builtinPortals = sync.OnceValues(portals.Builtin)
+
 // portalCatalog is the registry of the portal scripts embedded in the
 // binary, which decides what accounts may be created for.
 func portalCatalog() (web.PortalCatalog, error) {
-	reg, err := portals.Builtin()
+	reg, err := builtinPortals()
 	if err != nil {
 		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
 	}

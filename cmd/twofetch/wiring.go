@@ -16,7 +16,6 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/enroll"
-	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/web"
 	"github.com/twofetch/twofetch/workers"
@@ -76,7 +75,7 @@ func (m *Main) publicURL(l net.Listener) string {
 
 // portalNames maps portal ids to display names for SMS and pages.
 func portalNames() (func(string) string, error) {
-	reg, err := portals.Builtin()
+	reg, err := builtinPortals()
 	if err != nil {
 		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
 	}

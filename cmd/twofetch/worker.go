@@ -91,7 +91,7 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := portals.Builtin()
+	reg, err := builtinPortals()
 	if err != nil {
 		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
 	}
