@@ -179,7 +179,11 @@ func (s *Scheduler) enqueueBatch(ctx context.Context, batch []*twofetch.Account,
 		// another within hours, and an on-time one lands on tomorrow's slot.
 		next[a.ID] = s.NextRun(ctx, a, now.Add(DailyInterval/2))
 	}
-	if err := s.setNextRuns(ctx, batch, next, now); err != nil {
+	// What is queued must be recorded even when the scheduler is stopping,
+	// or the account stays due and its slot is looked at again on restart.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.setNextRuns(bctx, batch, next, now); err != nil {
 		return enqueued, duplicates, err
 	}
 	return enqueued, duplicates, firstErr
