@@ -374,9 +374,14 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	if st.Type.Submit {
 		keys += "\r"
 	}
+	// Focus and key events rather than SendKeys: SendKeys reads the node's
+	// attributes unlocked while chromedp's event loop updates them (a data
+	// race in chromedp v0.23), and it only adds file-input handling, which
+	// typing never needs.
 	err = chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(sel)),
-		chromedp.SendKeys(chromedp.CSS(sel), keys),
+		chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible),
+		chromedp.KeyEvent(keys),
 	)
 	if err != nil && secret {
 		// Whatever chromedp says must not carry the value.
