@@ -452,14 +452,14 @@ func TestBrowserSetupKeyGerman(t *testing.T) {
 
 	// A wrong key first: the explanation is in German and the field keeps
 	// working.
-	b.submit(chromedp.Steps(chromedp.SendKeys(chromedp.ID("key"), "hallo welt"), chromedp.Tap(chromedp.ID("key-submit"))), "#error")
+	b.submit(chromedp.Steps(chromedp.Focus(chromedp.ID("key"), chromedp.NodeVisible), chromedp.KeyEvent("hallo welt"), chromedp.Tap(chromedp.ID("key-submit"))), "#error")
 	if msg := b.eval(`document.getElementById("error").textContent`); !strings.Contains(msg, "kein gültiger Einrichtungsschlüssel") {
 		t.Errorf("error %q", msg)
 	}
 	b.shot("7-bad-key-de")
 
 	const key = "ajjb tz5c qxsw l4f2 uo77 uxyf fv54 wmb6"
-	b.submit(chromedp.Steps(chromedp.SendKeys(chromedp.ID("key"), key), chromedp.Tap(chromedp.ID("key-submit"))), "#code")
+	b.submit(chromedp.Steps(chromedp.Focus(chromedp.ID("key"), chromedp.NodeVisible), chromedp.KeyEvent(key), chromedp.Tap(chromedp.ID("key-submit"))), "#code")
 	checkShown(t, "otpauth://totp/x?secret="+strings.ToUpper(strings.ReplaceAll(key, " ", "")), b.code())
 	if cd := b.code().Countdown; !strings.HasPrefix(cd, "noch ") || !strings.HasSuffix(cd, " Sekunden") {
 		t.Errorf("countdown %q is not German", cd)

@@ -76,8 +76,8 @@ func TestChrome(t *testing.T) {
 				email, pw, k := newUser(t, p)
 				must(t, chromedp.Do(ctx,
 					chromedp.Navigate(sp.Login.URL),
-					chromedp.SendKeys(chromedp.ID(sp.Login.Email.ID), email),
-					chromedp.SendKeys(chromedp.ID(sp.Login.Password.ID), pw),
+					chromedp.Focus(chromedp.ID(sp.Login.Email.ID), chromedp.NodeVisible), chromedp.KeyEvent(email),
+					chromedp.Focus(chromedp.ID(sp.Login.Password.ID), chromedp.NodeVisible), chromedp.KeyEvent(pw),
 					chromedp.Click(chromedp.ID(sp.Login.Submit.ID)),
 				))
 				if sp.Picker != nil {
@@ -88,7 +88,7 @@ func TestChrome(t *testing.T) {
 				}
 				must(t, chromedp.Do(ctx,
 					chromedp.WaitVisible(chromedp.ID(sp.TwoFA.Code.ID)),
-					chromedp.SendKeys(chromedp.ID(sp.TwoFA.Code.ID), currentCode(t, k, time.Now())),
+					chromedp.Focus(chromedp.ID(sp.TwoFA.Code.ID), chromedp.NodeVisible), chromedp.KeyEvent(currentCode(t, k, time.Now())),
 					chromedp.Click(chromedp.ID(sp.TwoFA.Submit.ID)),
 					chromedp.WaitVisible(chromedp.CSS("table[data-loaded] tr.invoice-row")),
 				))
