@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/twofetch/twofetch/internal/awsfake"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/sms"
@@ -66,7 +68,8 @@ func TestWebhookSignsAndReportsFailures(t *testing.T) {
 	}))
 	defer srv.Close()
 	now := time.Unix(1_800_000_000, 0)
-	w := &sms.Webhook{URL: srv.URL, Secret: secret, Now: func() time.Time { return now }}
+	w := &sms.Webhook{URL: srv.URL, Secret: secret, Now: func() time.Time { return now },
+		Client: netguard.Policy{AllowHTTP: true, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(15 * time.Second)}
 	if err := w.Send(context.Background(), "+4915112345678", "hello"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 )
 
@@ -18,7 +19,8 @@ import (
 type Webhook struct {
 	URL    string
 	Secret string
-	// Client defaults to a client with a 15 s timeout.
+	// Client defaults to a 15 s client that reaches only public https
+	// addresses (netguard.Policy{}).
 	Client *http.Client
 	Now    func() time.Time
 }
@@ -48,16 +50,17 @@ func (w *Webhook) Send(ctx context.Context, to, body string) error {
 	req.Header.Set(SignatureHeader, signature.Sign(w.Secret, now(), payload))
 	client := w.Client
 	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
+		client = netguard.Policy{}.Client(15 * time.Second)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("sms webhook: %w", err)
+		// Without the URL: a gateway URL may carry a key in its query.
+		return fmt.Errorf("sms webhook: %w", netguard.Redact(err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("sms webhook: %s answered %s", req.URL.Redacted(), resp.Status)
+		return fmt.Errorf("sms webhook: %s answered %s", netguard.Host(w.URL), resp.Status)
 	}
 	return nil
 }

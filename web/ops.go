@@ -8,27 +8,28 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
 
-	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/metrics"
 )
 
 // QueuesPath is where the queue monitor (asynqmon) lives, under the
-// support views so the support login cookie reaches it.
+// support views so the support session cookie reaches it.
 const QueuesPath = supportPrefix + "/queues"
 
-// MountOps registers /metrics and, when redisOpt is not nil, the queue
-// monitor at QueuesPath behind the support login. The returned Closer
-// releases the monitor's Redis connections.
+// MountOps registers /metrics and, when redisOpt is not nil and an
+// OperatorToken is set, the queue monitor at QueuesPath. The monitor lists,
+// deletes and pauses every tenant's tasks, so only the operator token opens
+// it, never a tenant's admin token. The returned Closer releases the
+// monitor's Redis connections.
 func (p *Pipeline) MountOps(s *Server, redisOpt asynq.RedisConnOpt) io.Closer {
 	p.srv = s
+	p.sessions.rdb = p.Redis
 	s.Handle("GET /metrics", p.metricsAuth(metrics.Handler()))
-	if redisOpt == nil {
+	if redisOpt == nil || p.OperatorToken == "" {
 		return nopCloser{}
 	}
 	mon := asynqmon.New(asynqmon.Options{
@@ -39,15 +40,10 @@ func (p *Pipeline) MountOps(s *Server, redisOpt asynq.RedisConnOpt) io.Closer {
 	csp := monitorCSP(mon)
 	csrf := http.NewCrossOriginProtection()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := TenantFrom(r.Context())
-		if len(p.QueueTenants) > 0 && !slices.Contains(p.QueueTenants, t.ID) {
-			p.supportError(w, r, twofetch.Errorf(twofetch.EFORBIDDEN, "the queue monitor is not open to this tenant"))
-			return
-		}
 		w.Header().Set("Content-Security-Policy", csp)
 		mon.ServeHTTP(w, r)
 	})
-	s.Handle(QueuesPath+"/", csrf.Handler(p.admin(h)))
+	s.Handle(QueuesPath+"/", csrf.Handler(p.operator(h)))
 	p.queues = true
 	return mon
 }
@@ -58,7 +54,13 @@ func (nopCloser) Close() error { return nil }
 
 func (p *Pipeline) metricsAuth(h http.Handler) http.Handler {
 	if p.MetricsToken == "" {
-		return h
+		if p.OpenMetrics {
+			return h
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need a bearer token; the operator sets TWOFETCH_METRICS_TOKEN", http.StatusUnauthorized)
+		})
 	}
 	want := []byte("Bearer " + p.MetricsToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +74,7 @@ func (p *Pipeline) metricsAuth(h http.Handler) http.Handler {
 }
 
 // queuePayload shows task payloads in the monitor, except webhook events:
-// those carry invoice metadata of a tenant, and the monitor is shared.
+// those carry invoice metadata of a tenant, which operators need not read.
 func queuePayload(taskType string, payload []byte) string {
 	if strings.HasPrefix(taskType, "webhook:") {
 		return "(webhook event, not shown)"

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -333,71 +334,11 @@ func formatTime(t *time.Time, loc *time.Location) string {
 
 // ---- support views ----
 
-// adminCookie carries the admin token for browsers, which cannot send a
-// bearer header on plain navigation. It is scoped to /support, HttpOnly
-// and SameSite=Strict, so neither page scripts nor other sites can use it.
-const adminCookie = "twofetch_admin"
-
 const supportPrefix = "/support"
 
 func isSupportPath(p string) bool {
 	return p == supportPrefix || strings.HasPrefix(p, supportPrefix+"/")
 }
-
-// admin authenticates a support request by the admin bearer token, taking
-// it from the login cookie when the browser sent no Authorization header.
-// A browser without a valid cookie is sent to the login page.
-func (p *Pipeline) admin(h http.Handler) http.Handler {
-	inner := noStore(p.srv.requireTenant(h, true))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "" {
-			inner.ServeHTTP(w, r)
-			return
-		}
-		c, err := r.Cookie(adminCookie)
-		if err != nil || c.Value == "" {
-			http.Redirect(w, r, supportPrefix+"/login", http.StatusSeeOther)
-			return
-		}
-		r = r.Clone(r.Context())
-		r.Header.Set("Authorization", "Bearer "+c.Value)
-		inner.ServeHTTP(&toLogin{ResponseWriter: w, r: r, secure: p.secureCookie(r)}, r)
-	})
-}
-
-// toLogin turns the 401 of a stale or revoked cookie into a redirect to
-// the login page that also clears the cookie.
-type toLogin struct {
-	http.ResponseWriter
-	r        *http.Request
-	secure   bool
-	rejected bool
-}
-
-func (w *toLogin) WriteHeader(code int) {
-	if code != http.StatusUnauthorized {
-		w.ResponseWriter.WriteHeader(code)
-		return
-	}
-	w.rejected = true
-	h := w.Header()
-	h.Del("Content-Type")
-	h.Del("WWW-Authenticate")
-	http.SetCookie(w.ResponseWriter, &http.Cookie{Name: adminCookie, Path: supportPrefix, MaxAge: -1, HttpOnly: true, Secure: w.secure, SameSite: http.SameSiteStrictMode})
-	h.Set("Location", supportPrefix+"/login")
-	w.ResponseWriter.WriteHeader(http.StatusSeeOther)
-}
-
-func (w *toLogin) Write(b []byte) (int, error) {
-	if w.rejected {
-		return len(b), nil
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *toLogin) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (p *Pipeline) secureCookie(r *http.Request) bool { return r.TLS != nil || p.SecureCookie }
 
 type loginView struct{ Error string }
 
@@ -405,35 +346,52 @@ func (p *Pipeline) loginPage(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "login.html", &loginView{})
 }
 
+// login opens a support session for a tenant's admin token or, where one
+// is configured, the operator token; the cookie carries only the session's
+// random id.
 func (p *Pipeline) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	fail := func() {
 		p.render(w, r, http.StatusUnauthorized, "login.html", &loginView{Error: "This is not a valid admin token."})
 	}
+	broken := func(err error) {
+		p.log().ErrorContext(r.Context(), "support login", "err", err)
+		p.render(w, r, http.StatusInternalServerError, "login.html", &loginView{Error: "Something went wrong on our side. Try again in a minute."})
+	}
 	if token == "" || len(token) > 200 || strings.ContainsAny(token, " \t\r\n;") {
 		fail()
 		return
 	}
-	t, err := p.Store.TenantByAdminTokenHash(r.Context(), twofetch.HashToken(token))
+	if p.isOperatorToken(token) {
+		if err := p.startSession(w, r, session{Kind: sessionOperator}); err != nil {
+			broken(err)
+			return
+		}
+		p.log().InfoContext(r.Context(), "operator signed in to the support views")
+		http.Redirect(w, r, QueuesPath+"/", http.StatusSeeOther)
+		return
+	}
+	hash := twofetch.HashToken(token)
+	t, err := p.Store.TenantByAdminTokenHash(r.Context(), hash)
 	if twofetch.IsNotFound(err) || (err == nil && t.RevokedAt != nil) {
 		fail()
 		return
 	}
 	if err != nil {
-		p.log().ErrorContext(r.Context(), "support login: look up tenant", "err", err)
-		p.render(w, r, http.StatusInternalServerError, "login.html", &loginView{Error: "Something went wrong on our side. Try again in a minute."})
+		broken(err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: adminCookie, Value: token, Path: supportPrefix, MaxAge: 12 * 3600,
-		HttpOnly: true, Secure: p.secureCookie(r), SameSite: http.SameSiteStrictMode,
-	})
+	p.endSession(w, r)
+	if err := p.startSession(w, r, session{Kind: sessionTenant, TenantID: t.ID, AdminHash: hex.EncodeToString(hash)}); err != nil {
+		broken(err)
+		return
+	}
 	http.Redirect(w, r, supportPrefix, http.StatusSeeOther)
 }
 
 func (p *Pipeline) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Path: supportPrefix, MaxAge: -1, HttpOnly: true, Secure: p.secureCookie(r), SameSite: http.SameSiteStrictMode})
+	p.endSession(w, r)
 	http.Redirect(w, r, supportPrefix+"/login", http.StatusSeeOther)
 }
 
@@ -468,7 +426,7 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t := TenantFrom(ctx)
 	since := p.now().Add(-supportWindow).UTC()
-	v := &supportHomeView{Tenant: t.Name, Since: since, Queues: p.queues}
+	v := &supportHomeView{Tenant: t.Name, Since: since}
 	groups := map[string]*failureGroup{}
 	f := twofetch.RunFilter{TenantID: t.ID, Failed: true, Since: since, Page: twofetch.Page{Limit: supportPageSize}}
 	for {
@@ -539,7 +497,7 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, notFoundOr(err, "run"))
 		return
 	}
-	v := &supportRunView{Run: run, State: runState(run), PortalName: p.portalName(run.Portal), Queues: p.queues}
+	v := &supportRunView{Run: run, State: runState(run), PortalName: p.portalName(run.Portal)}
 	if len(p.StatusKey) > 0 {
 		v.StatusPath = "/s/" + p.statusToken(run.AccountID)
 	}

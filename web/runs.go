@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
 )
@@ -43,24 +45,27 @@ type Pipeline struct {
 	// BaseURL is the public origin of the server ("https://fetch.example.com"),
 	// used to build absolute status links. Default: the request's own host.
 	BaseURL string
-	// SecureCookie marks the support login cookie Secure even when the
-	// request arrived over plain HTTP, for servers behind a TLS-terminating
-	// proxy. Requests over TLS always get a Secure cookie.
-	SecureCookie bool
-	// MetricsToken, when set, is the bearer token /metrics requires.
-	// Default: /metrics is open, as Prometheus scrapers expect; it carries
-	// counts by portal and outcome, never tenant data.
+	// MetricsToken is the bearer token /metrics requires. Without one,
+	// /metrics answers 401 unless OpenMetrics is set: its counters (webhook
+	// deliveries, SMS, decodes) move with what tenants do, so they are not
+	// for everyone who can reach the server.
 	MetricsToken string
-	// QueueTenants lists the tenants whose admins may open the queue
-	// monitor. The monitor shows every tenant's tasks, so an installation
-	// serving several tenants should name its own. Default: every admin.
-	QueueTenants []string
-	Logger       *slog.Logger
+	// OpenMetrics serves /metrics without a token when MetricsToken is
+	// empty, for demos on loopback.
+	OpenMetrics bool
+	// OperatorToken admits operators to the queue monitor, which shows
+	// every tenant's tasks. Empty: the monitor is not served at all.
+	OperatorToken string
+	// Redis keeps support sessions for every web process. Nil: sessions
+	// live in this process's memory.
+	Redis  redis.UniversalClient
+	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
-	srv    *Server
-	queues bool // the queue monitor is mounted
+	srv      *Server
+	queues   bool // the queue monitor is mounted
+	sessions sessionStore
 }
 
 func (p *Pipeline) now() time.Time {
@@ -97,6 +102,7 @@ func (p *Pipeline) Mount(s *Server) {
 		panic("web: Pipeline.StatusKey must be at least 16 bytes")
 	}
 	p.srv = s
+	p.sessions.rdb = p.Redis
 	s.HandleAPI("POST /api/v1/accounts/{id}/runs", p.api(p.startRun))
 	s.HandleAPI("GET /api/v1/accounts/{id}/runs", p.api(p.listRuns))
 	s.HandleAPI("GET /api/v1/accounts/{id}/runs/{rid}", p.api(p.getRun))

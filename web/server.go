@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/netguard"
 )
 
 // Sealer is the part of the vault the API needs: it seals a portal password
@@ -71,6 +72,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Outbound decides which webhook URLs a tenant may set. Default: public
+	// https addresses only.
+	Outbound *netguard.Policy
 }
 
 // Server is the HTTP server. Build it with New, mount further handlers with
@@ -107,6 +111,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Outbound == nil {
+		cfg.Outbound = &netguard.Policy{}
+	}
 	for _, c := range cfg.Checks {
 		if c.Name == "" || c.Check == nil {
 			return nil, errors.New("web: every Checker needs a Name and a Check")
@@ -127,6 +134,7 @@ func (s *Server) routes() {
 	s.HandleAPI("DELETE /api/v1/accounts/{id}", http.HandlerFunc(s.deleteAccount))
 	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))
 	s.HandleAPI("PATCH /api/v1/tenant", http.HandlerFunc(s.patchTenant))
+	s.HandleAPI("POST /api/v1/tenant/admin-token", http.HandlerFunc(s.rotateAdminToken))
 	// Anything else under /api/ answers in JSON rather than the mux's
 	// plain-text 404, so clients always get a stable error code. It sits
 	// behind authentication so that unauthenticated callers learn nothing

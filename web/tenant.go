@@ -70,6 +70,13 @@ func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if in.WebhookURL != nil && t.WebhookURL != "" {
+		// Checked again at every delivery, after DNS resolution.
+		if err := s.cfg.Outbound.CheckURL(r.Context(), t.WebhookURL); err != nil {
+			s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "webhook_url: %v", err))
+			return
+		}
+	}
 	var secret string
 	if t.WebhookURL != "" && (t.WebhookSecret == "" || in.RotateWebhookSecret) {
 		var b [32]byte
@@ -136,4 +143,24 @@ func applyTenantSettings(t *twofetch.Tenant, in *TenantSettings) error {
 		t.TimeZone = *in.TimeZone
 	}
 	return nil
+}
+
+// rotateAdminToken replaces the tenant's admin token, for when it may have
+// leaked: the old token and every support session opened with it stop
+// working at once, while the tenant, its API token and its accounts stay.
+// The new token is in this response only.
+func (s *Server) rotateAdminToken(w http.ResponseWriter, r *http.Request) {
+	t, err := s.cfg.Store.Tenant(r.Context(), TenantFrom(r.Context()).ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	token, hash := twofetch.NewToken("tfadm")
+	t.AdminTokenHash = hash
+	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.audit(r, "tenant.admin_token_rotated", t.ID, "")
+	s.JSON(w, r, http.StatusOK, map[string]string{"admin_token": token})
 }

@@ -75,7 +75,7 @@ func newEnv(t testing.TB, dsn string, dir string, checks ...web.Checker) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewTLSServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &env{dir: dir, store: st, vault: v, srv: srv, http: hs, logs: logs}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
@@ -121,6 +123,8 @@ func (e *env) config() ServerConfig {
 		Redis: e.rdb, Store: e.store, Blobs: e.blobs, DataDir: e.dataDir,
 		Fetcher: &httpFetcher{base: e.portal.srv.URL}, Concurrency: 2,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
+		// The test's webhook receiver listens on plain-HTTP loopback.
+		HTTPClient: netguard.Policy{AllowHTTP: true, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(30 * time.Second),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/metrics"
 )
 
@@ -62,7 +63,8 @@ type ServerConfig struct {
 	// WebhookGiveUp is how long after an event its delivery stops being
 	// retried and is recorded as given up. If zero, 24 h.
 	WebhookGiveUp time.Duration
-	// HTTPClient delivers webhooks. If nil, one with a 30 s timeout.
+	// HTTPClient delivers webhooks. If nil, one with a 30 s timeout that
+	// reaches only public https addresses (netguard.Policy{}).
 	HTTPClient *http.Client
 	// Alert is called once per portal, outcome and day when support must
 	// look (besides the log line, metric and audit event). Optional.
@@ -114,7 +116,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.WebhookGiveUp = 24 * time.Hour
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		cfg.HTTPClient = netguard.Policy{}.Client(30 * time.Second)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/metrics"
 )
@@ -57,7 +59,7 @@ func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tenant.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook URL of tenant %s: %v: %w", tenant.ID, err, asynq.SkipRetry)
+		return fmt.Errorf("webhook URL of tenant %s: %v: %w", tenant.ID, netguard.Redact(err), asynq.SkipRetry)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "twofetch-webhook")
@@ -74,7 +76,17 @@ func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 		}
 		err = fmt.Errorf("webhook answered %s", resp.Status)
 	}
-	metrics.Webhooks.WithLabelValues("failed").Inc()
+	// The task's error is shown in the queue monitor and the log: it must
+	// not carry the URL, whose path or query often holds a secret.
+	err = netguard.Redact(err)
+	if errors.Is(err, netguard.ErrPrivate) {
+		// Counted apart from failures, and identical for every internal
+		// address, so the counters say nothing about internal hosts.
+		metrics.Webhooks.WithLabelValues("refused").Inc()
+		s.log.WarnContext(ctx, "webhook refused: private address", "tenant", ev.TenantID, "event", ev.ID)
+	} else {
+		metrics.Webhooks.WithLabelValues("failed").Inc()
+	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	return &retryAfter{delay: backoff(10*time.Second, time.Hour, retried), counted: true, err: err}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/twofetch/twofetch/internal/netguard"
 )
 
 // Setting is one configuration value, settable by flag and by environment
@@ -27,6 +29,10 @@ type Setting struct {
 	Help    string
 	// Check validates a non-empty value; the error is prefixed with Env.
 	Check func(v string) error
+	// Secret settings are never flags, because command lines are visible
+	// to every user of the machine (ps, /proc): they come from Env or from
+	// the file named by Env_FILE (Kubernetes and Docker secrets).
+	Secret bool
 }
 
 // Settings lists every setting twofetch reads.
@@ -41,8 +47,8 @@ var Settings = []*Setting{
 		Help: "postgres://… for PostgreSQL, sqlite:PATH or a file path for SQLite; empty means DATA_DIR/twofetch.db", Check: checkDatabaseURL},
 	{Flag: "redis-url", Env: "TWOFETCH_REDIS_URL", Default: "",
 		Help: "redis://… of the queue; empty runs an in-process Redis (only for the all command)", Check: checkRedisURL},
-	{Flag: "master-key", Env: "TWOFETCH_MASTER_KEY", Default: "",
-		Help: "base64 of a 32-byte key-encryption key instead of the keyring file; \"NEW,OLD\" while rotating (prefer the environment over the flag)"},
+	{Flag: "master-key", Env: "TWOFETCH_MASTER_KEY", Default: "", Secret: true,
+		Help: "base64 of a 32-byte key-encryption key instead of the keyring file; \"NEW,OLD\" while rotating"},
 	{Flag: "kms-key-id", Env: "TWOFETCH_KMS_KEY_ID", Default: "",
 		Help: "AWS KMS key id or ARN; when set, data keys are wrapped by KMS instead of the local keyring"},
 	{Flag: "aws-endpoint-url", Env: "TWOFETCH_AWS_ENDPOINT_URL", Default: "",
@@ -55,8 +61,12 @@ var Settings = []*Setting{
 		Help: "alphanumeric sender id of SNS messages where the country allows one"},
 	{Flag: "sms-webhook-url", Env: "TWOFETCH_SMS_WEBHOOK_URL", Default: "",
 		Help: "URL the webhook SMS sender POSTs JSON to", Check: checkHTTPURL},
-	{Flag: "sms-webhook-secret", Env: "TWOFETCH_SMS_WEBHOOK_SECRET", Default: "",
+	{Flag: "sms-webhook-secret", Env: "TWOFETCH_SMS_WEBHOOK_SECRET", Default: "", Secret: true,
 		Help: "HMAC-SHA256 key signing webhook SMS requests (X-Twofetch-Signature)"},
+	{Flag: "outbound-allow", Env: "TWOFETCH_OUTBOUND_ALLOW", Default: "",
+		Help: "networks (10.1.0.0/16,127.0.0.1) webhooks and the SMS gateway may reach although private; by default loopback, private, link-local and metadata addresses are refused", Check: checkNetworks},
+	{Flag: "outbound-http", Env: "TWOFETCH_OUTBOUND_HTTP", Default: "false",
+		Help: "let webhooks and the SMS gateway use plain http:// (development only; by default https is required)", Check: checkBool},
 	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium-headless-shell",
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
@@ -75,12 +85,12 @@ var Settings = []*Setting{
 		Help: "how long an enrolment link stays valid", Check: positiveDuration},
 	{Flag: "artifact-retention", Env: "TWOFETCH_ARTIFACT_RETENTION", Default: "336h",
 		Help: "how long screenshots, HTML and step logs of failed runs are kept", Check: positiveDuration},
-	{Flag: "status-key", Env: "TWOFETCH_STATUS_KEY", Default: "",
+	{Flag: "status-key", Env: "TWOFETCH_STATUS_KEY", Default: "", Secret: true,
 		Help: "base64 of the key that signs customers' status-page links; share it between web processes; empty means a key file in DATA_DIR/status.key", Check: checkBase64Key},
-	{Flag: "metrics-token", Env: "TWOFETCH_METRICS_TOKEN", Default: "",
-		Help: "bearer token /metrics requires; empty leaves /metrics open (it holds counts, no tenant data)"},
-	{Flag: "secure-cookie", Env: "TWOFETCH_SECURE_COOKIE", Default: "false",
-		Help: "mark the support login cookie Secure even on plain HTTP, for servers behind a TLS proxy", Check: checkBool},
+	{Flag: "metrics-token", Env: "TWOFETCH_METRICS_TOKEN", Default: "", Secret: true,
+		Help: "bearer token /metrics requires; without one /metrics answers 401, except in all --replicas (demo mode)"},
+	{Flag: "operator-token", Env: "TWOFETCH_OPERATOR_TOKEN", Default: "", Secret: true,
+		Help: "token of the operator: opens the queue monitor at /support/queues (as bearer token or at /support/login); empty serves no monitor. Tenants' admin tokens never open it"},
 	{Flag: "log-format", Env: "TWOFETCH_LOG_FORMAT", Default: "auto",
 		Help: "text, json, or auto (text on a terminal, json otherwise)", Check: oneOf("auto", "text", "json")},
 	{Flag: "log-level", Env: "TWOFETCH_LOG_LEVEL", Default: "info",
@@ -133,6 +143,12 @@ func (c *Config) register(fs *flag.FlagSet, names []string) {
 		p := new(string)
 		*p = v
 		c.values[n] = p
+		if s.Secret {
+			fs.Func(n, s.Help, func(string) error {
+				return fmt.Errorf("secrets are not taken as flags, which every user of the machine can read; set %s or %s_FILE", s.Env, s.Env)
+			})
+			continue
+		}
 		if s.Check != nil && isBoolSetting(s) {
 			fs.Var(boolString{p}, n, s.Help)
 		} else {
@@ -145,6 +161,11 @@ func (c *Config) register(fs *flag.FlagSet, names []string) {
 func (c *Config) finish(fs *flag.FlagSet, _ []string) error {
 	for n, p := range c.values {
 		s := settingByFlag(n)
+		if s.Secret {
+			if err := c.secretFromFile(s, p); err != nil {
+				return err
+			}
+		}
 		*p = strings.TrimSpace(*p)
 		if *p == "" || s.Check == nil {
 			continue
@@ -153,6 +174,23 @@ func (c *Config) finish(fs *flag.FlagSet, _ []string) error {
 			return fmt.Errorf("%s: %v", s.Env, err)
 		}
 	}
+	return nil
+}
+
+// secretFromFile reads a secret setting from the file Env_FILE names.
+func (c *Config) secretFromFile(s *Setting, p *string) error {
+	file, ok := c.env[s.Env+"_FILE"]
+	if !ok || file == "" {
+		return nil
+	}
+	if _, both := c.env[s.Env]; both {
+		return fmt.Errorf("%s and %s_FILE are both set; set one", s.Env, s.Env)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("%s_FILE: %v", s.Env, err)
+	}
+	*p = strings.TrimRight(string(b), "\r\n")
 	return nil
 }
 
@@ -240,6 +278,11 @@ func (b boolString) String() string {
 }
 func (b boolString) Set(v string) error { *b.p = v; return nil }
 func (b boolString) IsBoolFlag() bool   { return true }
+
+func checkNetworks(v string) error {
+	_, err := netguard.ParseAllow(v)
+	return err
+}
 
 func checkHostPort(v string) error {
 	if _, _, err := net.SplitHostPort(v); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -64,5 +65,43 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A secret on the command line is readable by every user of the machine
+// (ps, /proc/PID/cmdline): such flags are refused, the environment and
+// *_FILE variables are the only ways in.
+func TestSecretsNotTakenAsFlags(t *testing.T) {
+	for _, s := range Settings {
+		if !s.Secret {
+			continue
+		}
+		_, err := parseSettings(t, nil, []string{"--" + s.Flag, "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"}, s.Flag)
+		if err == nil || !strings.Contains(err.Error(), s.Env+"_FILE") {
+			t.Errorf("--%s on the command line: %v", s.Flag, err)
+		}
+	}
+	for _, name := range []string{"master-key", "status-key", "metrics-token", "operator-token", "sms-webhook-secret"} {
+		if s := settingByFlag(name); s == nil || !s.Secret {
+			t.Errorf("setting %s is not marked secret", name)
+		}
+	}
+	file := t.TempDir() + "/token"
+	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseSettings(t, []string{"TWOFETCH_OPERATOR_TOKEN_FILE=" + file}, nil, "operator-token")
+	if err != nil || c.String("operator-token") != "from-a-file" {
+		t.Errorf("operator token from file: %v %q", err, c.String("operator-token"))
+	}
+	c, err = parseSettings(t, []string{"TWOFETCH_OPERATOR_TOKEN=from-env"}, nil, "operator-token")
+	if err != nil || c.String("operator-token") != "from-env" {
+		t.Errorf("operator token from env: %v", err)
+	}
+	if _, err := parseSettings(t, []string{"TWOFETCH_OPERATOR_TOKEN=x", "TWOFETCH_OPERATOR_TOKEN_FILE=" + file}, nil, "operator-token"); err == nil {
+		t.Errorf("both TWOFETCH_OPERATOR_TOKEN and its _FILE accepted")
+	}
+	if _, err := parseSettings(t, []string{"TWOFETCH_OPERATOR_TOKEN_FILE=/nonexistent/file"}, nil, "operator-token"); err == nil || !strings.Contains(err.Error(), "TWOFETCH_OPERATOR_TOKEN_FILE") {
+		t.Errorf("missing secret file: %v", err)
 	}
 }

@@ -186,6 +186,10 @@ func (m *Main) printCommandHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 	}
 	var b strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
+		if s := settingByFlag(f.Name); s != nil && s.Secret {
+			fmt.Fprintf(&b, "  %s or %s_FILE (environment only)\n      %s\n", s.Env, s.Env, f.Usage)
+			return
+		}
 		name, usage := flag.UnquoteUsage(f)
 		fmt.Fprintf(&b, "  --%s", f.Name)
 		if name != "" {

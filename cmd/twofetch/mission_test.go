@@ -51,7 +51,10 @@ func TestMission(t *testing.T) {
 	bin := buildBinary(t)
 	dataDir := t.TempDir()
 	hooks := newHookReceiver(t)
-	p := startAll(t, bin, dataDir, cleanEnv(), "--chrome-path", chrome, "--replicas=true")
+	// The webhook receiver is a plain-HTTP loopback server, which outbound
+	// requests may reach only when the operator says so.
+	p := startAll(t, bin, dataDir, cleanEnv(), "--chrome-path", chrome, "--replicas=true",
+		"--outbound-http", "--outbound-allow", "127.0.0.0/8")
 	waitReady(t, p.url)
 	api := p.url + "/api/v1"
 

@@ -30,6 +30,10 @@ func settingsTable(settings []*Setting) string {
 		if s.Default != "" {
 			def = "`" + cell(s.Default) + "`"
 		}
+		if s.Secret {
+			b.WriteString("| (none: secret) | `" + s.Env + "` or `" + s.Env + "_FILE` | " + def + " | " + cell(s.Help) + " |\n")
+			continue
+		}
 		b.WriteString("| `--" + s.Flag + "` | `" + s.Env + "` | " + def + " | " + cell(s.Help) + " |\n")
 	}
 	return b.String()

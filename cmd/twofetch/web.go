@@ -104,11 +104,12 @@ func (m *Main) listenWeb(ctx context.Context, svc *services) (*web.Server, net.L
 		return nil
 	})
 	srv, err := web.New(web.Config{
-		Store:   svc.Store,
-		Vault:   svc.Vault,
-		Portals: catalog,
-		Logger:  m.Logger,
-		Checks:  svc.Checks,
+		Store:    svc.Store,
+		Vault:    svc.Vault,
+		Portals:  catalog,
+		Logger:   m.Logger,
+		Checks:   svc.Checks,
+		Outbound: m.outbound(),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/enroll"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/web"
 	"github.com/twofetch/twofetch/workers"
@@ -24,10 +26,23 @@ import (
 // Settings of the enrolment flow: where links point, how long they live,
 // and how the SMS goes out.
 var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-sender-id",
-	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url"}
+	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url", "outbound-allow", "outbound-http"}
+
+// outbound is the policy for requests to URLs tenants and operators set
+// (webhooks, the SMS gateway).
+func (m *Main) outbound() *netguard.Policy {
+	p := &netguard.Policy{}
+	if m.Config.Has("outbound-http") {
+		p.AllowHTTP = m.Config.Bool("outbound-http")
+	}
+	if m.Config.Has("outbound-allow") {
+		p.Allow, _ = netguard.ParseAllow(m.Config.String("outbound-allow")) // checked at start
+	}
+	return p
+}
 
 // Settings of the pages and API around runs and invoices.
-var pipelineSettings = []string{"blob-url", "status-key", "metrics-token", "secure-cookie"}
+var pipelineSettings = []string{"blob-url", "status-key", "metrics-token", "operator-token", "replicas"}
 
 // smsSender builds the sender TWOFETCH_SMS names.
 func (m *Main) smsSender(ctx context.Context) (sms.Sender, error) {
@@ -48,7 +63,11 @@ func (m *Main) smsSender(ctx context.Context) (sms.Sender, error) {
 		if u == "" {
 			return nil, errors.New("TWOFETCH_SMS_WEBHOOK_URL: required when TWOFETCH_SMS=webhook")
 		}
-		return &sms.Webhook{URL: u, Secret: m.Config.String("sms-webhook-secret")}, nil
+		pol := m.outbound()
+		if err := pol.CheckURL(ctx, u); err != nil {
+			return nil, fmt.Errorf("TWOFETCH_SMS_WEBHOOK_URL: %v (see TWOFETCH_OUTBOUND_ALLOW and TWOFETCH_OUTBOUND_HTTP)", err)
+		}
+		return &sms.Webhook{URL: u, Secret: m.Config.String("sms-webhook-secret"), Client: pol.Client(15 * time.Second)}, nil
 	}
 	return &sms.Log{Logger: m.Logger.With("component", "sms")}, nil
 }
@@ -158,13 +177,16 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 	p := &web.Pipeline{
 		Store: svc.Store, Runs: svc.enqueuer(m), Blob: blobs,
 		// The workers keep a failed run's artifacts under DATA_DIR/artifacts.
-		ArtifactRoot: filepath.Join(dataDir, "artifacts"),
-		Portals:      names,
-		StatusKey:    key,
-		BaseURL:      publicURL,
-		SecureCookie: m.Config.Bool("secure-cookie"),
-		MetricsToken: m.Config.String("metrics-token"),
-		Logger:       m.Logger.With("component", "web"),
+		ArtifactRoot:  filepath.Join(dataDir, "artifacts"),
+		Portals:       names,
+		StatusKey:     key,
+		BaseURL:       publicURL,
+		MetricsToken:  m.Config.String("metrics-token"),
+		OperatorToken: m.Config.String("operator-token"),
+		// A demo on loopback has no one to keep counts from.
+		OpenMetrics: m.Config.Bool("replicas"),
+		Redis:       svc.Redis,
+		Logger:      m.Logger.With("component", "web"),
 	}
 	p.Mount(srv)
 	opt, err := asynq.ParseRedisURI(svc.RedisURL)

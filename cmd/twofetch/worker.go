@@ -121,6 +121,7 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		ArtifactRetention: m.durationSetting("artifact-retention"),
 		DefaultLimit:      m.portalLimit(),
 		WebhookGiveUp:     m.durationSetting("webhook-give-up"),
+		HTTPClient:        m.outbound().Client(30 * time.Second),
 		Logger:            m.Logger,
 	})
 }
