@@ -3,12 +3,17 @@
 // portal shows (or types its setup key), twofetch seals the key in the vault
 // and shows the live code so the customer can finish the portal's activation.
 //
-// The new key is kept under the totp_pending field until the customer
-// confirms; until then the account's previous key stays in use.
+// The new key is kept under the enrolment's own totp_pending:ENROLLMENT_ID
+// field until the customer confirms; until then the account's previous key
+// stays in use. Starting an enrolment ends the account's earlier open ones,
+// so a forgotten link can neither read nor replace the key entered on the
+// new one.
 package enroll
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +65,11 @@ type Config struct {
 	// Confirmed is called after a key is confirmed, e.g. to schedule the
 	// account's first run. Optional.
 	Confirmed func(ctx context.Context, a *twofetch.Account)
+	// AccountPerHour, PhonePerHour and TenantPerHour cap how many
+	// enrolments may start per hour for one account, one phone number
+	// (across tenants) and one tenant: each start sends an SMS the operator
+	// pays for. If zero: 5, 5 and 200.
+	AccountPerHour, PhonePerHour, TenantPerHour int64
 	// MaxPhotoBytes caps uploads. If zero, 20 MiB.
 	MaxPhotoBytes int64
 	// Decode decodes photos. If nil, qrdecode.Decode with default options.
@@ -84,6 +94,15 @@ func New(cfg Config) (*Service, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.TTL == 0 {
 		cfg.TTL = 24 * time.Hour
+	}
+	if cfg.AccountPerHour <= 0 {
+		cfg.AccountPerHour = 5
+	}
+	if cfg.PhonePerHour <= 0 {
+		cfg.PhonePerHour = 5
+	}
+	if cfg.TenantPerHour <= 0 {
+		cfg.TenantPerHour = 200
 	}
 	if cfg.MaxPhotoBytes == 0 {
 		cfg.MaxPhotoBytes = 20 << 20
@@ -148,6 +167,22 @@ func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID,
 	} else {
 		lang = "en"
 	}
+	for _, l := range []struct {
+		key   string
+		limit int64
+		what  string
+	}{
+		{"start:account:" + a.ID, s.cfg.AccountPerHour, "this account"},
+		{"start:phone:" + phoneKey(p), s.cfg.PhonePerHour, "this phone number"},
+		{"start:tenant:" + tenant.ID, s.cfg.TenantPerHour, "this tenant"},
+	} {
+		if err := s.limitStart(ctx, l.key, l.limit, l.what); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := s.endOpen(ctx, tenant.ID, a.ID); err != nil {
+		return nil, "", err
+	}
 	token, hash := twofetch.NewToken("e")
 	now := s.cfg.Now().UTC()
 	e := &twofetch.Enrollment{
@@ -200,6 +235,77 @@ func candidatesRef(e *twofetch.Enrollment) twofetch.SecretRef {
 
 func keyRef(e *twofetch.Enrollment, field string) twofetch.SecretRef {
 	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: field}
+}
+
+// pendingRef is where an enrolment keeps the key entered on its link until
+// the customer confirms: its own field, so no other link of the account can
+// read its codes or overwrite it.
+func pendingRef(e *twofetch.Enrollment) twofetch.SecretRef {
+	return keyRef(e, twofetch.FieldTOTPPending+":"+e.ID)
+}
+
+// endOpen expires the account's open enrolments before a new one starts:
+// their links answer 410 from then on, and what they held is deleted.
+func (s *Service) endOpen(ctx context.Context, tenantID, accountID string) error {
+	open, err := s.cfg.Store.ListEnrollments(ctx, tenantID, accountID)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	for _, e := range open {
+		switch e.Status {
+		case twofetch.EnrollmentConfirmed, twofetch.EnrollmentExpired:
+			continue
+		}
+		e.Status = twofetch.EnrollmentExpired
+		e.Error = "replaced by a newer enrolment"
+		if e.ExpiresAt.After(now) {
+			e.ExpiresAt = now
+		}
+		e.UpdatedAt = now
+		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
+			return err
+		}
+		s.forget(ctx, e)
+		s.audit(ctx, e, "system", "enrollment.expired", "replaced by a newer enrolment")
+		s.event(ctx, e, "enrollment.expired")
+	}
+	return nil
+}
+
+// forget deletes what an ended enrolment held in the vault.
+func (s *Service) forget(ctx context.Context, e *twofetch.Enrollment) {
+	for _, ref := range []twofetch.SecretRef{candidatesRef(e), pendingRef(e), linkRef(e)} {
+		if err := s.cfg.Vault.Delete(ctx, ref); err != nil && !twofetch.IsNotFound(err) {
+			s.cfg.Logger.WarnContext(ctx, "delete secret of an ended enrolment", "enrollment", e.ID, "field", ref.Field, "err", err)
+		}
+	}
+}
+
+func phoneKey(phone string) string {
+	sum := sha256.Sum256([]byte(phone))
+	return hex.EncodeToString(sum[:16])
+}
+
+// RateLimitError refuses a request for a while; RetryAfter says how long.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimitError) Error() string { return e.Err.Error() }
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+func (s *Service) limitStart(ctx context.Context, key string, limit int64, what string) error {
+	ok, wait, err := s.allowWait(ctx, key, limit, time.Hour)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	return &RateLimitError{RetryAfter: wait, Err: twofetch.Errorf(twofetch.ERATELIMITED,
+		"too many enrolments started for %s in the last hour; try again in %d minutes", what, int(wait.Round(time.Minute)/time.Minute)+1)}
 }
 
 // SendSMS sends (or re-sends) an enrolment's SMS and records the result.
@@ -264,10 +370,10 @@ func (s *Service) Resend(ctx context.Context, tenantID, enrollmentID string) (*t
 	if e.SMSCount >= 6 {
 		return nil, twofetch.Errorf(twofetch.ERATELIMITED, "this enrolment's SMS was sent %d times; start a new enrolment", e.SMSCount)
 	}
-	if ok, err := s.allow(ctx, "resend:"+e.ID, 1, time.Minute); err != nil {
+	if ok, wait, err := s.allowWait(ctx, "resend:"+e.ID, 1, time.Minute); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, twofetch.Errorf(twofetch.ERATELIMITED, "the SMS was just sent; wait a minute before sending it again")
+		return nil, &RateLimitError{RetryAfter: wait, Err: twofetch.Errorf(twofetch.ERATELIMITED, "the SMS was just sent; wait a minute before sending it again")}
 	}
 	if s.cfg.EnqueueSMS != nil {
 		if err := s.cfg.EnqueueSMS(ctx, e.ID); err != nil {
@@ -301,7 +407,7 @@ func (s *Service) markExpired(ctx context.Context, e *twofetch.Enrollment) *twof
 		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err == nil {
 			s.audit(ctx, e, "system", "enrollment.expired", "")
 			s.event(ctx, e, "enrollment.expired")
-			_ = s.cfg.Vault.Delete(ctx, candidatesRef(e))
+			s.forget(ctx, e)
 		}
 	}
 	return e
@@ -469,7 +575,7 @@ func (s *Service) acceptKeys(ctx context.Context, ss *session, keys []*otpauth.K
 
 func (s *Service) storeKey(ctx context.Context, ss *session, k *otpauth.Key) (*Received, error) {
 	e := ss.e
-	info, err := s.cfg.Vault.PutKey(ctx, keyRef(e, twofetch.FieldTOTPPending), k)
+	info, err := s.cfg.Vault.PutKey(ctx, pendingRef(e), k)
 	if err != nil {
 		return nil, err
 	}
@@ -561,7 +667,7 @@ func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) 
 	if ss.e.Status != twofetch.EnrollmentKeyReceived {
 		return nil, &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
 	}
-	ref := keyRef(ss.e, twofetch.FieldTOTPPending)
+	ref := pendingRef(ss.e)
 	info, err := s.keyInfo(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -593,7 +699,7 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 	if e.Status != twofetch.EnrollmentKeyReceived {
 		return &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
 	}
-	if err := s.cfg.Vault.Move(ctx, keyRef(e, twofetch.FieldTOTPPending), keyRef(e, twofetch.FieldTOTP)); err != nil {
+	if err := s.cfg.Vault.Move(ctx, pendingRef(e), keyRef(e, twofetch.FieldTOTP)); err != nil {
 		return err
 	}
 	now := s.cfg.Now().UTC()
@@ -646,13 +752,30 @@ func (s *Service) event(ctx context.Context, e *twofetch.Enrollment, name string
 
 // allow is a fixed-window rate limit in Redis shared by every web process.
 func (s *Service) allow(ctx context.Context, key string, limit int64, window time.Duration) (bool, error) {
+	ok, _, err := s.allowWait(ctx, key, limit, window)
+	return ok, err
+}
+
+// allowWait is allow that also says, when it refuses, how long until the
+// window ends.
+func (s *Service) allowWait(ctx context.Context, key string, limit int64, window time.Duration) (bool, time.Duration, error) {
 	k := "twofetch:rl:enroll:" + key
 	n, err := s.cfg.Redis.Incr(ctx, k).Result()
 	if err != nil {
-		return false, fmt.Errorf("rate limit: %w", err)
+		return false, 0, fmt.Errorf("rate limit: %w", err)
 	}
 	if n == 1 {
 		s.cfg.Redis.PExpire(ctx, k, window)
 	}
-	return n <= limit, nil
+	if n <= limit {
+		return true, 0, nil
+	}
+	wait, err := s.cfg.Redis.PTTL(ctx, k).Result()
+	if err != nil || wait <= 0 {
+		// A key without expiry (a crash between INCR and PEXPIRE) would
+		// refuse forever: give it its window now.
+		s.cfg.Redis.PExpire(ctx, k, window)
+		wait = window
+	}
+	return false, wait, nil
 }

@@ -490,6 +490,10 @@ func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
+	}
 	code, msg := twofetch.ErrorCode(err), twofetch.ErrorMessage(err)
 	status := web.StatusOf(code)
 	if errors.As(err, &ae) {

@@ -16,7 +16,7 @@ const maxStepTimeout = 5 * time.Minute
 // lint runs the checks the schema cannot express. It assumes the script
 // passed the schema.
 func lint(s *Script) []Problem {
-	l := &linter{s: s, defined: map[string]bool{}}
+	l := &linter{s: s, defined: map[string]bool{}, secretFields: secretFields(s)}
 	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
@@ -65,6 +65,9 @@ type linter struct {
 	defined map[string]bool
 
 	usesPassword, usesUsername, usesOTP, downloads bool
+	// secretFields are the selectors, ids and names of the fields the
+	// script types the username, password or code into.
+	secretFields []string
 	// rowStack holds the row fields of the enclosing loops; nil for a loop
 	// over a JS list, whose fields lint cannot know.
 	rowStack []map[string]Field
@@ -118,6 +121,61 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 	}
 }
 
+// credentialReaders are ways JavaScript reaches the fields that hold the
+// username, password or code without naming them; a js step may fetch() to
+// any host, so it must not read them at all.
+var credentialReaders = []string{"password", "one-time-code", "formdata", "document.forms", ".elements", "{{username}}", "{{otp}}"}
+
+// js refuses JavaScript that reads the username, password or code fields.
+func (l *linter) js(ptr, code string) {
+	lc := strings.ToLower(code)
+	for _, r := range credentialReaders {
+		if strings.Contains(lc, r) {
+			l.addf(ptr, "JavaScript may not read the username, password or code fields (it mentions %q): it could send them to any host", r)
+			return
+		}
+	}
+	for _, f := range l.secretFields {
+		if strings.Contains(lc, strings.ToLower(f)) {
+			l.addf(ptr, "JavaScript may not read the username, password or code fields (it names %q, which a type step fills with a credential)", f)
+			return
+		}
+	}
+}
+
+var selectorNames = regexp.MustCompile(`#([A-Za-z0-9_-]+)|\[(?:name|id)\s*[~|^$*]?=\s*["']?([^"'\]]+)`)
+
+// secretFields lists the selectors of the type steps that type the
+// username, password or code, with the ids and names inside them.
+func secretFields(s *Script) []string {
+	var out []string
+	var walk func([]Step)
+	walk = func(steps []Step) {
+		for i := range steps {
+			st := &steps[i]
+			if st.Type != nil {
+				for _, n := range templateNames(st.Type.Value) {
+					if n == varUsername || isSecretName(n) {
+						out = append(out, st.Type.Selector)
+						for _, m := range selectorNames.FindAllStringSubmatch(st.Type.Selector, -1) {
+							out = append(out, m[1]+m[2])
+						}
+					}
+				}
+			}
+			walk(st.Then)
+			walk(st.Else)
+			if st.ForEach != nil {
+				walk(st.ForEach.Do)
+			}
+		}
+	}
+	walk(s.Login)
+	walk(s.Documents)
+	out = slices.DeleteFunc(out, func(f string) bool { return len(f) < 3 })
+	return out
+}
+
 func (l *linter) checkURL(ptr, raw string) {
 	if strings.HasPrefix(raw, "{{") {
 		return // the host comes from the page; checked when it runs
@@ -148,6 +206,9 @@ func (l *linter) cond(ptr string, c *Cond) {
 	}
 	if c.URL != "" {
 		l.regex(ptr+"/url", c.URL)
+	}
+	if c.JS != "" {
+		l.js(ptr+"/js", c.JS)
 	}
 	if c.Not != nil {
 		l.cond(ptr+"/not", c.Not)
@@ -229,6 +290,7 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			l.defined[name] = true
 		}
 	case st.JS != nil:
+		l.js(ptr+"/js/script", st.JS.Script)
 		if st.JS.Var != "" {
 			l.defined[st.JS.Var] = true
 		}

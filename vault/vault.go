@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,7 +100,8 @@ func (v *Vault) currentKEK() KEK {
 // keyFields hold authenticator keys: they go in through PutKey and only
 // codes come out.
 func isKeyField(f string) bool {
-	return f == twofetch.FieldTOTP || f == twofetch.FieldTOTPPending
+	return f == twofetch.FieldTOTP || f == twofetch.FieldTOTPPending ||
+		strings.HasPrefix(f, twofetch.FieldTOTPPending+":") // an enrolment's pending key
 }
 
 func checkRef(ref twofetch.SecretRef) error {

@@ -292,7 +292,7 @@ func TestWebCommand(t *testing.T) {
 		out := &testenv.LogLines{}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		m := NewMain(strings.NewReader(""), out, io.Discard, []string{"TWOFETCH_REDIS_URL=" + rd.URL})
+		m := NewMain(strings.NewReader(""), out, io.Discard, []string{"TWOFETCH_REDIS_URL=" + rd.URL, "TWOFETCH_SMS_LOG_ALLOWED=true"})
 		exit := make(chan int, 1)
 		go func() { exit <- m.Run(ctx, []string{"web", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}) }()
 		var url string

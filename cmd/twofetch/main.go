@@ -66,6 +66,7 @@ type Main struct {
 	Config  *Config
 	Logger  *slog.Logger
 
+	command string // the running command's name
 	closers []func() error
 }
 
@@ -137,6 +138,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 2
 	}
 	m.Logger = newLogger(m.Stderr, m.Config)
+	m.command = c.Name
 	err := c.Run(ctx, m, fs.Args())
 	var ue usageError
 	var ee exitError

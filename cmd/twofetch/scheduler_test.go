@@ -119,6 +119,7 @@ func TestWorkerCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	m := NewMain(strings.NewReader(""), &out, &errb, []string{
 		"TWOFETCH_DATA_DIR=" + dir, "TWOFETCH_REDIS_URL=" + redisURL, "TWOFETCH_CHROME_PATH=" + chrome,
+		"TWOFETCH_SMS_LOG_ALLOWED=true",
 	})
 	code := make(chan int, 1)
 	go func() { code <- m.Run(runCtx, []string{"worker", "--concurrency", "3"}) }()

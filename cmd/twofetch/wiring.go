@@ -25,7 +25,7 @@ import (
 
 // Settings of the enrolment flow: where links point, how long they live,
 // and how the SMS goes out.
-var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-sender-id",
+var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-log-allowed", "enrollments-per-hour", "replicas", "sms-sender-id",
 	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url", "outbound-allow", "outbound-http"}
 
 // outbound is the policy for requests to URLs tenants and operators set
@@ -69,7 +69,27 @@ func (m *Main) smsSender(ctx context.Context) (sms.Sender, error) {
 		}
 		return &sms.Webhook{URL: u, Secret: m.Config.String("sms-webhook-secret"), Client: pol.Client(15 * time.Second)}, nil
 	}
+	if err := m.logSMSAllowed(); err != nil {
+		return nil, err
+	}
 	return &sms.Log{Logger: m.Logger.With("component", "sms")}, nil
+}
+
+// logSMSAllowed refuses the log sender where its log lines, each a live
+// enrolment link that opens a customer's authenticator enrolment, would
+// reach a production log: in web and worker processes, and behind an
+// https public URL. all on plain HTTP and all --replicas are demos.
+func (m *Main) logSMSAllowed() error {
+	if m.Config.Bool("sms-log-allowed") {
+		return nil
+	}
+	if m.command == "web" || m.command == "worker" {
+		return fmt.Errorf("TWOFETCH_SMS=log writes live enrolment links to the log and is refused in the %s command; choose sns or webhook, or set TWOFETCH_SMS_LOG_ALLOWED=true", m.command)
+	}
+	if strings.HasPrefix(m.Config.String("public-url"), "https://") && !m.Config.Bool("replicas") {
+		return errors.New("TWOFETCH_SMS=log writes live enrolment links to the log and is refused with an https TWOFETCH_PUBLIC_URL; choose sns or webhook, or set TWOFETCH_SMS_LOG_ALLOWED=true")
+	}
+	return nil
 }
 
 func (m *Main) awsConfig(ctx context.Context) (aws.Config, error) {
@@ -125,11 +145,12 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	}
 	return enroll.New(enroll.Config{
 		Store: svc.Store, Vault: svc.Vault, Sender: sender, Redis: svc.Redis,
-		PublicURL:  publicURL,
-		TTL:        m.Config.Duration("enrollment-ttl"),
-		PortalName: names,
-		EnqueueSMS: enq.EnqueueSMS,
-		Notify:     enq.Publish,
+		PublicURL:     publicURL,
+		TTL:           m.Config.Duration("enrollment-ttl"),
+		TenantPerHour: int64(m.Config.Int("enrollments-per-hour")),
+		PortalName:    names,
+		EnqueueSMS:    enq.EnqueueSMS,
+		Notify:        enq.Publish,
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
 			if err := sched.ScheduleSoon(ctx, a); err != nil {
 				m.Logger.WarnContext(ctx, "schedule first run after enrolment", "account", a.ID, "err", err)
