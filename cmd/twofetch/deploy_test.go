@@ -23,6 +23,9 @@ func knownEnv() map[string]bool {
 	m := map[string]bool{}
 	for _, s := range Settings {
 		m[s.Env] = true
+		if s.Secret {
+			m[s.Env+"_FILE"] = true
+		}
 	}
 	return m
 }
