@@ -38,7 +38,7 @@ func TestReplicaLoginPages(t *testing.T) {
 			}
 			fields := map[string]*detect.Field{"{{username}}": res.Username, "{{password}}": res.Password}
 			want := 0
-			for _, st := range s.Login {
+			for _, st := range flatten(s.Login) {
 				if st.Type == nil {
 					continue
 				}
@@ -78,4 +78,15 @@ func present(t *testing.T, tab context.Context, sel string) bool {
 		t.Fatalf("look for %s: %v", sel, err)
 	}
 	return ok
+}
+
+// flatten lists steps with those of their branches, in order.
+func flatten(steps []portals.Step) []portals.Step {
+	var out []portals.Step
+	for _, st := range steps {
+		out = append(out, st)
+		out = append(out, flatten(st.Then)...)
+		out = append(out, flatten(st.Else)...)
+	}
+	return out
 }
