@@ -16,13 +16,17 @@ const maxStepTimeout = 5 * time.Minute
 // lint runs the checks the schema cannot express. It assumes the script
 // passed the schema.
 func lint(s *Script) []Problem {
-	l := &linter{s: s, defined: map[string]bool{}, secretFields: secretFields(s)}
+	l := &linter{s: s, defined: map[string]bool{}, creds: map[string]Credential{}, secretFields: secretFields(s)}
 	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
 	creds := map[string]bool{}
-	for _, c := range s.Credentials {
+	for i, c := range s.Credentials {
+		if creds[c.Name] {
+			l.addf(fmt.Sprintf("/credentials/%d", i), "credential %q is listed twice", c.Name)
+		}
 		creds[c.Name] = true
+		l.creds[c.Name] = c
 	}
 	if s.Session != nil {
 		l.checkURL("/session/url", s.Session.URL)
@@ -63,6 +67,7 @@ type linter struct {
 	probs   []Problem
 	flow    string
 	defined map[string]bool
+	creds   map[string]Credential
 
 	usesPassword, usesUsername, usesOTP, downloads bool
 	// secretFields are the selectors, ids and names of the fields the
@@ -90,6 +95,10 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 		switch {
 		case name == varUsername:
 			l.usesUsername = true
+		case l.creds[name].Secret && name != varPassword:
+			if !secretOK {
+				l.addf(ptr, "{{%s}} is a secret credential and may only be used in the value of a type step", name)
+			}
 		case isSecretName(name):
 			if !secretOK {
 				l.addf(ptr, "{{%s}} may only be used in the value of a type step, where it is never logged", name)
@@ -114,7 +123,7 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 		case strings.Contains(name, "."):
 			l.addf(ptr, "{{%s}}: only row.FIELD may contain a dot", name)
 		default:
-			if !l.defined[name] {
+			if _, cred := l.creds[name]; !cred && !l.defined[name] {
 				l.addf(ptr, "{{%s}} is used before any extract, js or set step defines it", name)
 			}
 		}
@@ -143,6 +152,15 @@ func (l *linter) js(ptr, code string) {
 	}
 }
 
+func isCredential(s *Script, name string) bool {
+	for _, c := range s.Credentials {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 var selectorNames = regexp.MustCompile(`#([A-Za-z0-9_-]+)|\[(?:name|id)\s*[~|^$*]?=\s*["']?([^"'\]]+)`)
 
 // secretFields lists the selectors of the type steps that type the
@@ -155,7 +173,7 @@ func secretFields(s *Script) []string {
 			st := &steps[i]
 			if st.Type != nil {
 				for _, n := range templateNames(st.Type.Value) {
-					if n == varUsername || isSecretName(n) {
+					if n == varUsername || isSecretName(n) || isCredential(s, n) {
 						out = append(out, st.Type.Selector)
 						for _, m := range selectorNames.FindAllStringSubmatch(st.Type.Selector, -1) {
 							out = append(out, m[1]+m[2])
@@ -174,6 +192,15 @@ func secretFields(s *Script) []string {
 	walk(s.Documents)
 	out = slices.DeleteFunc(out, func(f string) bool { return len(f) < 3 })
 	return out
+}
+
+// define records a variable; credential and job names cannot be reused,
+// or a step would silently type something else than the customer gave.
+func (l *linter) define(ptr, name string) {
+	if _, cred := l.creds[name]; cred || name == varUsername || isSecretName(name) {
+		l.addf(ptr, "variable %q would hide the credential of that name", name)
+	}
+	l.defined[name] = true
 }
 
 func (l *linter) checkURL(ptr, raw string) {
@@ -209,6 +236,9 @@ func (l *linter) cond(ptr string, c *Cond) {
 	}
 	if c.JS != "" {
 		l.js(ptr+"/js", c.JS)
+	}
+	if c.Status != "" {
+		l.regex(ptr+"/status", c.Status)
 	}
 	if c.Not != nil {
 		l.cond(ptr+"/not", c.Not)
@@ -287,12 +317,12 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			if f.Regex != "" {
 				l.regex(ptr+"/extract/"+name+"/regex", f.Regex)
 			}
-			l.defined[name] = true
+			l.define(ptr+"/extract/"+name, name)
 		}
 	case st.JS != nil:
 		l.js(ptr+"/js/script", st.JS.Script)
 		if st.JS.Var != "" {
-			l.defined[st.JS.Var] = true
+			l.define(ptr+"/js/var", st.JS.Var)
 		}
 	case st.Download != nil:
 		d := st.Download
@@ -319,7 +349,7 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			t("/set/"+k, v)
 		}
 		for k := range st.Set {
-			l.defined[k] = true
+			l.define(ptr+"/set/"+k, k)
 		}
 	}
 }
