@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/enroll"
+	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/vault"
@@ -62,7 +64,8 @@ func TestSMSTask(t *testing.T) {
 	defer enq.Close()
 	svc, err := enroll.New(enroll.Config{
 		Store: e.store, Vault: v, Redis: e.rdb, PublicURL: "https://fetch.example.com",
-		Sender:     &sms.Webhook{URL: gw.URL, Secret: "gw-secret"},
+		Sender: &sms.Webhook{URL: gw.URL, Secret: "gw-secret",
+			Client: netguard.Policy{AllowHTTP: true, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(15 * time.Second)},
 		EnqueueSMS: enq.EnqueueSMS,
 	})
 	if err != nil {
