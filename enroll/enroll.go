@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/metrics"
@@ -70,6 +71,11 @@ type Config struct {
 	// (across tenants) and one tenant: each start sends an SMS the operator
 	// pays for. If zero: 5, 5 and 200.
 	AccountPerHour, PhonePerHour, TenantPerHour int64
+	// DecodeMemory bounds the memory of all photo decodes of this process
+	// together, in bytes: each decode reserves what its header says it
+	// will need (qrdecode.Cost) and waits while others hold the rest. If
+	// zero, 512 MiB.
+	DecodeMemory int64
 	// MaxPhotoBytes caps uploads. If zero, 20 MiB.
 	MaxPhotoBytes int64
 	// Decode decodes photos. If nil, qrdecode.Decode with default options.
@@ -80,7 +86,8 @@ type Config struct {
 
 // Service runs enrolments.
 type Service struct {
-	cfg Config
+	cfg     Config
+	decodes *semaphore.Weighted
 }
 
 // New returns a Service.
@@ -124,7 +131,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}, nil
+	if cfg.DecodeMemory <= 0 {
+		cfg.DecodeMemory = 512 << 20
+	}
+	return &Service{cfg: cfg, decodes: semaphore.NewWeighted(cfg.DecodeMemory)}, nil
 }
 
 // Languages are those with texts; others fall back to English.
@@ -488,7 +498,7 @@ type customerError struct {
 func (e *customerError) Error() string { return e.code + ": " + e.detail }
 
 func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*Received, error) {
-	results, err := s.cfg.Decode(ctx, photo)
+	results, err := s.decode(ctx, photo)
 	metrics.QRDecodes.WithLabelValues(decodeResult(err)).Inc()
 	switch {
 	case errors.Is(err, qrdecode.ErrTooLarge):
@@ -517,6 +527,25 @@ func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*
 		return nil, refusedError(refusal)
 	}
 	return s.acceptKeys(ctx, ss, keys)
+}
+
+// decode runs the decoder within the process's decode memory: a photo
+// whose header promises more than the whole budget is refused unread, the
+// others wait for their share, so parallel uploads of decompression bombs
+// cannot take the server's memory.
+func (s *Service) decode(ctx context.Context, photo []byte) ([]qrdecode.Result, error) {
+	cost, err := qrdecode.Cost(photo, qrdecode.Options{MaxBytes: int(s.cfg.MaxPhotoBytes)})
+	if err != nil {
+		return nil, err
+	}
+	if cost > s.cfg.DecodeMemory {
+		return nil, fmt.Errorf("%w: the photo needs %d MB to decode, more than this server gives one photo", qrdecode.ErrTooLarge, cost>>20)
+	}
+	if err := s.decodes.Acquire(ctx, cost); err != nil {
+		return nil, err
+	}
+	defer s.decodes.Release(cost)
+	return s.cfg.Decode(ctx, photo)
 }
 
 // decodeResult names a decode's result for the metrics.

@@ -66,6 +66,12 @@ func (c *clock) Advance(d time.Duration) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*enroll.Config) {})
+}
+
+// newEnvWith is newEnv with the service's configuration adjusted.
+func newEnvWith(t *testing.T, configure func(*enroll.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := store.Open(ctx, "sqlite:"+dir+"/t.db")
@@ -95,7 +101,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.vault = v
-	svc, err := enroll.New(enroll.Config{
+	cfg := enroll.Config{
 		Store: st, Vault: v, Redis: rdb, Logger: logger, Now: e.now,
 		PublicURL: "http://enroll.test",
 		Sender: sms.SenderFunc(func(ctx context.Context, to, body string) error {
@@ -105,7 +111,9 @@ func newEnv(t *testing.T) *env {
 			return nil
 		}),
 		PortalName: func(id string) string { return map[string]string{"github": "GitHub"}[id] },
-	})
+	}
+	configure(&cfg)
+	svc, err := enroll.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func (s *Service) Mount(r Router) {
 	}
 	r.Handle("GET /e/{token}", page(s.showPage))
 	r.Handle("GET /e/{token}/code", page(s.showCode))
-	r.Handle("POST /e/{token}/photo", page(s.postPhoto))
+	r.Handle("POST /e/{token}/photo", web.LongDeadlines(page(s.postPhoto)))
 	r.Handle("POST /e/{token}/key", page(s.postKey))
 	r.Handle("POST /e/{token}/choose", page(s.postChoose))
 	r.Handle("POST /e/{token}/recovery", page(s.postRecovery))

@@ -92,8 +92,8 @@ func load(data []byte, opts Options) (*photo, *pyramid, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, nil, fmt.Errorf("%w: the image has no pixels", ErrCorrupt)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > int64(opts.MaxPixels) {
-		return nil, nil, fmt.Errorf("%w: %d×%d pixels, the limit is %.1f megapixels", ErrTooLarge, cfg.Width, cfg.Height, float64(opts.MaxPixels)/1e6)
+	if limit := pixelLimit(f, opts); int64(cfg.Width)*int64(cfg.Height) > int64(limit) {
+		return nil, nil, fmt.Errorf("%w: %d×%d pixels, the limit is %.1f megapixels", ErrTooLarge, cfg.Width, cfg.Height, float64(limit)/1e6)
 	}
 	ph := &photo{w: cfg.Width, h: cfg.Height, orientation: 1}
 	if f == formatJPEG {
@@ -105,7 +105,7 @@ func load(data []byte, opts Options) (*photo, *pyramid, error) {
 			return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		b := img.Bounds()
-		if int64(b.Dx())*int64(b.Dy()) > int64(opts.MaxPixels) || b.Empty() {
+		if int64(b.Dx())*int64(b.Dy()) > int64(pixelLimit(f, opts)) || b.Empty() {
 			// The header and the decoded frame disagree (a GIF frame, say).
 			return nil, nil, fmt.Errorf("%w: the decoded size does not match the header", ErrCorrupt)
 		}

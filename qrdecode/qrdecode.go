@@ -32,6 +32,10 @@ var (
 const (
 	DefaultMaxBytes  = 32 << 20
 	DefaultMaxPixels = 50_000_000
+	// DefaultMaxPixelsFull caps PNG, GIF and WebP, which are decoded whole
+	// at full size (up to 8 bytes a pixel for 16-bit PNGs): a phone
+	// screenshot is under 4 MP, a photo saved as PNG 12 MP.
+	DefaultMaxPixelsFull = 16_000_000
 	DefaultBudget    = 3 * time.Second
 )
 
@@ -46,6 +50,9 @@ type Options struct {
 	// decoder keeps every DCT coefficient), PNG, GIF and WebP up to 5 more
 	// for the decoded image. If zero, DefaultMaxPixels.
 	MaxPixels int
+	// MaxPixelsFull is the lower cap for formats that cannot be decoded
+	// scaled down (PNG, GIF, WebP). If zero, DefaultMaxPixelsFull.
+	MaxPixelsFull int
 	// Budget is the wall-clock time Decode may spend, image decoding
 	// included, before it gives up with what it has found; the first pass
 	// always runs to completion. If zero, DefaultBudget. The effort spent
@@ -74,6 +81,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPixels <= 0 {
 		o.MaxPixels = DefaultMaxPixels
+	}
+	if o.MaxPixelsFull <= 0 {
+		o.MaxPixelsFull = DefaultMaxPixelsFull
 	}
 	if o.Budget <= 0 {
 		o.Budget = DefaultBudget

@@ -108,7 +108,7 @@ func (p *Pipeline) Mount(s *Server) {
 	s.HandleAPI("GET /api/v1/accounts/{id}/runs/{rid}", p.api(p.getRun))
 	s.HandleAPI("GET /api/v1/invoices", p.api(p.listInvoices))
 	s.HandleAPI("GET /api/v1/invoices/{id}", p.api(p.getInvoice))
-	s.HandleAPI("GET /api/v1/invoices/{id}/file", p.api(p.invoiceFile))
+	s.HandleAPI("GET /api/v1/invoices/{id}/file", LongDeadlines(p.api(p.invoiceFile)))
 	s.HandleAPI("GET /api/v1/accounts/{id}/status-link", p.api(p.statusLink))
 	p.mountPages(s)
 }

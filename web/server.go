@@ -70,6 +70,15 @@ type Config struct {
 	// ShutdownTimeout is how long Serve waits for in-flight requests after
 	// its context ends before closing connections. Default 15s.
 	ShutdownTimeout time.Duration
+	// ReadHeaderTimeout cuts off a client that has not sent its request
+	// headers by then (slowloris). Default 5s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included, and
+	// WriteTimeout writing its response. Routes that move files extend
+	// their own deadlines (LongDeadlines). Defaults 30s and 60s.
+	ReadTimeout, WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long. Default 2m.
+	IdleTimeout time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Outbound decides which webhook URLs a tenant may set. Default: public
@@ -107,6 +116,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 5 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 60 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -161,6 +182,24 @@ func (s *Server) HandleAdmin(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, noStore(s.requireTenant(h, true)))
 }
 
+// TransferTimeout is the deadline of routes that move files: photo uploads
+// from phones on slow networks, invoice and artifact downloads.
+const TransferTimeout = 10 * time.Minute
+
+// LongDeadlines gives a file-moving route TransferTimeout to read its
+// request and write its response instead of the server's short defaults.
+func LongDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		until := time.Now().Add(TransferTimeout)
+		// Errors mean the connection cannot take deadlines (an in-memory
+		// recorder in tests); the server's own then stay.
+		_ = rc.SetReadDeadline(until)
+		_ = rc.SetWriteDeadline(until)
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Handler returns the complete handler with middleware, for tests and for
 // embedding in another server.
 func (s *Server) Handler() http.Handler {
@@ -173,8 +212,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests keep running through shutdown, so they must not inherit
 		// ctx: its end is the signal to stop accepting, not to abort.

@@ -61,6 +61,8 @@ var Settings = []*Setting{
 		Help: "let the log SMS sender, which writes live enrolment links to the log, run in web and worker processes or behind an https public URL; all needs it only with an https public URL and without --replicas", Check: checkBool},
 	{Flag: "enrollments-per-hour", Env: "TWOFETCH_ENROLLMENTS_PER_HOUR", Default: "200",
 		Help: "most enrolments (each an SMS) a tenant may start per hour; one account and one phone number get at most 5", Check: positiveInt},
+	{Flag: "decode-memory-mb", Env: "TWOFETCH_DECODE_MEMORY_MB", Default: "512",
+		Help: "memory in MiB all photo decodes of a web process may use together; a photo that needs more is refused, others wait for their share", Check: positiveInt},
 	{Flag: "sms-sender-id", Env: "TWOFETCH_SMS_SENDER_ID", Default: "twofetch",
 		Help: "alphanumeric sender id of SNS messages where the country allows one"},
 	{Flag: "sms-webhook-url", Env: "TWOFETCH_SMS_WEBHOOK_URL", Default: "",

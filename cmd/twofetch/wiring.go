@@ -25,7 +25,7 @@ import (
 
 // Settings of the enrolment flow: where links point, how long they live,
 // and how the SMS goes out.
-var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-log-allowed", "enrollments-per-hour", "replicas", "sms-sender-id",
+var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-log-allowed", "enrollments-per-hour", "decode-memory-mb", "replicas", "sms-sender-id",
 	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url", "outbound-allow", "outbound-http"}
 
 // outbound is the policy for requests to URLs tenants and operators set
@@ -148,6 +148,7 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 		PublicURL:     publicURL,
 		TTL:           m.Config.Duration("enrollment-ttl"),
 		TenantPerHour: int64(m.Config.Int("enrollments-per-hour")),
+		DecodeMemory:  int64(m.Config.Int("decode-memory-mb")) << 20,
 		PortalName:    names,
 		EnqueueSMS:    enq.EnqueueSMS,
 		Notify:        enq.Publish,
