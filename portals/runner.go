@@ -16,25 +16,13 @@ import (
 	"github.com/twofetch/twofetch"
 )
 
-// Secrets gives a run the account's credentials at the moment it needs
-// them. Implementations fetch from the vault; nothing is cached by the
-// runner beyond the run.
-type Secrets interface {
-	Password(ctx context.Context) (string, error)
-	// Code is called only when the code field is about to be filled.
-	Code(ctx context.Context) (string, error)
-	HasKey(ctx context.Context) (bool, error)
-	// Cookies returns what SaveCookies stored, or an error for which
-	// twofetch.IsNotFound is true.
-	Cookies(ctx context.Context) ([]byte, error)
-	SaveCookies(ctx context.Context, b []byte) error
-}
-
-// Document is one invoice file a run fetched.
-type Document struct {
-	PortalInvoiceID, Number, Date, Amount, Currency, ContentType, SHA256 string
-	Data                                                                 []byte
-}
+// Secrets, Document and StepLog are the fetch vocabulary of the root
+// package; the runner speaks it so that callers need not import portals.
+type (
+	Secrets  = twofetch.Secrets
+	Document = twofetch.Document
+	StepLog  = twofetch.StepLog
+)
 
 // Job is one run of one account's portal script.
 type Job struct {
@@ -51,34 +39,6 @@ type Job struct {
 	Logger      *slog.Logger
 	// Progress, when set, is called after each step (for `portal test`).
 	Progress func(StepLog)
-}
-
-// StepLog is one step as it ran. It never holds typed values: a type step
-// shows its template ({{password}}), not what was typed.
-type StepLog struct {
-	Path     string        `json:"path"` // e.g. login/3/then/0
-	Kind     string        `json:"kind"`
-	Name     string        `json:"name"`
-	Detail   string        `json:"detail,omitempty"`
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration"`
-	Skipped  bool          `json:"skipped,omitempty"`
-	Err      string        `json:"error,omitempty"`
-}
-
-func (s StepLog) String() string {
-	status := "ok"
-	switch {
-	case s.Err != "":
-		status = "FAILED: " + s.Err
-	case s.Skipped:
-		status = "skipped"
-	}
-	d := ""
-	if s.Detail != "" {
-		d = " " + s.Detail
-	}
-	return fmt.Sprintf("%-22s %-9s %-28s%s  %6dms  %s", s.Path, s.Kind, s.Name, d, s.Duration.Milliseconds(), status)
 }
 
 // Result is how a run went.

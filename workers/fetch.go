@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"mime"
 	"os"
 	"path/filepath"
@@ -20,61 +19,6 @@ import (
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/metrics"
 )
-
-// Fetcher logs into an account's portal and hands each new document to
-// job.Save. The portals engine implements it on headless Chrome.
-//
-// Fetch must stop promptly when ctx is done: asynq abandons a task at its
-// timeout but cannot stop the goroutine running it. A failed run returns an
-// error whose outcome twofetch.OutcomeOf can read (a *twofetch.RunError).
-type Fetcher interface {
-	Fetch(ctx context.Context, job FetchJob) (*FetchResult, error)
-}
-
-// FetcherFunc adapts a function to Fetcher.
-type FetcherFunc func(ctx context.Context, job FetchJob) (*FetchResult, error)
-
-// Fetch calls f.
-func (f FetcherFunc) Fetch(ctx context.Context, job FetchJob) (*FetchResult, error) {
-	return f(ctx, job)
-}
-
-// FetchJob is one run of one account.
-type FetchJob struct {
-	Account *twofetch.Account
-	RunID   string
-	// ArtifactDir is an existing, empty directory for the screenshot, page
-	// HTML and step log of a failed run; it is deleted after a success.
-	ArtifactDir string
-	// Known reports which of the portal's invoice ids are already stored,
-	// so they are not downloaded again.
-	Known func(ctx context.Context, ids []string) (map[string]bool, error)
-	// Save stores one downloaded document. It is idempotent: a document
-	// stored by an earlier attempt is accepted and not counted again.
-	Save   func(ctx context.Context, d *Document) error
-	Logger *slog.Logger
-}
-
-// Document is one downloaded invoice; fields other than PortalInvoiceID and
-// Data are optional. SHA256 is recomputed from Data.
-type Document struct {
-	PortalInvoiceID string
-	Number          string
-	Date            string
-	Amount          string
-	Currency        string
-	ContentType     string
-	SHA256          string
-	Data            []byte
-}
-
-// FetchResult is what a run that did not fail reports.
-type FetchResult struct {
-	// Outcome is ok or no_documents; empty means decided by the count of
-	// saved documents.
-	Outcome twofetch.Outcome
-	Detail  string
-}
 
 func accountLockKey(id string) string { return "twofetch:lock:account:" + id }
 
@@ -130,14 +74,14 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	}
 
 	var saved atomic.Int64
-	job := FetchJob{
+	job := &twofetch.FetchJob{
 		Account:     acct,
 		RunID:       run.ID,
 		ArtifactDir: artifacts,
 		Known: func(ctx context.Context, ids []string) (map[string]bool, error) {
 			return s.store.KnownInvoiceIDs(ctx, acct.ID, ids)
 		},
-		Save: func(ctx context.Context, d *Document) error {
+		Save: func(ctx context.Context, d *twofetch.Document) error {
 			isNew, err := s.saveDocument(ctx, acct, run, d)
 			if isNew {
 				saved.Add(1)
@@ -145,6 +89,9 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 			return err
 		},
 		Logger: log,
+	}
+	if s.cfg.Secrets != nil {
+		job.Secrets = s.cfg.Secrets(acct)
 	}
 	started := s.now()
 	res, ferr := s.fetcher.Fetch(ctx, job)
@@ -261,7 +208,7 @@ func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, p FetchPa
 // retry after a crash rewrites the same object, then the row; the row's
 // uniqueness on (account, portal id) and (account, sha256) makes a second
 // save of the same invoice a no-op.
-func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, d *Document) (bool, error) {
+func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, d *twofetch.Document) (bool, error) {
 	if d.PortalInvoiceID == "" {
 		return false, errors.New("document without a portal invoice id")
 	}

@@ -41,7 +41,10 @@ type ServerConfig struct {
 	Store twofetch.Store
 	Blobs blob.Store
 	// Fetcher runs the portal scripts.
-	Fetcher Fetcher
+	Fetcher twofetch.Fetcher
+	// Secrets gives a run the account's credentials; nil for fetchers
+	// that need none.
+	Secrets func(*twofetch.Account) twofetch.Secrets
 	SMS     SMSSender
 	// DataDir holds DataDir/artifacts/RUN_ID of failed runs.
 	DataDir string
@@ -80,7 +83,7 @@ type Server struct {
 	rdb     redis.UniversalClient
 	store   twofetch.Store
 	blobs   blob.Store
-	fetcher Fetcher
+	fetcher twofetch.Fetcher
 	sched   *Scheduler
 	enq     *Enqueuer
 	limits  *limiter

@@ -21,7 +21,7 @@ import (
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
 	"github.com/twofetch/twofetch/portals/scripts"
-	"github.com/twofetch/twofetch/workers"
+	"github.com/twofetch/twofetch/vault"
 )
 
 func init() {
@@ -339,19 +339,19 @@ func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) err
 	if err != nil {
 		return err
 	}
-	sec := &liveSecrets{VaultSecrets: &workers.VaultSecrets{Vault: v, TenantID: acct.TenantID, AccountID: acct.ID}}
+	sec := &liveSecrets{AccountSecrets: vault.SecretsOf(v, acct)}
 	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
 }
 
 // liveSecrets are an account's vault secrets for a test run that must
 // leave no trace: saved cookies are read, never replaced. It counts codes.
 type liveSecrets struct {
-	*workers.VaultSecrets
+	*vault.AccountSecrets
 	codes atomic.Int64
 }
 
 func (s *liveSecrets) Code(ctx context.Context) (string, error) {
-	c, err := s.VaultSecrets.Code(ctx)
+	c, err := s.AccountSecrets.Code(ctx)
 	if err == nil {
 		s.codes.Add(1)
 	}

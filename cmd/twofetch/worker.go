@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
 	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/vault"
 	"github.com/twofetch/twofetch/workers"
 )
 
@@ -115,7 +117,8 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		Redis:             svc.Redis,
 		Store:             svc.Store,
 		Blobs:             blobs,
-		Fetcher:           &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
+		Fetcher:           portals.NewRunner(reg, pool),
+		Secrets:           func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(svc.Vault, a) },
 		DataDir:           dataDir,
 		Concurrency:       concurrency,
 		ArtifactRetention: m.durationSetting("artifact-retention"),

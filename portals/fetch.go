@@ -1,0 +1,31 @@
+package portals
+
+import (
+	"context"
+
+	"github.com/twofetch/twofetch"
+)
+
+var _ twofetch.Fetcher = (*Runner)(nil)
+
+// Fetch plays the account's portal script for the workers.
+func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.FetchResult, error) {
+	a := job.Account
+	res, err := r.Run(ctx, &Job{
+		Portal:      a.Portal,
+		Username:    a.Username,
+		Secrets:     job.Secrets,
+		Known:       job.Known,
+		Save:        job.Save,
+		ArtifactDir: job.ArtifactDir,
+		Logger:      job.Logger,
+	})
+	out := &twofetch.FetchResult{}
+	if res != nil {
+		// ok or no_documents is left to the caller, who counts what was
+		// actually stored, leaving out documents an earlier attempt saved.
+		out.SessionReused = res.SessionReused
+		out.Steps = res.Steps
+	}
+	return out, err
+}
