@@ -88,7 +88,7 @@ func TestHetznerPages(t *testing.T) {
 		c := s.Client()
 		v := get(t, c, hetznerLoginURL)
 		lacks(t, v, `id="_username"`, `id="login-form"`)
-		v = post(t, c, hetznerLoginURL, url.Values{"v2-_username": {email}, "v2-_password": {pw}})
+		post(t, c, hetznerLoginURL, url.Values{"v2-_username": {email}, "v2-_password": {pw}})
 		v = post(t, c, hetznerLoginURL, url.Values{"v2-input-verify-code": {currentCode(t, k, time.Now())}})
 		if v.url != hetznerListURL || strings.Contains(v.body, `class="invoice-list"`) {
 			t.Errorf("redesigned login ended at %s", v.url)
