@@ -137,13 +137,13 @@ func portalList(m *Main, asJSON bool) error {
 		return err
 	}
 	type entry struct {
-		ID        string   `json:"id"`
-		Name      string   `json:"name"`
-		Homepage  string   `json:"homepage"`
-		Hosts     []string `json:"hosts"`
-		Countries []string `json:"countries"`
-		TwoFactor []string `json:"two_factor"`
-		Verified  string   `json:"verified"`
+		ID        string           `json:"id"`
+		Name      string           `json:"name"`
+		Homepage  string           `json:"homepage"`
+		Hosts     []string         `json:"hosts"`
+		Countries []string         `json:"countries"`
+		TwoFactor []string         `json:"two_factor"`
+		Verified  portals.Verified `json:"verified"`
 	}
 	var list []entry
 	for _, s := range reg.List() {
@@ -187,7 +187,11 @@ func portalLint(m *Main, files []string) error {
 		if err != nil {
 			return err
 		}
+		probs = append(probs, portals.LintFragments(scripts.FS, "portals/scripts")...)
 		for _, e := range entries {
+			if e.IsDir() {
+				continue // fragments, checked above and where scripts use them
+			}
 			data, err := fs.ReadFile(scripts.FS, e.Name())
 			if err != nil {
 				return err
