@@ -198,7 +198,7 @@ var more = map[string]misbehaviour{
 	"namecheap":    {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"github":       {name: "terms", mode: replica.Terms, want: twofetch.OutcomeActionNeeded},
+	"github":       {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
 	"slack":        {name: "terms", mode: replica.Terms, want: twofetch.OutcomeActionNeeded},
 	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
 	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
