@@ -194,7 +194,7 @@ type misbehaviour struct {
 var more = map[string]misbehaviour{
 	"amazon-de":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
 	"ionos":        {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"digitalocean": {name: "push only", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+	"digitalocean": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
 	"namecheap":    {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
