@@ -2,6 +2,7 @@ package portals
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -50,6 +51,9 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 	id := doc.PortalInvoiceID
 	if id == "" {
 		return id, twofetch.Fail(twofetch.OutcomePortalChanged, "download has an empty invoice id")
+	}
+	if err := normalizeDocument(doc, cmp.Or(d.Locale, rn.s.Locale, "en")); err != nil {
+		return id, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "invoice "+id)
 	}
 	if rn.saved[id] {
 		return id + " (already stored in this run)", errSkipped
@@ -291,4 +295,35 @@ func printable(b []byte, n int) string {
 		}
 		return r
 	}, string(b))
+}
+
+// normalizeDocument turns the date and amount a portal printed into an
+// ISO 8601 day and a decimal with an ISO 4217 currency.
+func normalizeDocument(d *Document, locale string) error {
+	if d.Date != "" {
+		iso, err := ParseDate(d.Date, locale)
+		if err != nil {
+			return err
+		}
+		d.Date = iso
+	}
+	if d.Currency != "" && !(len(d.Currency) == 3 && isUpperASCII(d.Currency)) {
+		c, err := currencyOf(d.Currency, lookupLocale(locale))
+		if err != nil || c == "" {
+			return fmt.Errorf("currency %q is not an ISO 4217 code or a known sign", d.Currency)
+		}
+		d.Currency = c
+	}
+	if d.Amount != "" {
+		a, c, err := ParseAmount(d.Amount, locale)
+		if err != nil {
+			return err
+		}
+		if d.Currency != "" && c != "" && c != d.Currency {
+			return fmt.Errorf("amount %q is in %s, not %s", d.Amount, c, d.Currency)
+		}
+		d.Amount = a
+		d.Currency = cmp.Or(d.Currency, c)
+	}
+	return nil
 }

@@ -42,6 +42,9 @@ type Script struct {
 	Sources []Source `yaml:"sources" json:"sources"`
 	// Notes is free text for support staff.
 	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Locale (BCP 47, e.g. de-DE) is how the portal prints dates and
+	// amounts; downloads read theirs in it (default en).
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
 	// Uses names the fragments (shared logins, shared outcome rules) the
 	// script was assembled from. They are resolved when the script is
 	// loaded: Login, Outcomes and the other sections already hold their
@@ -372,6 +375,9 @@ type DownloadStep struct {
 	// ContentType is the type the portal serves (default application/pdf);
 	// a PDF must start with %PDF-, anything else must match this type.
 	ContentType string `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+	// Locale overrides the script's locale for this download's date and
+	// amount.
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
 }
 
 // GoStep calls a step written in Go and registered with RegisterStep. In
