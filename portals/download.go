@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
@@ -58,6 +59,9 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 	if rn.saved[id] {
 		return id + " (already stored in this run)", errSkipped
 	}
+	if !rn.job.Since.IsZero() && doc.Date != "" && doc.Date < rn.job.Since.Format(time.DateOnly) {
+		return id + " (before the date window)", errSkipped
+	}
 	if !rn.fresh[id] {
 		known, err := rn.known(ctx, []string{id})
 		if err != nil {
@@ -102,8 +106,8 @@ func (rn *run) fetchURL(ctx context.Context, raw string) ([]byte, string, error)
 		Data string `json:"data"`
 	}
 	expr := fmt.Sprintf("%s(%s, %d)", fetchJS, jsString(u), rn.r.MaxDocumentSize)
-	f, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
+	var f fetched
+	if err := rn.eval(ctx, expr, true, &f); err != nil {
 		if strings.Contains(err.Error(), "Failed to fetch") {
 			// A link to another origin that sends no CORS headers: the
 			// browser itself may still load it with the session's cookies.
@@ -179,7 +183,13 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 			rn.mu.Unlock()
 		}
 	}()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+	var err error
+	if rn.scoped(sel) {
+		err = rn.clickScoped(ctx, sel, "", -1)
+	} else {
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	}
+	if err != nil {
 		return nil, err
 	}
 	for ev, err := range progress {
