@@ -28,7 +28,7 @@ func init() {
 	register(&Command{
 		Name:    "portal",
 		Summary: "list, lint and test portal scripts",
-		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | demo-key ID",
+		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | detect URL|FILE [--json] | detect-bench DIR [-v] | new ID --login-url URL [--dir DIR] | demo-key ID",
 		Help: `
 portal list prints every built-in portal script: id, name, the second
 factors the portal offers and what the script was verified against.
@@ -53,6 +53,21 @@ is required, so the code is never one a worker already used). It stores
 nothing: documents go to --out only, and the session cookies are read but
 not replaced.
 
+portal detect opens a page (a URL, or a saved HTML file, opened offline) in
+the browser and prints what kind of sign-in step it is (login, identifier,
+password, code, method_picker, other) and the selector and confidence of
+its username, password, one-time-code and submit elements. --json adds
+the signals behind each choice.
+
+portal detect-bench measures the detector on a labelled corpus (a folder
+holding labels.jsonl, such as ../shared/data/logincorpus) and prints
+precision and recall per role; -v lists the pages it got wrong.
+
+portal new writes ID.yaml (in --dir, default the current folder; never
+over an existing file), a starting script whose login types into the fields
+the detector finds on --login-url. Its sources, the steps after the first
+page and the documents are left for the author; lint names what is missing.
+
 portal demo-key prints the otpauth URI of the demo user's authenticator key
 on a replica, as its 2FA settings page shows it in a QR code.`,
 		Settings: settings(storeSettings, vaultSettings, redisSettings, browserSettings),
@@ -62,7 +77,7 @@ on a replica, as its 2FA settings page shows it in a QR code.`,
 
 func runPortal(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return usagef("portal needs a subcommand: list, lint, test or demo-key")
+		return usagef("portal needs a subcommand: list, lint, test, new, detect, detect-bench or demo-key")
 	}
 	sub, args := args[0], args[1:]
 	flags := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
@@ -73,6 +88,10 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	account := flags.String("account", "", "test --live: the account whose credentials to use")
 	out := flags.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
 	timeout := flags.Duration("timeout", 5*time.Minute, "test: time limit of the run")
+	loginURL := flags.String("login-url", "", "new: the portal's sign-in page")
+	dir := flags.String("dir", "", "new: folder to write ID.yaml in (default the current folder)")
+	noScripts := flags.Bool("no-scripts", false, "detect-bench: do not run the saved pages' inline scripts")
+	verbose := flags.Bool("v", false, "detect-bench: list every page the detector got wrong")
 	mode := flags.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
 	// Settings may also follow the subcommand: they share the values the
 	// framework parsed before it.
@@ -101,6 +120,25 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		return portalList(m, *asJSON)
 	case "lint":
 		return portalLint(m, pos)
+	case "detect":
+		if len(pos) != 1 {
+			return usagef("portal detect needs one URL or HTML file")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalDetect(ctx, m, pos[0], *asJSON)
+	case "new":
+		if len(pos) != 1 {
+			return usagef("portal new needs one portal id")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalNew(ctx, m, pos[0], *loginURL, *dir)
+	case "detect-bench":
+		if len(pos) != 1 {
+			return usagef("portal detect-bench needs the corpus folder (holding labels.jsonl)")
+		}
+		return portalDetectBench(ctx, m, pos[0], *verbose, *asJSON, *noScripts)
 	case "demo-key":
 		if len(pos) != 1 {
 			return usagef("portal demo-key needs one portal id")
