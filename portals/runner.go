@@ -68,6 +68,8 @@ type Result struct {
 	// ArtifactDir is where screenshot, HTML and step log were written, if
 	// anywhere.
 	ArtifactDir string
+	// ScriptVersion is the content hash of the script the run played.
+	ScriptVersion string
 }
 
 // StepFunc is a step written in Go. ctx is the browser tab's context,
@@ -149,6 +151,7 @@ func (r *Runner) lookupStep(name string) StepFunc {
 func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	res := &Result{}
 	s, ok := r.reg.Get(job.Portal)
+	res.ScriptVersion = r.reg.Version(job.Portal)
 	if !ok {
 		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "no script for portal %q", job.Portal)
 	}

@@ -222,7 +222,7 @@ var slow = map[string]misbehaviour{
 // trustsDevice lists the portals whose code page offers "remember this
 // device" (ticked by their scripts).
 var trustsDevice = map[string]bool{
-	"amazon-de": true, "paypal": true, "stripe": true, "dropbox": true,
+	"amazon-de": true, "paypal": true, "dropbox": true,
 }
 
 // TestHosts checks that every host a script opens is served by the
