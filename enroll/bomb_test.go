@@ -58,7 +58,7 @@ func TestAttackDecompressionBombs(t *testing.T) {
 	const budget = 256 << 20
 	e := newEnvWith(t, func(c *enroll.Config) { c.DecodeMemory = budget })
 	_, link := e.start("en")
-	large := bombPNG(t, 7000, 7000) // 392 MB of pixels
+	large := bombPNG(t, 7000, 7000)  // 392 MB of pixels
 	medium := bombPNG(t, 4000, 4000) // 128 MB of pixels, under the PNG cap
 	t.Logf("bombs: %d KB → 392 MB, %d KB → 128 MB", len(large)>>10, len(medium)>>10)
 

@@ -69,4 +69,3 @@ func bytesPerPixel(m color.Model) int64 {
 	}
 	return 8 // 16-bit colour, YCbCr with alpha, anything unknown: assume the widest
 }
-

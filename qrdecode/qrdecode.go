@@ -36,7 +36,7 @@ const (
 	// at full size (up to 8 bytes a pixel for 16-bit PNGs): a phone
 	// screenshot is under 4 MP, a photo saved as PNG 12 MP.
 	DefaultMaxPixelsFull = 16_000_000
-	DefaultBudget    = 3 * time.Second
+	DefaultBudget        = 3 * time.Second
 )
 
 // Options bound the work Decode does on one photo.

@@ -23,9 +23,9 @@ func TestPortalNew(t *testing.T) {
 	}
 	for _, want := range []string{
 		`navigate: "https://github.com/login"`,
-		`type: {selector: "#login_field", value: "{{username}}"}`,
-		`type: {selector: "#password", value: "{{password}}"}`,
-		`click: "#sign-in-button"`,
+		`value: "{{username}}"}`,
+		`value: "{{password}}"}`,
+		`  - click: "`,
 		`hosts: ["github.com"]`,
 		"sources: []",
 	} {
