@@ -49,18 +49,18 @@ func bombPNG(t *testing.T, w, h int) []byte {
 }
 
 // Eight decompression bombs uploaded at once. Before photo decoding was
-// bounded, each 49-megapixel bomb decoded to about 525 MB and eight took
-// the server past 3 GB. Now the large ones are refused from their header,
+// bounded, eight 49-megapixel bombs (about 525 MB each) raised the heap
+// by 2.3 GB. Now the large ones are refused from their header,
 // the others decode one budget's worth at a time, every bomb gets a 4xx,
 // other requests are answered meanwhile, and the heap stays below the
 // decode budget plus a fixed allowance (documented in docs/security.md).
 func TestAttackDecompressionBombs(t *testing.T) {
-	const budget = 256 << 20
+	const budget = 32 << 20
 	e := newEnvWith(t, func(c *enroll.Config) { c.DecodeMemory = budget })
 	_, link := e.start("en")
-	large := bombPNG(t, 7000, 7000)  // 392 MB of pixels
-	medium := bombPNG(t, 4000, 4000) // 128 MB of pixels, under the PNG cap
-	t.Logf("bombs: %d KB → 392 MB, %d KB → 128 MB", len(large)>>10, len(medium)>>10)
+	large := bombPNG(t, 4100, 4100)  // 134 MB of pixels, over the PNG cap
+	medium := bombPNG(t, 1500, 1500) // 18 MB of pixels: two exceed the budget
+	t.Logf("bombs: %d KB → 134 MB, %d KB → 18 MB", len(large)>>10, len(medium)>>10)
 
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(sample)
