@@ -25,7 +25,7 @@ func (db *DB) PortalRuns(ctx context.Context, tenantID string, since time.Time) 
 	if err := checkTime("since", since); err != nil {
 		return nil, err
 	}
-	q := `SELECT id, tenant_id, portal, outcome, detail, finished_at, script_version, failed_step, artifact_dir
+	q := `SELECT id, tenant_id, portal, outcome, detail, finished_at, script_version, failed_step, artifacts
 		FROM runs WHERE finished_at >= ? AND outcome <> ''`
 	args := []any{since.UnixNano()}
 	if tenantID != "" {

@@ -18,7 +18,7 @@ func testPortalRuns(t *testing.T, s *DB) {
 	now := time.Now().UTC().Truncate(time.Second)
 	mk := func(a *twofetch.Account, o twofetch.Outcome, ago time.Duration, artifacts string) *twofetch.Run {
 		fin := now.Add(-ago)
-		r := &twofetch.Run{TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal, Outcome: o, FinishedAt: &fin, ArtifactDir: artifacts}
+		r := &twofetch.Run{TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal, Outcome: o, FinishedAt: &fin, Artifacts: artifacts}
 		must(t, s.CreateRun(ctx, r))
 		return r
 	}
