@@ -314,6 +314,9 @@ func TestScripts(t *testing.T) {
 					if want := inv.Date.Format(time.DateOnly); d.Date != "" && d.Date != want {
 						t.Errorf("invoice %s: date %q, want %q", inv.ID, d.Date, want)
 					}
+					if want := fmt.Sprintf("%d.%02d", inv.Amount/100, inv.Amount%100); d.Amount != "" && (d.Amount != want || d.Currency != inv.Currency) {
+						t.Errorf("invoice %s: amount %q %q, want %s %s", inv.ID, d.Amount, d.Currency, want, inv.Currency)
+					}
 				}
 			})
 
