@@ -169,7 +169,11 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
-	return s.finish(bctx, pf)
+	err = s.finish(bctx, pf)
+	if err == nil && !outcome.Success() {
+		s.checkDegraded(bctx, run.TenantID, acct.Portal, now)
+	}
+	return err
 }
 
 // pendingFinish is the result of an attempt waiting to be recorded. It is
