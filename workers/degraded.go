@@ -18,7 +18,9 @@ const degradedEvery = 24 * time.Hour
 // checkDegraded raises portal.degraded for the tenant when a failed run
 // leaves the portal's success rate sharply below its week's. A Redis key
 // per tenant and portal makes it one event a day across all workers.
-func (s *Server) checkDegraded(ctx context.Context, tenantID, portal string, now time.Time) {
+// current is the failed run being recorded, not yet in the store.
+func (s *Server) checkDegraded(ctx context.Context, current twofetch.PortalRun) {
+	tenantID, portal, now := current.TenantID, current.Portal, current.FinishedAt
 	st, ok := s.store.(portalRunsStore)
 	if !ok {
 		return
@@ -28,9 +30,9 @@ func (s *Server) checkDegraded(ctx context.Context, tenantID, portal string, now
 		s.log.ErrorContext(ctx, "portal health: list runs", "portal", portal, "err", err)
 		return
 	}
-	var mine []twofetch.PortalRun
+	mine := []twofetch.PortalRun{current}
 	for _, r := range runs {
-		if r.Portal == portal {
+		if r.Portal == portal && r.ID != current.ID {
 			mine = append(mine, r)
 		}
 	}

@@ -169,11 +169,12 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
-	err = s.finish(bctx, pf)
-	if err == nil && !outcome.Success() {
-		s.checkDegraded(bctx, run.TenantID, acct.Portal, now)
+	// Before the finish is recorded, so whoever sees the run finished also
+	// sees the event it raised.
+	if !outcome.Success() {
+		s.checkDegraded(bctx, twofetch.PortalRun{ID: run.ID, TenantID: run.TenantID, Portal: acct.Portal, Outcome: outcome, Detail: detail, FinishedAt: now})
 	}
-	return err
+	return s.finish(bctx, pf)
 }
 
 // pendingFinish is the result of an attempt waiting to be recorded. It is
