@@ -214,8 +214,19 @@ func herokuMonth(iso string) string {
 // token is the token the billing page hands each invoice form: one per
 // session, so an invoice opens only for the session that listed it.
 func (h *heroku) token(s *session) string {
+	live := map[*session]bool{}
+	h.p.mu.Lock()
+	for _, x := range h.p.sessions {
+		live[x] = true
+	}
+	h.p.mu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for x := range h.tokens {
+		if !live[x] {
+			delete(h.tokens, x) // the session expired or logged out
+		}
+	}
 	t, ok := h.tokens[s]
 	if !ok {
 		t = strings.ToLower(token())
