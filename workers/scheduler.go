@@ -331,21 +331,53 @@ func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
 		windowHours = (qs - qe + 24) % 24
 	}
 	window := time.Duration(windowHours) * time.Hour
-	offset := time.Duration(accountHash(accountID)%uint64(window/time.Second)) * time.Second
+	// The slot is a wall-clock time, not midnight plus a duration: on the
+	// days clocks change, a duration would move every run by an hour and
+	// push some into quiet hours.
+	wall := startHour*3600 + int(accountHash(accountID)%uint64(window/time.Second))
 
 	local := after.In(loc)
 	// Start a day early: a window that crosses midnight may still have
 	// yesterday's slot ahead.
-	day := time.Date(local.Year(), local.Month(), local.Day()-1, 0, 0, 0, 0, loc)
-	for i := 0; i < 10; i++ {
-		d := time.Date(day.Year(), day.Month(), day.Day()+i, startHour, 0, 0, 0, loc)
-		slot := d.Add(offset)
+	for i := -1; i < 9; i++ {
+		slot := wallClock(local.Year(), local.Month(), local.Day()+i, wall, loc)
 		if !slot.After(after) || quietDays[slot.Weekday()] {
 			continue
 		}
 		return slot.UTC()
 	}
 	return after.Add(DailyInterval).UTC()
+}
+
+// wallClock is the instant the clocks of loc show secs seconds past
+// midnight of the given day (secs may pass into the next day). A time the
+// clocks skip, inside a spring-forward gap, becomes the instant the gap
+// ends; a time they show twice is the first of the two.
+func wallClock(year int, month time.Month, day, secs int, loc *time.Location) time.Time {
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	t := time.Date(year, month, day, h, m, sec, 0, loc)
+	want := time.Date(year, month, day, h, m, sec, 0, time.UTC)
+	if shown := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC); !shown.Equal(want) {
+		// time.Date resolved the skipped time with the offset of one side
+		// of the gap; the gap ends where t's period starts or ends.
+		start, end := t.ZoneBounds()
+		if shown.After(want) {
+			return start
+		}
+		return end
+	}
+	// After clocks go back, the wall times of the first period after the
+	// change repeat those just before it; take the earlier instant.
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return t
+	}
+	_, off := t.Zone()
+	_, prev := start.Add(-time.Second).Zone()
+	if back := time.Duration(prev-off) * time.Second; back > 0 && t.Sub(start) < back {
+		return t.Add(-back)
+	}
+	return t
 }
 
 // locations caches loaded time zones: LoadLocation reads the zone file
