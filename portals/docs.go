@@ -199,6 +199,9 @@ func MarkdownTable(reg *Registry) string {
 			"live":    "the live portal",
 			"none":    "not verified",
 		}[s.Verified]
+		if len(s.Documents) == 0 && s.Verified != "none" {
+			verified = "sign-in and 2FA verified, no documents known"
+		}
 		fmt.Fprintf(&b, "| `%s` | [%s](%s) | %s | %s | %s |\n", s.ID, mdCell(s.Name), s.Homepage,
 			strings.Join(s.Countries, ", "), strings.Join(s.TwoFactor, ", "), verified)
 	}

@@ -99,6 +99,10 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	if err != nil {
 		return nil, err
 	}
+	reg, err := builtinPortals()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
 	enq := svc.enqueuer(m)
 	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger})
 	if err != nil {
@@ -109,6 +113,13 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 		PublicURL:  publicURL,
 		TTL:        m.Config.Duration("enrollment-ttl"),
 		PortalName: names,
+		PortalInfo: func(id string) enroll.PortalInfo {
+			s, ok := reg.Get(id)
+			if !ok {
+				return enroll.PortalInfo{TwoFactor: []string{"totp"}}
+			}
+			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
+		},
 		EnqueueSMS: enq.EnqueueSMS,
 		Notify:     enq.Publish,
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
