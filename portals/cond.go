@@ -34,6 +34,10 @@ func condJS(c *Cond) string {
 	if c.JS != "" {
 		parts = append(parts, "!!("+c.JS+")")
 	}
+	if c.Status != "" {
+		// Navigation Timing carries the document's status (Chromium 109+).
+		parts = append(parts, "new RegExp("+jsString(c.Status)+").test(String((performance.getEntriesByType('navigation')[0] || {}).responseStatus || ''))")
+	}
 	if c.Not != nil {
 		parts = append(parts, "!("+condJS(c.Not)+")")
 	}
@@ -57,7 +61,7 @@ func condJS(c *Cond) string {
 // can name the current row ({{row.id}}).
 func expandCond(c *Cond, lookup func(string) (string, error)) (*Cond, error) {
 	out := *c
-	for _, f := range []*string{&out.Selector, &out.Visible, &out.URL, &out.Text} {
+	for _, f := range []*string{&out.Selector, &out.Visible, &out.URL, &out.Text, &out.Status} {
 		v, err := expand(*f, lookup)
 		if err != nil {
 			return nil, err

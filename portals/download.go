@@ -41,7 +41,7 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 		dst  *string
 		tmpl string
 	}{{&doc.PortalInvoiceID, d.ID}, {&doc.Number, d.Number}, {&doc.Date, d.Date}, {&doc.Amount, d.Amount}, {&doc.Currency, d.Currency}} {
-		v, err := expand(f.tmpl, rn.vars.lookup)
+		v, err := expand(f.tmpl, rn.lookup)
 		if err != nil {
 			return d.ID, err
 		}
@@ -86,7 +86,7 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 }
 
 func (rn *run) fetchURL(ctx context.Context, raw string) ([]byte, string, error) {
-	u, err := expand(raw, rn.vars.lookup)
+	u, err := expand(raw, rn.lookup)
 	if err != nil {
 		return nil, "", err
 	}
@@ -207,7 +207,7 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 }
 
 func (rn *run) fromBase64(tmpl string) ([]byte, error) {
-	s, err := expand(tmpl, rn.vars.lookup)
+	s, err := expand(tmpl, rn.lookup)
 	if err != nil {
 		return nil, err
 	}

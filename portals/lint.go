@@ -16,13 +16,17 @@ const maxStepTimeout = 5 * time.Minute
 // lint runs the checks the schema cannot express. It assumes the script
 // passed the schema.
 func lint(s *Script) []Problem {
-	l := &linter{s: s, defined: map[string]bool{}}
+	l := &linter{s: s, defined: map[string]bool{}, creds: map[string]Credential{}}
 	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
 	creds := map[string]bool{}
-	for _, c := range s.Credentials {
+	for i, c := range s.Credentials {
+		if creds[c.Name] {
+			l.addf(fmt.Sprintf("/credentials/%d", i), "credential %q is listed twice", c.Name)
+		}
 		creds[c.Name] = true
+		l.creds[c.Name] = c
 	}
 	if s.Session != nil {
 		l.checkURL("/session/url", s.Session.URL)
@@ -66,6 +70,7 @@ type linter struct {
 	probs   []Problem
 	flow    string
 	defined map[string]bool
+	creds   map[string]Credential
 
 	usesPassword, usesUsername, usesOTP, downloads bool
 	// rowStack holds the row fields of the enclosing loops; nil for a loop
@@ -90,6 +95,10 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 		switch {
 		case name == varUsername:
 			l.usesUsername = true
+		case l.creds[name].Secret && name != varPassword:
+			if !secretOK {
+				l.addf(ptr, "{{%s}} is a secret credential and may only be used in the value of a type step", name)
+			}
 		case isSecretName(name):
 			if !secretOK {
 				l.addf(ptr, "{{%s}} may only be used in the value of a type step, where it is never logged", name)
@@ -114,11 +123,20 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 		case strings.Contains(name, "."):
 			l.addf(ptr, "{{%s}}: only row.FIELD may contain a dot", name)
 		default:
-			if !l.defined[name] {
+			if _, cred := l.creds[name]; !cred && !l.defined[name] {
 				l.addf(ptr, "{{%s}} is used before any extract, js or set step defines it", name)
 			}
 		}
 	}
+}
+
+// define records a variable; credential and job names cannot be reused,
+// or a step would silently type something else than the customer gave.
+func (l *linter) define(ptr, name string) {
+	if _, cred := l.creds[name]; cred || name == varUsername || isSecretName(name) {
+		l.addf(ptr, "variable %q would hide the credential of that name", name)
+	}
+	l.defined[name] = true
 }
 
 func (l *linter) checkURL(ptr, raw string) {
@@ -151,6 +169,9 @@ func (l *linter) cond(ptr string, c *Cond) {
 	}
 	if c.URL != "" {
 		l.regex(ptr+"/url", c.URL)
+	}
+	if c.Status != "" {
+		l.regex(ptr+"/status", c.Status)
 	}
 	if c.Not != nil {
 		l.cond(ptr+"/not", c.Not)
@@ -229,11 +250,11 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			if f.Regex != "" {
 				l.regex(ptr+"/extract/"+name+"/regex", f.Regex)
 			}
-			l.defined[name] = true
+			l.define(ptr+"/extract/"+name, name)
 		}
 	case st.JS != nil:
 		if st.JS.Var != "" {
-			l.defined[st.JS.Var] = true
+			l.define(ptr+"/js/var", st.JS.Var)
 		}
 	case st.Download != nil:
 		d := st.Download
@@ -260,7 +281,7 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			t("/set/"+k, v)
 		}
 		for k := range st.Set {
-			l.defined[k] = true
+			l.define(ptr+"/set/"+k, k)
 		}
 	}
 }

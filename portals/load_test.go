@@ -140,7 +140,7 @@ func TestScriptWithoutDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if table := MarkdownTable(reg); !strings.Contains(table, "| sign-in and 2FA verified, no documents known |") {
+	if table := MarkdownTable(reg); !strings.Contains(table, "| sign-in and 2FA verified, no documents known; local replica") {
 		t.Errorf("portal table:\n%s", table)
 	}
 }

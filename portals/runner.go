@@ -24,11 +24,20 @@ type (
 	StepLog  = twofetch.StepLog
 )
 
+// CredentialSecrets is implemented by Secrets that hold credentials other
+// than the password which the script marks secret (a PIN).
+type CredentialSecrets interface {
+	Credential(ctx context.Context, name string) (string, error)
+}
+
 // Job is one run of one account's portal script.
 type Job struct {
 	Portal   string
 	Username string
-	Secrets  Secrets
+	// Fields are the values of the script's other credentials that are not
+	// secret (customer_number, shop_domain), by name.
+	Fields  map[string]string
+	Secrets Secrets
 	// Known reports which of ids are already stored, so they are skipped.
 	Known func(ctx context.Context, ids []string) (map[string]bool, error)
 	// Save is called for each new, checked document.

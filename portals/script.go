@@ -38,11 +38,18 @@ type Script struct {
 	// PushApp names the app in which the portal asks for approval (push),
 	// so customers are told which app cannot be answered automatically.
 	PushApp string `yaml:"push_app,omitempty" json:"push_app,omitempty"`
-	// Verified says against what the script last passed its test: "replica"
-	// (the local replica only), "live" (the real portal) or "none".
-	Verified string `yaml:"verified" json:"verified"`
+	// Verified says what the script last passed its test against, and when.
+	Verified Verified `yaml:"verified" json:"verified"`
+	// Sources name the public evidence the script's URLs, selectors, texts
+	// and flow come from; a script without sources does not load.
+	Sources []Source `yaml:"sources" json:"sources"`
 	// Notes is free text for support staff.
 	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Uses names the fragments (shared logins, shared outcome rules) the
+	// script was assembled from. They are resolved when the script is
+	// loaded: Login, Outcomes and the other sections already hold their
+	// steps and rules.
+	Uses []Use `yaml:"-" json:"-"`
 
 	Session *Session `yaml:"session,omitempty" json:"session,omitempty"`
 	Login   []Step   `yaml:"login" json:"login"`
@@ -55,12 +62,87 @@ type Script struct {
 	File string `yaml:"-" json:"-"`
 }
 
-// Credential is one field the customer gives for this portal.
+// Credential is one field the customer gives for this portal: username
+// and password, and whatever else the portal's sign-in asks for (customer
+// number, account id, shop domain). A type step types it as {{NAME}}.
 type Credential struct {
-	// Name is "username" or "password".
+	// Name is username, password, or a lower-case name of the portal's
+	// own field (customer_number, shop_domain).
 	Name string `yaml:"name" json:"name"`
 	// Label is how the portal calls the field ("E-mail address").
 	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+	// Secret fields (a PIN) come from the vault and are never logged;
+	// password is always secret.
+	Secret bool `yaml:"secret,omitempty" json:"secret,omitempty"`
+}
+
+// IsSecret reports whether the field's value must never be logged.
+func (c Credential) IsSecret() bool { return c.Secret || c.Name == varPassword }
+
+// Source is one piece of public evidence a script is built on: a page
+// (help centre, the public 2FA directory) or a file of an open-source
+// scraper, and the day it was read.
+type Source struct {
+	// URL of a public page.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Repo ("owner/name") and Path name a file of a public repository.
+	Repo string `yaml:"repo,omitempty" json:"repo,omitempty"`
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Read is the day the source was read (YYYY-MM-DD).
+	Read string `yaml:"read" json:"read"`
+	// Shows says what the script takes from it ("login field ids").
+	Shows string `yaml:"shows,omitempty" json:"shows,omitempty"`
+}
+
+// String names the source for lists: its URL or repo/path.
+func (s Source) String() string {
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Repo + ":" + s.Path
+}
+
+// Verified records what a script last passed, and when.
+type Verified struct {
+	// Against is "replica" (the local replica), "live" (the real portal)
+	// or "none".
+	Against string `yaml:"against" json:"against"`
+	// Date is, for a replica, the date of the evidence the replica
+	// reproduces; for live, the day of the passing run (YYYY-MM-DD).
+	Date string `yaml:"date,omitempty" json:"date,omitempty"`
+	// By names who ran a live test.
+	By string `yaml:"by,omitempty" json:"by,omitempty"`
+}
+
+// UnmarshalYAML accepts the short form "none".
+func (v *Verified) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v.Against = n.Value
+		return nil
+	}
+	type plain Verified
+	return n.Decode((*plain)(v))
+}
+
+// String is how lists and the README show it.
+func (v Verified) String() string {
+	switch v.Against {
+	case "replica":
+		return "local replica (evidence of " + v.Date + ")"
+	case "live":
+		s := "the live portal on " + v.Date
+		if v.By != "" {
+			s += " by " + v.By
+		}
+		return s
+	}
+	return "not verified"
+}
+
+// Use is one fragment a script is assembled from, with its parameters.
+type Use struct {
+	Name string            `json:"name"`
+	With map[string]string `json:"with,omitempty"`
 }
 
 // Session says how to recognise a live session, so that a run which
@@ -105,10 +187,14 @@ type Cond struct {
 	// ignoring case.
 	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 	// JS is a JavaScript expression evaluated in the page; truthy holds.
-	JS  string `yaml:"js,omitempty" json:"js,omitempty"`
-	Not *Cond  `yaml:"not,omitempty" json:"not,omitempty"`
-	Any []Cond `yaml:"any,omitempty" json:"any,omitempty"`
-	All []Cond `yaml:"all,omitempty" json:"all,omitempty"`
+	JS string `yaml:"js,omitempty" json:"js,omitempty"`
+	// Status is a regular expression matched against the HTTP status of
+	// the document now shown, so a 429 or 503 after a form post is
+	// recognised without relying on the error page's text.
+	Status string `yaml:"status,omitempty" json:"status,omitempty"`
+	Not    *Cond  `yaml:"not,omitempty" json:"not,omitempty"`
+	Any    []Cond `yaml:"any,omitempty" json:"any,omitempty"`
+	All    []Cond `yaml:"all,omitempty" json:"all,omitempty"`
 }
 
 // Step is one action. Exactly one of the action fields (Navigate … Fail)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -200,6 +201,10 @@ func serveSite(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case mode == "echo":
 			render("login", loginData{Echo: r.PostForm.Get("password")})
+		case strings.HasPrefix(mode, "status-"):
+			code, _ := strconv.Atoi(strings.TrimPrefix(mode, "status-"))
+			w.WriteHeader(code)
+			fmt.Fprint(w, `<!doctype html><html><body><p>Please come back later.</p></body></html>`)
 		case r.PostForm.Get("password") != password:
 			render("login", loginData{Error: "Wrong e-mail address or password."})
 		case mode == "captcha":

@@ -149,6 +149,9 @@ func condDesc(c *Cond) string {
 	if c.JS != "" {
 		p = append(p, "a JavaScript condition")
 	}
+	if c.Status != "" {
+		p = append(p, fmt.Sprintf("HTTP status matching %q", c.Status))
+	}
 	if c.Not != nil {
 		p = append(p, "not "+condDesc(c.Not))
 	}
@@ -173,7 +176,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if st.Wait.NetworkIdle {
 			return "network idle", rn.idle.wait(ctx)
 		}
-		c, err := expandCond(&st.Wait.Cond, rn.vars.lookup)
+		c, err := expandCond(&st.Wait.Cond, rn.lookup)
 		if err != nil {
 			return "", err
 		}
@@ -189,7 +192,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 	case st.Select != nil:
 		return rn.selectOption(ctx, st)
 	case st.If != nil:
-		c, err := expandCond(st.If, rn.vars.lookup)
+		c, err := expandCond(st.If, rn.lookup)
 		if err != nil {
 			return "", err
 		}
@@ -222,14 +225,14 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 	case st.Go != nil:
 		return rn.goStep(ctx, st.Go)
 	case st.Fail != nil:
-		detail, err := expand(st.Fail.Detail, rn.vars.lookup)
+		detail, err := expand(st.Fail.Detail, rn.lookup)
 		if err != nil {
 			detail = st.Fail.Detail
 		}
 		return st.Fail.Outcome, twofetch.Fail(twofetch.Outcome(st.Fail.Outcome), "%s", detail)
 	case st.Set != nil:
 		for k, t := range st.Set {
-			v, err := expand(t, rn.vars.lookup)
+			v, err := expand(t, rn.lookup)
 			if err != nil {
 				return "", err
 			}
@@ -243,7 +246,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 // sel expands a selector's placeholders and points :scope at the current
 // row of a for_each over rows.
 func (rn *run) sel(s string) string {
-	if x, err := expand(s, rn.vars.lookup); err == nil {
+	if x, err := expand(s, rn.lookup); err == nil {
 		s = x
 	}
 	if idx, ok := rn.vars.row[rowIndexKey]; ok && strings.Contains(s, ":scope") {
@@ -271,7 +274,7 @@ func (rn *run) present(ctx context.Context, st *Step, sel string) error {
 }
 
 func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
-	u, err := expand(raw, rn.vars.lookup)
+	u, err := expand(raw, rn.lookup)
 	if err != nil {
 		return raw, err
 	}
@@ -359,7 +362,11 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 			secret = true
 			return rn.code(ctx)
 		}
-		return rn.vars.lookup(name)
+		if c, ok := rn.credential(name); ok && c.IsSecret() {
+			secret = true
+			return rn.secretCredential(ctx, c)
+		}
+		return rn.lookup(name)
 	})
 	if err != nil {
 		return detail, err
@@ -388,6 +395,57 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 		err = errors.New(rn.redact(err.Error()))
 	}
 	return detail, err
+}
+
+// credential returns the script's credential of that name.
+func (rn *run) credential(name string) (Credential, bool) {
+	if rn.s == nil {
+		return Credential{}, false
+	}
+	for _, c := range rn.s.Credentials {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Credential{}, false
+}
+
+// lookup resolves a template name outside secrets: the username, a
+// credential the customer gave, or a variable.
+func (rn *run) lookup(name string) (string, error) {
+	if name == varUsername && rn.job != nil {
+		return rn.job.Username, nil
+	}
+	if c, ok := rn.credential(name); ok && !c.IsSecret() {
+		v, ok := rn.job.Fields[name]
+		if !ok || v == "" {
+			return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+		}
+		return v, nil
+	}
+	return rn.vars.lookup(name)
+}
+
+func credLabel(c Credential) string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return strings.ReplaceAll(c.Name, "_", " ")
+}
+
+func (rn *run) secretCredential(ctx context.Context, c Credential) (string, error) {
+	cs, ok := rn.job.Secrets.(CredentialSecrets)
+	if !ok || rn.job.Secrets == nil {
+		return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+	}
+	v, err := cs.Credential(ctx, c.Name)
+	switch {
+	case twofetch.IsNotFound(err) || (err == nil && v == ""):
+		return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+	case err != nil:
+		return "", twofetch.FailWith(twofetch.OutcomeTransient, err, "could not read the "+credLabel(c)+" from the vault")
+	}
+	return v, nil
 }
 
 func (rn *run) password(ctx context.Context) (string, error) {
@@ -434,11 +492,11 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
 		return sel, err
 	}
-	value, err := expand(st.Select.Value, rn.vars.lookup)
+	value, err := expand(st.Select.Value, rn.lookup)
 	if err != nil {
 		return sel, err
 	}
-	label, err := expand(st.Select.Label, rn.vars.lookup)
+	label, err := expand(st.Select.Label, rn.lookup)
 	if err != nil {
 		return sel, err
 	}
@@ -585,7 +643,7 @@ func (rn *run) skipKnown(ctx context.Context, idTmpl string, rows []map[string]a
 	defer func() { rn.vars.row = outer }()
 	for i, row := range rows {
 		rn.vars.row = row
-		id, err := expand(idTmpl, rn.vars.lookup)
+		id, err := expand(idTmpl, rn.lookup)
 		if err != nil {
 			return nil, err
 		}
@@ -656,7 +714,7 @@ func (rn *run) goStep(ctx context.Context, g *GoStep) (string, error) {
 	}
 	args := map[string]string{}
 	for k, t := range g.Args {
-		v, err := expand(t, rn.vars.lookup)
+		v, err := expand(t, rn.lookup)
 		if err != nil {
 			return g.Name, err
 		}

@@ -28,7 +28,7 @@ func init() {
 	register(&Command{
 		Name:    "portal",
 		Summary: "list, lint and test portal scripts",
-		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | demo-key ID",
+		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | detect URL|FILE [--json] | detect-bench DIR [-v] | demo-key ID",
 		Help: `
 portal list prints every built-in portal script: id, name, the second
 factors the portal offers and what the script was verified against.
@@ -53,6 +53,16 @@ is required, so the code is never one a worker already used). It stores
 nothing: documents go to --out only, and the session cookies are read but
 not replaced.
 
+portal detect opens a page (a URL, or a saved HTML file, opened offline) in
+the browser and prints what kind of sign-in step it is (login, identifier,
+password, code, method_picker, other) and the selector and confidence of
+its username, password, one-time-code and submit elements. --json adds
+the signals behind each choice.
+
+portal detect-bench measures the detector on a labelled corpus (a folder
+holding labels.jsonl, such as ../shared/data/logincorpus) and prints
+precision and recall per role; -v lists the pages it got wrong.
+
 portal demo-key prints the otpauth URI of the demo user's authenticator key
 on a replica, as its 2FA settings page shows it in a QR code.`,
 		Settings: settings(storeSettings, vaultSettings, redisSettings, browserSettings),
@@ -62,7 +72,7 @@ on a replica, as its 2FA settings page shows it in a QR code.`,
 
 func runPortal(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return usagef("portal needs a subcommand: list, lint, test or demo-key")
+		return usagef("portal needs a subcommand: list, lint, test, detect, detect-bench or demo-key")
 	}
 	sub, args := args[0], args[1:]
 	flags := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
@@ -73,6 +83,8 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	account := flags.String("account", "", "test --live: the account whose credentials to use")
 	out := flags.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
 	timeout := flags.Duration("timeout", 5*time.Minute, "test: time limit of the run")
+	noScripts := flags.Bool("no-scripts", false, "detect-bench: do not run the saved pages' inline scripts")
+	verbose := flags.Bool("v", false, "detect-bench: list every page the detector got wrong")
 	mode := flags.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
 	// Settings may also follow the subcommand: they share the values the
 	// framework parsed before it.
@@ -101,6 +113,18 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		return portalList(m, *asJSON)
 	case "lint":
 		return portalLint(m, pos)
+	case "detect":
+		if len(pos) != 1 {
+			return usagef("portal detect needs one URL or HTML file")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalDetect(ctx, m, pos[0], *asJSON)
+	case "detect-bench":
+		if len(pos) != 1 {
+			return usagef("portal detect-bench needs the corpus folder (holding labels.jsonl)")
+		}
+		return portalDetectBench(ctx, m, pos[0], *verbose, *asJSON, *noScripts)
 	case "demo-key":
 		if len(pos) != 1 {
 			return usagef("portal demo-key needs one portal id")
@@ -137,13 +161,13 @@ func portalList(m *Main, asJSON bool) error {
 		return err
 	}
 	type entry struct {
-		ID        string   `json:"id"`
-		Name      string   `json:"name"`
-		Homepage  string   `json:"homepage"`
-		Hosts     []string `json:"hosts"`
-		Countries []string `json:"countries"`
-		TwoFactor []string `json:"two_factor"`
-		Verified  string   `json:"verified"`
+		ID        string           `json:"id"`
+		Name      string           `json:"name"`
+		Homepage  string           `json:"homepage"`
+		Hosts     []string         `json:"hosts"`
+		Countries []string         `json:"countries"`
+		TwoFactor []string         `json:"two_factor"`
+		Verified  portals.Verified `json:"verified"`
 	}
 	var list []entry
 	for _, s := range reg.List() {
@@ -187,7 +211,11 @@ func portalLint(m *Main, files []string) error {
 		if err != nil {
 			return err
 		}
+		probs = append(probs, portals.LintFragments(scripts.FS, "portals/scripts")...)
 		for _, e := range entries {
+			if e.IsDir() {
+				continue // fragments, checked above and where scripts use them
+			}
 			data, err := fs.ReadFile(scripts.FS, e.Name())
 			if err != nil {
 				return err
