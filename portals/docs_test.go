@@ -117,5 +117,13 @@ func setKind(st *Step, k string) {
 		st.Fail = &FailStep{}
 	case "set":
 		st.Set = map[string]string{}
+	case "frame":
+		st.Frame = &FrameStep{}
+	case "popup":
+		st.Popup = &PopupStep{}
+	case "consent":
+		st.Consent = &ConsentStep{}
+	case "paginate":
+		st.Paginate = &PaginateStep{}
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxPages bounds a pagination: a portal with more pages than this is
+// better filtered by date.
+const maxPages = 1000
+
 // maxStepTimeout keeps a mistyped timeout from holding a browser context
 // for hours.
 const maxStepTimeout = 5 * time.Minute
@@ -122,6 +126,7 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 			}
 		case strings.Contains(name, "."):
 			l.addf(ptr, "{{%s}}: only row.FIELD may contain a dot", name)
+		case name == varSince:
 		default:
 			if _, cred := l.creds[name]; !cred && !l.defined[name] {
 				l.addf(ptr, "{{%s}} is used before any extract, js or set step defines it", name)
@@ -214,6 +219,7 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		l.tmpl(ptr+"/type/value", st.Type.Value, true, inLoop, row)
 	case st.Click != nil:
 		sel("/click", st.Click.Selector)
+		t("/click/text", st.Click.Text)
 	case st.Select != nil:
 		sel("/select/selector", st.Select.Selector)
 		t("/select/value", st.Select.Value)
@@ -242,6 +248,9 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		}
 		if fe.ID != "" {
 			l.tmpl(ptr+"/for_each/id", fe.ID, false, true, l.rowStack[len(l.rowStack)-1])
+		}
+		if fe.Date != "" {
+			l.tmpl(ptr+"/for_each/date", fe.Date, false, true, l.rowStack[len(l.rowStack)-1])
 		}
 		l.steps(ptr+"/for_each/do", fe.Do, true)
 		l.rowStack = l.rowStack[:len(l.rowStack)-1]
@@ -276,6 +285,35 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		for k, v := range st.Go.Args {
 			t("/go/args/"+k, v)
 		}
+	case st.Frame != nil:
+		sel("/frame/selector", st.Frame.Selector)
+		l.steps(ptr+"/frame/do", st.Frame.Do, inLoop)
+	case st.Popup != nil:
+		sel("/popup/click", st.Popup.Click)
+		l.steps(ptr+"/popup/do", st.Popup.Do, inLoop)
+	case st.Paginate != nil:
+		p := st.Paginate
+		sel("/paginate/next", p.Next)
+		sel("/paginate/more", p.More)
+		if p.Max > maxPages {
+			l.addf(ptr+"/paginate/max", "max %d exceeds the limit of %d pages", p.Max, maxPages)
+		}
+		had := l.defined["page"]
+		if p.URL != "" {
+			l.defined["page"] = true
+			if !templateUses(p.URL, "page") {
+				l.addf(ptr+"/paginate/url", "the URL never uses {{page}}, so every page would be the same")
+			}
+			t("/paginate/url", p.URL)
+			l.checkURL(ptr+"/paginate/url", p.URL)
+		} else if p.Stop != nil {
+			l.addf(ptr+"/paginate/stop", "stop only applies to a pagination by url")
+		}
+		if p.Stop != nil {
+			l.cond(ptr+"/paginate/stop", p.Stop)
+		}
+		l.steps(ptr+"/paginate/do", p.Do, inLoop)
+		l.defined["page"] = had
 	case st.Set != nil:
 		for k, v := range st.Set {
 			t("/set/"+k, v)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strconv"
@@ -316,6 +317,8 @@ func locate(root *yaml.Node, ptr string, origin map[*yaml.Node]string) (string, 
 // Registry holds loaded scripts by id.
 type Registry struct {
 	byID map[string]*Script
+	// over layers a scripts folder on byID (overrides.go).
+	over *overrides
 }
 
 // NewRegistry returns a registry of the given scripts; ids must be unique.
@@ -332,14 +335,26 @@ func NewRegistry(scripts ...*Script) (*Registry, error) {
 
 // Get returns the script with the given id.
 func (r *Registry) Get(id string) (*Script, bool) {
+	if r.over != nil {
+		if f := r.over.get(id); f != nil {
+			return f.script, true
+		}
+	}
 	s, ok := r.byID[id]
 	return s, ok
 }
 
 // List returns every script, sorted by id.
 func (r *Registry) List() []*Script {
-	out := make([]*Script, 0, len(r.byID))
-	for _, s := range r.byID {
+	byID := r.byID
+	if r.over != nil {
+		byID = maps.Clone(byID)
+		for _, s := range r.over.all() {
+			byID[s.ID] = s
+		}
+	}
+	out := make([]*Script, 0, len(byID))
+	for _, s := range byID {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -2,8 +2,10 @@ package portals
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/chromedp/cdproto/cdp"
 	"html"
 	"log/slog"
 	"net/url"
@@ -48,6 +50,12 @@ type Job struct {
 	Logger      *slog.Logger
 	// Progress, when set, is called after each step (for `portal test`).
 	Progress func(StepLog)
+	// Since, when set, is the start of the date window: documents dated
+	// earlier are not fetched, and {{since}} holds it (YYYY-MM-DD) for
+	// listings that filter by date. A first run typically fetches the last
+	// twelve months; older documents are fetched on request by a run
+	// without Since.
+	Since time.Time
 }
 
 // Result is how a run went.
@@ -60,6 +68,8 @@ type Result struct {
 	// ArtifactDir is where screenshot, HTML and step log were written, if
 	// anywhere.
 	ArtifactDir string
+	// ScriptVersion is the content hash of the script the run played.
+	ScriptVersion string
 }
 
 // StepFunc is a step written in Go. ctx is the browser tab's context,
@@ -141,6 +151,7 @@ func (r *Runner) lookupStep(name string) StepFunc {
 func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	res := &Result{}
 	s, ok := r.reg.Get(job.Portal)
+	res.ScriptVersion = r.reg.Version(job.Portal)
 	if !ok {
 		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "no script for portal %q", job.Portal)
 	}
@@ -154,7 +165,8 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "script %s calls unregistered Go steps %v", s.ID, missing)
 	}
 	rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, saved: map[string]bool{}, fresh: map[string]bool{},
-		vars: &vars{v: map[string]any{}}, log: job.Logger}
+		vars: &vars{v: map[string]any{}}, log: job.Logger, frameTabs: map[cdp.FrameID]context.Context{}}
+
 	if rn.log == nil {
 		rn.log = slog.New(slog.DiscardHandler)
 	}
@@ -175,6 +187,9 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	res.Steps = rn.stepLog()
 	if err != nil && job.ArtifactDir != "" {
 		res.ArtifactDir = rn.saveArtifacts(job.ArtifactDir)
+	}
+	for _, f := range rn.cleanup {
+		f()
 	}
 	if rn.l != nil {
 		rn.l.release()
@@ -211,6 +226,14 @@ type run struct {
 	secretFields []string
 	// saved are ids stored in this run; fresh are ids Known said are new.
 	saved, fresh map[string]bool
+
+	// frames is the chain of iframe selectors steps act in; tabs the
+	// popups being followed (the main tab when empty); frameTabs the
+	// targets of cross-site iframes attached so far, closed by cleanup.
+	frames    []string
+	tabs      []context.Context
+	frameTabs map[cdp.FrameID]context.Context
+	cleanup   []func()
 }
 
 func (rn *run) play() error {
@@ -345,6 +368,6 @@ func (rn *run) ctxFor(st *Step) (context.Context, context.CancelFunc, time.Durat
 	if d <= 0 {
 		d = rn.r.StepTimeout
 	}
-	c, cancel := mergeContexts(rn.jobCtx, rn.l.ctx, d)
+	c, cancel := mergeContexts(rn.jobCtx, rn.tab(), d)
 	return c, cancel, d
 }

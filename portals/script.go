@@ -45,6 +45,13 @@ type Script struct {
 	Sources []Source `yaml:"sources" json:"sources"`
 	// Notes is free text for support staff.
 	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Locale (BCP 47, e.g. de-DE) is how the portal prints dates and
+	// amounts; downloads read theirs in it (default en).
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Consent dismisses cookie-consent banners wherever they appear:
+	// "reject" or "accept" after every page load and before every click
+	// and type; empty leaves banners to the steps.
+	Consent string `yaml:"consent,omitempty" json:"consent,omitempty"`
 	// Uses names the fragments (shared logins, shared outcome rules) the
 	// script was assembled from. They are resolved when the script is
 	// loaded: Login, Outcomes and the other sections already hold their
@@ -225,6 +232,61 @@ type Step struct {
 	Go       *GoStep           `yaml:"go,omitempty" json:"go,omitempty"`
 	Fail     *FailStep         `yaml:"fail,omitempty" json:"fail,omitempty"`
 	Set      map[string]string `yaml:"set,omitempty" json:"set,omitempty"`
+	Frame    *FrameStep        `yaml:"frame,omitempty" json:"frame,omitempty"`
+	Popup    *PopupStep        `yaml:"popup,omitempty" json:"popup,omitempty"`
+	Consent  *ConsentStep      `yaml:"consent,omitempty" json:"consent,omitempty"`
+	Paginate *PaginateStep     `yaml:"paginate,omitempty" json:"paginate,omitempty"`
+}
+
+// FrameStep runs Do inside an iframe: conditions, fields and clicks then
+// address the iframe's document. Frames nest; a cross-site iframe works
+// like any other.
+type FrameStep struct {
+	Selector string `yaml:"selector" json:"selector"`
+	Do       []Step `yaml:"do" json:"do"`
+}
+
+// PopupStep clicks an element that opens a new tab or window and runs Do
+// in it; the tab is closed afterwards and the steps go on in the page
+// that opened it.
+type PopupStep struct {
+	Click string `yaml:"click" json:"click"`
+	Do    []Step `yaml:"do" json:"do"`
+}
+
+// ConsentStep dismisses a cookie-consent banner of a known consent
+// manager if one is shown, rejecting what can be rejected. In YAML it is
+// written as reject or accept.
+type ConsentStep struct {
+	// Action is "reject" (the default: only necessary cookies) or
+	// "accept", for portals whose sign-in does not work without.
+	Action string `yaml:"action" json:"action"`
+}
+
+func (c *ConsentStep) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		c.Action = v.Value
+		return nil
+	}
+	type plain ConsentStep
+	return v.Decode((*plain)(c))
+}
+
+// PaginateStep runs Do on every page of a list: it follows a next button
+// (Next), clicks "load more" until it is gone (More) or opens a URL per
+// page number (URL with {{page}}), visiting at most Max pages.
+type PaginateStep struct {
+	Next string `yaml:"next,omitempty" json:"next,omitempty"`
+	More string `yaml:"more,omitempty" json:"more,omitempty"`
+	URL  string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Start is the first page number of URL (default 1).
+	Start int `yaml:"start,omitempty" json:"start,omitempty"`
+	// Stop ends a URL pagination at the first page where it holds (an
+	// empty list).
+	Stop *Cond `yaml:"stop,omitempty" json:"stop,omitempty"`
+	// Max caps the pages visited (default 50).
+	Max int    `yaml:"max,omitempty" json:"max,omitempty"`
+	Do  []Step `yaml:"do" json:"do"`
 }
 
 // Kind returns the step's action name, "" when none is set.
@@ -256,6 +318,10 @@ func (s *Step) kinds() []string {
 	add(s.Go != nil, "go")
 	add(s.Fail != nil, "fail")
 	add(s.Set != nil, "set")
+	add(s.Frame != nil, "frame")
+	add(s.Popup != nil, "popup")
+	add(s.Consent != nil, "consent")
+	add(s.Paginate != nil, "paginate")
 	return k
 }
 
@@ -297,12 +363,19 @@ type TypeStep struct {
 	Value    string `yaml:"value" json:"value"`
 	// Submit presses Enter after typing.
 	Submit bool `yaml:"submit,omitempty" json:"submit,omitempty"`
+	// Boxes types one character into each element Selector matches, for
+	// codes entered one digit per box.
+	Boxes bool `yaml:"boxes,omitempty" json:"boxes,omitempty"`
 }
 
 // ClickStep clicks the first element matching Selector, waiting for it
 // to be visible. In YAML it may be written as the selector alone.
 type ClickStep struct {
 	Selector string `yaml:"selector" json:"selector"`
+	// Text picks, among the elements Selector matches, the first whose
+	// visible text contains it (ignoring case): the authenticator-app
+	// entry of a method picker.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 }
 
 func (c *ClickStep) UnmarshalYAML(v *yaml.Node) error {
@@ -343,8 +416,11 @@ type ForEachStep struct {
 	// stored are skipped before any of their steps run.
 	ID string `yaml:"id,omitempty" json:"id,omitempty"`
 	// Limit caps the number of rows visited (0: all).
-	Limit int    `yaml:"limit,omitempty" json:"limit,omitempty"`
-	Do    []Step `yaml:"do" json:"do"`
+	Limit int `yaml:"limit,omitempty" json:"limit,omitempty"`
+	// Date is the template of a row's date, as printed; with a date
+	// window (Job.Since) older rows are skipped before any of their steps.
+	Date string `yaml:"date,omitempty" json:"date,omitempty"`
+	Do   []Step `yaml:"do" json:"do"`
 }
 
 // JSStep runs JavaScript in the page as the body of an async function, so
@@ -377,6 +453,9 @@ type DownloadStep struct {
 	// ContentType is the type the portal serves (default application/pdf);
 	// a PDF must start with %PDF-, anything else must match this type.
 	ContentType string `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+	// Locale overrides the script's locale for this download's date and
+	// amount.
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
 }
 
 // GoStep calls a step written in Go and registered with RegisterStep. In
@@ -438,6 +517,15 @@ func walkSteps(steps []Step, f func(*Step)) {
 		walkSteps(st.Else, f)
 		if st.ForEach != nil {
 			walkSteps(st.ForEach.Do, f)
+		}
+		if st.Frame != nil {
+			walkSteps(st.Frame.Do, f)
+		}
+		if st.Popup != nil {
+			walkSteps(st.Popup.Do, f)
+		}
+		if st.Paginate != nil {
+			walkSteps(st.Paginate.Do, f)
 		}
 	}
 }

@@ -64,7 +64,7 @@ func testPool(t testing.TB) *Pool {
 		shared.pool, shared.err = NewPool(ctx, PoolConfig{
 			ChromePath: chrome,
 			ExtraFlags: []string{
-				"--host-resolver-rules=MAP *.portal.test 127.0.0.1:" + port,
+				"--host-resolver-rules=MAP *.portal.test 127.0.0.1:" + port + ", MAP *.thirdparty.test 127.0.0.1:" + port,
 				"--ignore-certificate-errors",
 			},
 		})
@@ -154,6 +154,10 @@ func serveSite(w http.ResponseWriter, r *http.Request) {
 	host, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
 		host = r.Host
+	}
+	if strings.HasPrefix(r.URL.Path, "/steps/") {
+		serveStepPage(w, r)
+		return
 	}
 	shared.mu.Lock()
 	s := shared.site[host]

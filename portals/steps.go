@@ -1,6 +1,7 @@
 package portals
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -180,13 +181,23 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if err != nil {
 			return "", err
 		}
-		return condDesc(c), waitCond(ctx, c)
+		return condDesc(c), rn.waitCond(ctx, c)
 	case st.Type != nil:
 		return rn.typeInto(ctx, st)
 	case st.Click != nil:
 		sel := rn.sel(st.Click.Selector)
 		if err := rn.present(ctx, st, sel); err != nil {
 			return sel, err
+		}
+		if err := rn.autoConsent(ctx); err != nil {
+			return sel, err
+		}
+		text, err := expand(st.Click.Text, rn.lookup)
+		if err != nil {
+			return sel, err
+		}
+		if text != "" || rn.scoped(sel) {
+			return strings.TrimSpace(sel + " " + text), rn.clickScoped(ctx, sel, text, -1)
 		}
 		return sel, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 	case st.Select != nil:
@@ -196,7 +207,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if err != nil {
 			return "", err
 		}
-		ok, err := evalCond(ctx, c)
+		ok, err := rn.evalCond(ctx, c)
 		if err != nil {
 			return "", err
 		}
@@ -207,7 +218,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 	case st.ForEach != nil:
 		return rn.forEach(ctx, path, st.ForEach)
 	case st.Extract != nil:
-		vals, err := readFields(ctx, "", st.Extract)
+		vals, err := rn.readFields(ctx, "", st.Extract)
 		if err != nil {
 			return "", err
 		}
@@ -230,6 +241,26 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 			detail = st.Fail.Detail
 		}
 		return st.Fail.Outcome, twofetch.Fail(twofetch.Outcome(st.Fail.Outcome), "%s", detail)
+	case st.Frame != nil:
+		sel := rn.sel(st.Frame.Selector)
+		rn.frames = append(rn.frames, sel)
+		defer func() { rn.frames = rn.frames[:len(rn.frames)-1] }()
+		// The frame must be there before its steps start; each of them
+		// finds it again, since a frame may reload between two steps.
+		if err := rn.pollScope(ctx, "true"); err != nil {
+			return sel, err
+		}
+		return sel, rn.runSteps(path+"/do", st.Frame.Do)
+	case st.Popup != nil:
+		return rn.popup(ctx, path, st.Popup)
+	case st.Consent != nil:
+		found, err := rn.dismissConsent(ctx, st.Consent.Action)
+		if err == nil && found == "" {
+			return "no banner", nil
+		}
+		return found, err
+	case st.Paginate != nil:
+		return rn.paginate(ctx, path, st.Paginate)
 	case st.Set != nil:
 		for k, t := range st.Set {
 			v, err := expand(t, rn.lookup)
@@ -263,7 +294,7 @@ func (rn *run) present(ctx context.Context, st *Step, sel string) error {
 	if !st.Optional {
 		return nil
 	}
-	ok, err := evalCond(ctx, &Cond{Selector: sel})
+	ok, err := rn.evalCond(ctx, &Cond{Selector: sel})
 	if err != nil {
 		return err
 	}
@@ -271,6 +302,27 @@ func (rn *run) present(ctx context.Context, st *Step, sel string) error {
 		return errSkipped
 	}
 	return nil
+}
+
+// evalCond tests a condition now, in the current scope.
+func (rn *run) evalCond(ctx context.Context, c *Cond) (bool, error) {
+	if len(rn.frames) == 0 && !condScoped(c) {
+		return evalCond(ctx, c)
+	}
+	var ok bool
+	err := rn.eval(ctx, condExpr(c), false, &ok)
+	if err != nil && (isNavigationError(err) || errors.As(err, new(errFrameMissing))) {
+		return false, nil
+	}
+	return ok, err
+}
+
+// waitCond waits for a condition in the current scope.
+func (rn *run) waitCond(ctx context.Context, c *Cond) error {
+	if len(rn.frames) == 0 && !condScoped(c) {
+		return waitCond(ctx, c)
+	}
+	return rn.pollScope(ctx, condExpr(c))
 }
 
 func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
@@ -284,6 +336,9 @@ func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
 	}
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(abs))
 	if err != nil || resp == nil {
+		return abs, err
+	}
+	if err := rn.autoConsent(ctx); err != nil {
 		return abs, err
 	}
 	// A refusal by status needs no element to time out on. The script's
@@ -347,7 +402,15 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	if err := rn.present(ctx, st, sel); err != nil {
 		return detail, err
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+	if err := rn.autoConsent(ctx); err != nil {
+		return detail, err
+	}
+	scoped := rn.scoped(sel) || st.Type.Boxes
+	if scoped {
+		if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("__qa(document, %s).some(__vis)", jsString(sel)))); err != nil {
+			return detail, err
+		}
+	} else if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
 		return detail, err
 	}
 	secret := false
@@ -380,6 +443,17 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	keys := value
 	if st.Type.Submit {
 		keys += "\r"
+	}
+	if scoped {
+		if st.Type.Boxes {
+			err = rn.typeBoxes(ctx, sel, value, st.Type.Submit)
+		} else {
+			err = rn.typeScoped(ctx, sel, keys)
+		}
+		if err != nil && secret {
+			err = errors.New(rn.redact(err.Error()))
+		}
+		return detail, err
 	}
 	// Focus and key events rather than SendKeys: SendKeys reads the node's
 	// attributes unlocked while chromedp's event loop updates them (a data
@@ -415,6 +489,12 @@ func (rn *run) credential(name string) (Credential, bool) {
 func (rn *run) lookup(name string) (string, error) {
 	if name == varUsername && rn.job != nil {
 		return rn.job.Username, nil
+	}
+	if name == varSince && rn.job != nil {
+		if rn.job.Since.IsZero() {
+			return "", nil
+		}
+		return rn.job.Since.Format(time.DateOnly), nil
 	}
 	if c, ok := rn.credential(name); ok && !c.IsSecret() {
 		v, ok := rn.job.Fields[name]
@@ -489,7 +569,7 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 	if err := rn.present(ctx, st, sel); err != nil {
 		return sel, err
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
+	if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("!!__q(document, %s)", jsString(sel)))); err != nil {
 		return sel, err
 	}
 	value, err := expand(st.Select.Value, rn.lookup)
@@ -501,7 +581,7 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 		return sel, err
 	}
 	js := fmt.Sprintf(`((sel, value, label) => {
-		const s = document.querySelector(sel);
+		const s = __q(document, sel);
 		if (!s || !s.options) return false;
 		const o = Array.from(s.options).find(o => label ? o.text.trim() === label : o.value === value);
 		if (!o) return false;
@@ -510,8 +590,8 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 		s.dispatchEvent(new Event('change', {bubbles: true}));
 		return true;
 	})(%s, %s, %s)`, jsString(sel), jsString(value), jsString(label))
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-	if err != nil {
+	var ok bool
+	if err := rn.eval(ctx, wrapJS(js), false, &ok); err != nil {
 		return sel, err
 	}
 	if !ok {
@@ -524,7 +604,7 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 // document when rowsSel is empty), tagging rows so :scope can find them.
 const readFieldsJS = `((rowsSel, fields, attr) => {
 	const read = (root, f) => {
-		const e = f.selector ? root.querySelector(f.selector) : root;
+		const e = f.selector ? __q(root, f.selector) : root;
 		if (!e) return null;
 		let v;
 		if (f.attr) {
@@ -535,7 +615,7 @@ const readFieldsJS = `((rowsSel, fields, attr) => {
 		}
 		return v === null || v === undefined ? null : String(v).trim();
 	};
-	const roots = rowsSel ? Array.from(document.querySelectorAll(rowsSel)) : [document.documentElement];
+	const roots = rowsSel ? __qa(document, rowsSel) : [document.documentElement];
 	return roots.map((r, i) => {
 		if (rowsSel) r.setAttribute(attr, String(i));
 		const o = {};
@@ -544,14 +624,14 @@ const readFieldsJS = `((rowsSel, fields, attr) => {
 	});
 })`
 
-func readFields(ctx context.Context, rowsSel string, fields map[string]Field) ([]map[string]any, error) {
+func (rn *run) readFields(ctx context.Context, rowsSel string, fields map[string]Field) ([]map[string]any, error) {
 	fj, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}
 	js := fmt.Sprintf("%s(%s, %s, %s)", readFieldsJS, jsString(rowsSel), fj, jsString(rowAttr))
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]*string](js))
-	if err != nil {
+	var raw []map[string]*string
+	if err := rn.eval(ctx, wrapJS(js), false, &raw); err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, len(raw))
@@ -593,7 +673,7 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 	var rows []map[string]any
 	if fe.Rows != "" {
 		var err error
-		if rows, err = readFields(ctx, fe.Rows, fe.Fields); err != nil {
+		if rows, err = rn.readFields(ctx, fe.Rows, fe.Fields); err != nil {
 			return "", err
 		}
 		for i := range rows {
@@ -616,6 +696,13 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 	if fe.Limit > 0 && len(rows) > fe.Limit {
 		rows = rows[:fe.Limit]
 	}
+	older := 0
+	if fe.Date != "" && !rn.job.Since.IsZero() {
+		var err error
+		if rows, older, err = rn.inWindow(fe.Date, rows); err != nil {
+			return "", err
+		}
+	}
 	total := len(rows)
 	if fe.ID != "" {
 		var err error
@@ -624,6 +711,9 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 		}
 	}
 	detail := fmt.Sprintf("%d rows, %d new", total, len(rows))
+	if older > 0 {
+		detail += fmt.Sprintf(", %d before %s", older, rn.job.Since.Format(time.DateOnly))
+	}
 	outer := rn.vars.row
 	defer func() { rn.vars.row = outer }()
 	for i, row := range rows {
@@ -633,6 +723,29 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 		}
 	}
 	return detail, nil
+}
+
+// inWindow drops the rows dated before the job's date window.
+func (rn *run) inWindow(dateTmpl string, rows []map[string]any) ([]map[string]any, int, error) {
+	outer := rn.vars.row
+	defer func() { rn.vars.row = outer }()
+	var out []map[string]any
+	for _, row := range rows {
+		rn.vars.row = row
+		raw, err := expand(dateTmpl, rn.lookup)
+		if err != nil {
+			return nil, 0, err
+		}
+		day, err := ParseDate(raw, cmp.Or(rn.s.Locale, "en"))
+		if err != nil {
+			return nil, 0, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "row date")
+		}
+		if day < rn.job.Since.Format(time.DateOnly) {
+			continue
+		}
+		out = append(out, row)
+	}
+	return out, len(rows) - len(out), nil
 }
 
 // skipKnown drops the rows whose invoice id the store already has, asking
@@ -685,17 +798,9 @@ func (rn *run) runJS(ctx context.Context, j *JSStep) (string, error) {
 		return "", err
 	}
 	expr := fmt.Sprintf("(async (vars, row) => {\n%s\n})(%s, %s)", j.Script, vj, rj)
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	var v any
-	switch {
-	case errors.Is(err, chromedp.ErrJSUndefined), errors.Is(err, chromedp.ErrJSNull):
-		err = nil
-	case err != nil:
+	if err := rn.eval(ctx, expr, true, &v); err != nil {
 		return "", err
-	default:
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return "", fmt.Errorf("result of js step: %w", err)
-		}
 	}
 	if j.Var != "" {
 		rn.vars.v[j.Var] = v

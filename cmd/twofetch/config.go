@@ -61,6 +61,8 @@ var Settings = []*Setting{
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
+	{Flag: "portals-dir", Env: "TWOFETCH_PORTALS_DIR", Default: "",
+		Help: "folder of portal scripts that override the built-in ones by id and add new ones; re-read without a restart, a file failing lint is refused and the version before stays in use"},
 	{Flag: "concurrency", Env: "TWOFETCH_CONCURRENCY", Default: "2",
 		Help: "portal jobs a worker runs at once", Check: positiveInt},
 	{Flag: "portal-sessions", Env: "TWOFETCH_PORTAL_SESSIONS", Default: "4",

@@ -74,10 +74,10 @@ func (m *Main) publicURL(l net.Listener) string {
 }
 
 // portalNames maps portal ids to display names for SMS and pages.
-func portalNames() (func(string) string, error) {
-	reg, err := builtinPortals()
+func (m *Main) portalNames() (func(string) string, error) {
+	reg, err := m.portalScripts()
 	if err != nil {
-		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+		return nil, err
 	}
 	return func(id string) string {
 		if s, ok := reg.Get(id); ok && s.Name != "" {
@@ -95,7 +95,7 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	if err != nil {
 		return nil, err
 	}
-	names, err := portalNames()
+	names, err := m.portalNames()
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 	if err != nil {
 		return err
 	}
-	names, err := portalNames()
+	names, err := m.portalNames()
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
 )
 
 // routes registers the portal's pages: its own (spec.Pages) where public
