@@ -117,3 +117,15 @@ func (s StepLog) String() string {
 	}
 	return fmt.Sprintf("%-22s %-9s %-28s%s  %6dms  %s", s.Path, s.Kind, s.Name, d, s.Duration.Milliseconds(), status)
 }
+
+// ArtifactFiles are the files a failed attempt may leave in its artifact
+// directory, with their content types; the workers keep them in the blob
+// store under ArtifactPrefix(runID) and support views serve only these.
+var ArtifactFiles = map[string]string{
+	"screenshot.png": "image/png",
+	"page.html":      "text/html; charset=utf-8",
+	"steps.log":      "text/plain; charset=utf-8",
+}
+
+// ArtifactPrefix is the blob key prefix of a run's artifacts.
+func ArtifactPrefix(runID string) string { return "artifacts/" + runID + "/" }

@@ -103,15 +103,6 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// NextRunSetter is implemented by stores that can move the next runs of
-// many accounts in one transaction, touching nothing else; the scheduler
-// uses it when available instead of one UpdateAccount per account, which
-// costs a disk sync each on SQLite and can overwrite a status changed
-// concurrently.
-type NextRunSetter interface {
-	SetNextRuns(ctx context.Context, next map[string]time.Time) error
-}
-
 // enqueueParallelism is how many tasks a tick queues at once: each is a
 // Redis round trip, which is latency, not load.
 const enqueueParallelism = 8
@@ -183,32 +174,20 @@ func (s *Scheduler) enqueueBatch(ctx context.Context, batch []*twofetch.Account,
 	// or the account stays due and its slot is looked at again on restart.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := s.setNextRuns(bctx, batch, next, now); err != nil {
+	if err := s.setNextRuns(bctx, next); err != nil {
 		return enqueued, duplicates, err
 	}
 	return enqueued, duplicates, firstErr
 }
 
-func (s *Scheduler) setNextRuns(ctx context.Context, batch []*twofetch.Account, next map[string]time.Time, now time.Time) error {
+func (s *Scheduler) setNextRuns(ctx context.Context, next map[string]time.Time) error {
 	if len(next) == 0 {
 		return nil
 	}
-	if ns, ok := s.cfg.Store.(NextRunSetter); ok {
-		if err := ns.SetNextRuns(ctx, next); err != nil {
-			return fmt.Errorf("advance next runs: %w", err)
-		}
-		return nil
-	}
-	for _, a := range batch {
-		t, ok := next[a.ID]
-		if !ok {
-			continue
-		}
-		a.NextRunAt = &t
-		a.UpdatedAt = now
-		if err := s.cfg.Store.UpdateAccount(ctx, a); err != nil {
-			s.cfg.Logger.ErrorContext(ctx, "advance next run", "account", a.ID, "err", err)
-		}
+	// One transaction per batch, touching only next_run_at of accounts
+	// still active, so a status changed meanwhile is never overwritten.
+	if err := s.cfg.Store.SetNextRuns(ctx, next); err != nil {
+		return fmt.Errorf("advance next runs: %w", err)
 	}
 	return nil
 }
@@ -248,15 +227,15 @@ func SlotTaskID(accountID string, slot time.Time) string {
 // FirstRun is when a new or newly enrolled account should first run.
 func (s *Scheduler) FirstRun() time.Time { return s.cfg.Now().Add(s.cfg.FirstRunDelay).UTC() }
 
-// ScheduleSoon makes the account run within FirstRunDelay, for accounts
-// just created or enrolled (enroll.Config.Confirmed).
+// ScheduleSoon makes an active account run within FirstRunDelay, for
+// accounts just created or enrolled (enroll.Config.Confirmed).
 func (s *Scheduler) ScheduleSoon(ctx context.Context, a *twofetch.Account) error {
 	next := s.FirstRun()
-	a.NextRunAt = &next
-	if a.Status == twofetch.AccountNeedsEnrollment && a.HasKey {
-		a.Status = twofetch.AccountActive
+	if err := s.cfg.Store.SetNextRuns(ctx, map[string]time.Time{a.ID: next}); err != nil {
+		return err
 	}
-	return s.cfg.Store.UpdateAccount(ctx, a)
+	a.NextRunAt = &next
+	return nil
 }
 
 // NextRun is the account's first slot strictly after after, in its

@@ -48,7 +48,7 @@ var Settings = []*Setting{
 	{Flag: "aws-endpoint-url", Env: "TWOFETCH_AWS_ENDPOINT_URL", Default: "",
 		Help: "endpoint override for KMS and SNS (S3 takes its own in TWOFETCH_BLOB_URL)", Check: checkHTTPURL},
 	{Flag: "blob-url", Env: "TWOFETCH_BLOB_URL", Default: "",
-		Help: "where invoice files go: file://DIR or s3://BUCKET/PREFIX?region=…&endpoint=…&path_style=true; empty means DATA_DIR/invoices", Check: checkBlobURL},
+		Help: "where invoice files and the artifacts of failed runs (under artifacts/) go: file://DIR or s3://BUCKET/PREFIX?region=…&endpoint=…&path_style=true; empty means DATA_DIR/invoices", Check: checkBlobURL},
 	{Flag: "sms", Env: "TWOFETCH_SMS", Default: "log",
 		Help: "SMS sender: log (write messages to the log), sns (AWS SNS) or webhook", Check: oneOf("log", "sns", "webhook")},
 	{Flag: "sms-sender-id", Env: "TWOFETCH_SMS_SENDER_ID", Default: "twofetch",

@@ -122,7 +122,8 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
 		},
 		EnqueueSMS: enq.EnqueueSMS,
-		Notify:     enq.Publish,
+		// No Notify: the store writes the enrollment.* events with each
+		// change of status, in the same transaction.
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
 			if err := sched.ScheduleSoon(ctx, a); err != nil {
 				m.Logger.WarnContext(ctx, "schedule first run after enrolment", "account", a.ID, "err", err)
@@ -159,18 +160,12 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 	if err != nil {
 		return err
 	}
-	dataDir, err := m.Config.DataDir()
-	if err != nil {
-		return err
-	}
 	names, err := m.portalNames()
 	if err != nil {
 		return err
 	}
 	p := &web.Pipeline{
 		Store: svc.Store, Runs: svc.enqueuer(m), Blob: blobs,
-		// The workers keep a failed run's artifacts under DATA_DIR/artifacts.
-		ArtifactRoot: filepath.Join(dataDir, "artifacts"),
 		Portals:      names,
 		StatusKey:    key,
 		BaseURL:      publicURL,

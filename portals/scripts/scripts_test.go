@@ -212,6 +212,19 @@ var refused = map[string]misbehaviour{
 	"paypal": {name: "blocked", mode: replica.Blocked, want: twofetch.OutcomeBlocked},
 }
 
+// further are more of a portal's own pages that its sources show, each
+// proving the script's rule for it.
+var further = map[string][]misbehaviour{
+	"ionos": {
+		{name: "app approval", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+		{name: "e-mail confirmation", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	},
+	"zoom": {
+		{name: "reCAPTCHA refusal", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+		{name: "unusual sign-in", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	},
+}
+
 // slow are portals run once with every page answering late: scripts wait
 // for conditions, never for time, so a slow portal still works.
 var slow = map[string]misbehaviour{
@@ -296,6 +309,9 @@ func TestScripts(t *testing.T) {
 					if want := inv.Date.Format(time.DateOnly); d.Date != "" && d.Date != want {
 						t.Errorf("invoice %s: date %q, want %q", inv.ID, d.Date, want)
 					}
+					if want := fmt.Sprintf("%d.%02d", inv.Amount/100, inv.Amount%100); d.Amount != "" && (d.Amount != want || d.Currency != inv.Currency) {
+						t.Errorf("invoice %s: amount %q %q, want %s %s", inv.ID, d.Amount, d.Currency, want, inv.Currency)
+					}
 				}
 			})
 
@@ -354,6 +370,7 @@ func TestScripts(t *testing.T) {
 					cases = append(cases, c)
 				}
 			}
+			cases = append(cases, further[id]...)
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					b := e.account(t, p)
