@@ -58,6 +58,8 @@ type FetchResult struct {
 	SessionReused bool
 	// Steps is the step log, kept with the run for support.
 	Steps []StepLog
+	// ScriptVersion names the version of the portal script the run played.
+	ScriptVersion string
 }
 
 // Document is one downloaded invoice; fields other than PortalInvoiceID
