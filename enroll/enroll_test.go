@@ -111,6 +111,7 @@ func newEnvWith(t *testing.T, configure func(*enroll.Config)) *env {
 			return nil
 		}),
 		PortalName: func(id string) string { return map[string]string{"github": "GitHub"}[id] },
+		PortalInfo: testPortalInfo,
 	}
 	configure(&cfg)
 	svc, err := enroll.New(cfg)

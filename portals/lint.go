@@ -21,7 +21,7 @@ const maxStepTimeout = 5 * time.Minute
 // passed the schema.
 func lint(s *Script) []Problem {
 	l := &linter{s: s, defined: map[string]bool{}, creds: map[string]Credential{}, secretFields: secretFields(s)}
-	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
+	if u, err := url.Parse(s.Homepage); err == nil && !HostListed(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
 	creds := map[string]bool{}
@@ -60,8 +60,11 @@ func lint(s *Script) []Problem {
 	case hasTOTP && !l.usesOTP:
 		l.addf("/login", "two_factor offers totp but the login never types {{otp}}")
 	}
-	if !l.downloads {
+	if len(s.Documents) > 0 && !l.downloads {
 		l.addf("/documents", "the documents flow has no download or go step, so it can never store anything")
+	}
+	if s.PushApp != "" && !slices.Contains(s.TwoFactor, "push") {
+		l.addf("/push_app", "push_app names an approval app but two_factor does not list push")
 	}
 	return l.probs
 }
@@ -217,7 +220,7 @@ func (l *linter) checkURL(ptr, raw string) {
 		l.addf(ptr, "%q is not an absolute https URL", raw)
 		return
 	}
-	if !slices.Contains(l.s.Hosts, u.Hostname()) {
+	if !HostListed(l.s.Hosts, u.Hostname()) {
 		l.addf(ptr, "host %q is not listed in hosts", u.Hostname())
 	}
 }

@@ -25,7 +25,7 @@ import (
 
 // Settings of the enrolment flow: where links point, how long they live,
 // and how the SMS goes out.
-var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-log-allowed", "enrollments-per-hour", "decode-memory-mb", "replicas", "sms-sender-id",
+var enrollSettings = []string{"public-url", "enrollment-ttl", "first-run-delay", "sms", "sms-log-allowed", "enrollments-per-hour", "decode-memory-mb", "replicas", "sms-sender-id",
 	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url", "outbound-allow", "outbound-http"}
 
 // outbound is the policy for requests to URLs tenants and operators set
@@ -138,8 +138,13 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	if err != nil {
 		return nil, err
 	}
+	reg, err := builtinPortals()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
 	enq := svc.enqueuer(m)
-	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger})
+	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger,
+		FirstRunDelay: m.Config.Duration("first-run-delay")})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +155,14 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 		TenantPerHour: int64(m.Config.Int("enrollments-per-hour")),
 		DecodeMemory:  int64(m.Config.Int("decode-memory-mb")) << 20,
 		PortalName:    names,
-		EnqueueSMS:    enq.EnqueueSMS,
+		PortalInfo: func(id string) enroll.PortalInfo {
+			s, ok := reg.Get(id)
+			if !ok {
+				return enroll.PortalInfo{TwoFactor: []string{"totp"}}
+			}
+			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
+		},
+		EnqueueSMS: enq.EnqueueSMS,
 		// No Notify: the store writes the enrollment.* events with each
 		// change of status, in the same transaction.
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
@@ -206,6 +218,11 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 		Logger:      m.Logger.With("component", "web"),
 	}
 	p.Mount(srv)
+	reg, err := m.portalScripts()
+	if err != nil {
+		return err
+	}
+	p.MountPortalHealth(srv, registryScripts{reg})
 	opt, err := asynq.ParseRedisURI(svc.RedisURL)
 	if err != nil {
 		return fmt.Errorf("TWOFETCH_REDIS_URL: %w", err)
