@@ -45,6 +45,10 @@ type FetchJob struct {
 	// stored by an earlier attempt is accepted and not counted again.
 	Save   func(ctx context.Context, d *Document) error
 	Logger *slog.Logger
+	// Since, when set, limits the run to documents dated on or after it:
+	// a first run typically fetches the last twelve months, and older
+	// documents are fetched on request by a run without it.
+	Since time.Time
 }
 
 // FetchResult is how an attempt went, failed or not.

@@ -19,6 +19,7 @@ func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.F
 		Save:        job.Save,
 		ArtifactDir: job.ArtifactDir,
 		Logger:      job.Logger,
+		Since:       job.Since,
 	})
 	out := &twofetch.FetchResult{}
 	if res != nil {
