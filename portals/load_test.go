@@ -88,6 +88,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("id: x\nlogin: [{navigate: {url: 1}}]"))
 	f.Add([]byte("{}"))
 	f.Add([]byte("- a\n- b"))
+	f.Add([]byte(acmeMail))
+	f.Add([]byte("uses: [{name: login/amazon, with: {start: x}}, outcomes/http, outcomes/http]\nsources: []\n"))
+	f.Add([]byte("uses: login/../http\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
 			return
