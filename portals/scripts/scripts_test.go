@@ -135,6 +135,10 @@ func setup(t *testing.T) *env {
 	r.StepTimeout = 10 * time.Second
 	quick := portals.NewRunner(reg, pool)
 	quick.StepTimeout = 2 * time.Second
+	// Keys still arrive one by one, faster than a person types: these
+	// tests are about the scripts, not the typing.
+	r.TypingGap = [2]time.Duration{time.Millisecond, 4 * time.Millisecond}
+	quick.TypingGap = r.TypingGap
 	return &env{srv: srv, runner: r, quick: quick}
 }
 
