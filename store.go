@@ -19,6 +19,7 @@ type Store interface {
 	InvoiceStore
 	SecretStore
 	AuditStore
+	EventStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -48,8 +49,18 @@ type Page struct {
 type AccountStore interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	// UpdateAccount writes status, label, has_key, next_run_at, last_run_at
-	// and last_outcome.
+	// and last_outcome from a, whatever changed since a was read: it is for
+	// tools and tests only. The pipeline changes accounts through the
+	// methods named after what they do (ConfirmKey, SetNextRuns, FinishRun,
+	// SweepRuns), which touch only their columns.
 	UpdateAccount(ctx context.Context, a *Account) error
+	// ConfirmKey records an enrolled key: has_key, and the status active if
+	// the account waited for a key, in one guarded update. It returns the
+	// account as it now is.
+	ConfirmKey(ctx context.Context, tenantID, id string) (*Account, error)
+	// SetNextRuns moves the next run of active accounts, touching nothing
+	// else.
+	SetNextRuns(ctx context.Context, next map[string]time.Time) error
 	Account(ctx context.Context, tenantID, id string) (*Account, error)
 	// AccountByID is Account without the tenant check, for workers.
 	AccountByID(ctx context.Context, id string) (*Account, error)
@@ -63,6 +74,8 @@ type AccountStore interface {
 // EnrollmentStore keeps enrolments.
 type EnrollmentStore interface {
 	CreateEnrollment(ctx context.Context, e *Enrollment) error
+	// UpdateEnrollment writes e; a change of status writes the event
+	// enrollment.STATUS in the same transaction.
 	UpdateEnrollment(ctx context.Context, e *Enrollment) error
 	Enrollment(ctx context.Context, tenantID, id string) (*Enrollment, error)
 	EnrollmentByID(ctx context.Context, id string) (*Enrollment, error)
@@ -83,13 +96,27 @@ type RunFilter struct {
 // RunStore keeps runs.
 type RunStore interface {
 	CreateRun(ctx context.Context, r *Run) error
-	// UpdateRun writes outcome, detail, attempt, counts, artifact dir and times.
+	// QueueRun inserts r with the internal fetch.requested event that makes
+	// a relay queue it, in one transaction.
+	QueueRun(ctx context.Context, r *Run) error
+	// StartRun records the start of attempt r.Attempt: started_at and the
+	// lease, clearing the outcome of an earlier attempt.
+	StartRun(ctx context.Context, r *Run) error
+	// FinishRun records the end of an attempt in one transaction; see
+	// RunFinish.
+	FinishRun(ctx context.Context, f *RunFinish) error
+	// SweepRuns ends as transient every unfinished run whose lease ended
+	// before now, moves the next run of its account (if active) to retryAt,
+	// and returns the runs it ended.
+	SweepRuns(ctx context.Context, now, retryAt time.Time) ([]*Run, error)
+	// UpdateRun writes outcome, detail, attempt, counts, artifacts and
+	// times whatever changed since r was read: for tools and tests only.
 	UpdateRun(ctx context.Context, r *Run) error
 	Run(ctx context.Context, tenantID, id string) (*Run, error)
 	RunByID(ctx context.Context, id string) (*Run, error)
 	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
-	// ExpireArtifacts clears artifact_dir on runs finished before t and
-	// returns the directories it cleared, for the caller to delete.
+	// ExpireArtifacts clears the artifacts of runs finished before t and
+	// returns the blob key prefixes it cleared, for the caller to delete.
 	ExpireArtifacts(ctx context.Context, before time.Time) ([]string, error)
 }
 
@@ -104,7 +131,8 @@ type InvoiceFilter struct {
 
 // InvoiceStore keeps invoice metadata; the files live in a blob store.
 type InvoiceStore interface {
-	// CreateInvoice returns an error with code ECONFLICT when the account
+	// CreateInvoice writes the invoice and its invoice.created event in one
+	// transaction. It returns an error with code ECONFLICT when the account
 	// already has an invoice with the same portal invoice id or sha256.
 	CreateInvoice(ctx context.Context, inv *Invoice) error
 	Invoice(ctx context.Context, tenantID, id string) (*Invoice, error)
@@ -131,6 +159,14 @@ const (
 	FieldTOTPPending   = "totp_pending"
 	FieldCookies       = "cookies"
 	FieldRecoveryCodes = "recovery_codes"
+	// FieldBrowserIdentity and FieldBrowserProfile are a login's browser
+	// identity and packed profile; FieldProxy its outbound proxy URL,
+	// credentials included.
+	FieldBrowserIdentity = "browser_identity"
+	FieldBrowserProfile  = "browser_profile"
+	FieldProxy           = "proxy"
+	// TenantWide is the account id of a tenant's own secrets (its proxy).
+	TenantWide = "*"
 )
 
 // Secret is a sealed value as stored. Only package vault reads Sealed.
@@ -164,3 +200,29 @@ type AuditStore interface {
 	Audit(ctx context.Context, e *AuditEvent) error
 	ListAudit(ctx context.Context, tenantID string, p Page) ([]*AuditEvent, error)
 }
+
+// EventStore is the events outbox.
+type EventStore interface {
+	// AddEvent writes an event that announces no row of its own.
+	AddEvent(ctx context.Context, e *Event) error
+	// ListEvents returns up to limit of the tenant's events written after
+	// the event with id after (from the first if empty), oldest first.
+	ListEvents(ctx context.Context, tenantID, after string, limit int) ([]*Event, error)
+	// ClaimEvents returns up to limit events not yet relayed and not held
+	// by another relay, and holds them for lease.
+	ClaimEvents(ctx context.Context, limit int, lease time.Duration) ([]*Event, error)
+	// MarkRelayed records events as queued for delivery.
+	MarkRelayed(ctx context.Context, seqs []int64) error
+	// ReleaseEvents gives claimed events back before their lease ends.
+	ReleaseEvents(ctx context.Context, seqs []int64) error
+}
+
+// Event types.
+const (
+	EventInvoiceCreated = "invoice.created"
+	// EventRunFinished announces the outcome of every attempt of a run.
+	EventRunFinished = "run.finished"
+	// EventFetchRequested is internal: a run asked for (run now) that a
+	// relay queues for the workers.
+	EventFetchRequested = "fetch.requested"
+)

@@ -6,6 +6,8 @@
 package twofetch
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -69,6 +71,9 @@ type Account struct {
 	LastOutcome Outcome    `json:"last_outcome,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// StateVersion increases with every change of status or key; a run
+	// changes the status only if it is still the version it started with.
+	StateVersion int64 `json:"-"`
 }
 
 // EnrollmentStatus is where an enrolment stands.
@@ -123,14 +128,78 @@ type Run struct {
 	Portal    string  `json:"portal"`
 	Trigger   Trigger `json:"trigger"`
 	// Outcome is empty while the run is queued or running.
-	Outcome     Outcome    `json:"outcome"`
-	Detail      string     `json:"detail,omitempty"`
-	Attempt     int        `json:"attempt"`
-	NewInvoices int        `json:"new_invoices"`
-	ArtifactDir string     `json:"-"`
-	CreatedAt   time.Time  `json:"created_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Outcome     Outcome `json:"outcome"`
+	Detail      string  `json:"detail,omitempty"`
+	Attempt     int     `json:"attempt"`
+	NewInvoices int     `json:"new_invoices"`
+	// SessionReused is true when saved cookies made login unnecessary.
+	SessionReused bool `json:"session_reused"`
+	// Steps is the step log of the last attempt.
+	Steps []StepLog `json:"-"`
+	// Artifacts is the blob key prefix (artifacts/RUN_ID/) of the
+	// screenshot, page HTML and step log of a failed run; empty if none.
+	Artifacts  string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// LeaseUntil is when a run still unfinished is taken for lost with its
+	// worker.
+	LeaseUntil *time.Time `json:"-"`
+}
+
+// EventData is the data of the run.finished event of r.
+func (r *Run) EventData() map[string]any {
+	return map[string]any{
+		"run_id": r.ID, "account_id": r.AccountID, "portal": r.Portal, "trigger": r.Trigger,
+		"outcome": r.Outcome, "detail": r.Detail, "attempt": r.Attempt, "new_invoices": r.NewInvoices,
+		"session_reused": r.SessionReused, "finished_at": r.FinishedAt,
+	}
+}
+
+// RunFinish is everything recorded when an attempt of a run ends, in one
+// transaction: the run, the account's last outcome and next run, its
+// status where it is still the one the run started from, and the events.
+type RunFinish struct {
+	Run *Run
+	// Attempt must be the run's current attempt; a finish of an attempt
+	// already recorded is accepted and changes nothing.
+	Attempt int
+	// Status, when set, becomes the account's status if its StateVersion
+	// is still StateVersion.
+	Status       AccountStatus
+	StateVersion int64
+	// NextRunAt, when set, is the account's next scheduled run.
+	NextRunAt *time.Time
+	// Events are written with the run; StatusEvent only if the status
+	// changed.
+	Events      []*Event
+	StatusEvent *Event
+}
+
+// Event is something an operator learns about by webhook or from the
+// events API, self-contained so delivery never depends on rows that may
+// have changed since. It is written in the same transaction as the change
+// it announces and delivered at least once.
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	TenantID  string          `json:"tenant_id"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+	// Internal events are commands for the workers (a requested run),
+	// never delivered to the operator.
+	Internal bool `json:"-"`
+	// Seq orders events as written.
+	Seq int64 `json:"-"`
+}
+
+// NewEvent returns an event of type typ for the tenant, with data as JSON.
+func NewEvent(tenantID, typ string, data any) (*Event, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", typ, err)
+	}
+	return &Event{ID: NewID("evt"), Type: typ, TenantID: tenantID, CreatedAt: time.Now().UTC(), Data: b}, nil
 }
 
 // Invoice is one document fetched from a portal.

@@ -88,16 +88,26 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, size int64, cont
 
 // Get opens the file for key.
 func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	p, err := d.path(key)
-	if err != nil {
+	if err := ValidKey(key); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	// os.Root keeps a symbolic link planted in the directory from leading
+	// the server to files outside it.
+	root, err := os.OpenRoot(d.root)
+	if err != nil {
+		return nil, fmt.Errorf("blob: get %s: %v", key, err)
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, twofetch.Errorf(twofetch.ENOTFOUND, "file %s not found", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob: get %s: %v", key, err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, twofetch.Errorf(twofetch.ENOTFOUND, "file %s not found", key)
 	}
 	return f, nil
 }

@@ -604,25 +604,19 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 		return err
 	}
 	_ = s.cfg.Vault.Delete(ctx, linkRef(e))
-	a := ss.account
-	a.HasKey = true
-	if a.Status == twofetch.AccountNeedsEnrollment || (a.Status == twofetch.AccountNeedsCustomer && isKeyOutcome(a.LastOutcome)) {
-		a.Status = twofetch.AccountActive
-	}
-	a.UpdatedAt = now
-	if err := s.cfg.Store.UpdateAccount(ctx, a); err != nil {
+	// Only the key and the status it decides: a run in flight may be
+	// recording its own outcome on the same account right now.
+	a, err := s.cfg.Store.ConfirmKey(ctx, e.TenantID, e.AccountID)
+	if err != nil {
 		return err
 	}
+	ss.account = a
 	s.audit(ctx, e, "customer", "enrollment.confirmed", "")
 	s.event(ctx, e, "enrollment.confirmed")
 	if s.cfg.Confirmed != nil {
 		s.cfg.Confirmed(ctx, a)
 	}
 	return nil
-}
-
-func isKeyOutcome(o twofetch.Outcome) bool {
-	return o == twofetch.OutcomeOTPMissing || o == twofetch.OutcomeOTPRejected
 }
 
 func (s *Service) audit(ctx context.Context, e *twofetch.Enrollment, actor, action, detail string) {

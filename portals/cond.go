@@ -20,10 +20,10 @@ func jsString(s string) string {
 func condJS(c *Cond) string {
 	var parts []string
 	if c.Selector != "" {
-		parts = append(parts, "!!document.querySelector("+jsString(c.Selector)+")")
+		parts = append(parts, "!!__q(document, "+jsString(c.Selector)+")")
 	}
 	if c.Visible != "" {
-		parts = append(parts, "((e) => !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length) && getComputedStyle(e).visibility !== 'hidden')(document.querySelector("+jsString(c.Visible)+"))")
+		parts = append(parts, "__vis(__q(document, "+jsString(c.Visible)+"))")
 	}
 	if c.URL != "" {
 		parts = append(parts, "new RegExp("+jsString(c.URL)+").test(location.href)")
@@ -33,6 +33,10 @@ func condJS(c *Cond) string {
 	}
 	if c.JS != "" {
 		parts = append(parts, "!!("+c.JS+")")
+	}
+	if c.Status != "" {
+		// Navigation Timing carries the document's status (Chromium 109+).
+		parts = append(parts, "new RegExp("+jsString(c.Status)+").test(String((performance.getEntriesByType('navigation')[0] || {}).responseStatus || ''))")
 	}
 	if c.Not != nil {
 		parts = append(parts, "!("+condJS(c.Not)+")")
@@ -57,7 +61,7 @@ func condJS(c *Cond) string {
 // can name the current row ({{row.id}}).
 func expandCond(c *Cond, lookup func(string) (string, error)) (*Cond, error) {
 	out := *c
-	for _, f := range []*string{&out.Selector, &out.Visible, &out.URL, &out.Text} {
+	for _, f := range []*string{&out.Selector, &out.Visible, &out.URL, &out.Text, &out.Status} {
 		v, err := expand(*f, lookup)
 		if err != nil {
 			return nil, err
@@ -88,10 +92,37 @@ func expandCond(c *Cond, lookup func(string) (string, error)) (*Cond, error) {
 	return &out, nil
 }
 
+// condExpr is a condition as one expression that never throws.
+func condExpr(c *Cond) string {
+	return "(() => {\n" + domHelpers + "try { return " + condJS(c) + "; } catch (e) { return false; } })()"
+}
+
+// condScoped reports whether a condition names an element through a
+// shadow root, which only the scope's JavaScript path can find.
+func condScoped(c *Cond) bool {
+	if strings.Contains(c.Selector, shadowSep) || strings.Contains(c.Visible, shadowSep) {
+		return true
+	}
+	if c.Not != nil && condScoped(c.Not) {
+		return true
+	}
+	for i := range c.Any {
+		if condScoped(&c.Any[i]) {
+			return true
+		}
+	}
+	for i := range c.All {
+		if condScoped(&c.All[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // evalCond tests a condition once, now. A page that is between two
 // documents has no context to evaluate in; that counts as not holding.
 func evalCond(ctx context.Context, c *Cond) (bool, error) {
-	expr := "(() => { try { return " + condJS(c) + "; } catch (e) { return false; } })()"
+	expr := condExpr(c)
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
 	if err != nil && isNavigationError(err) {
 		return false, nil
@@ -103,7 +134,7 @@ func evalCond(ctx context.Context, c *Cond) (bool, error) {
 // on every animation frame; a navigation destroys that loop, so it is
 // started again in the new document.
 func waitCond(ctx context.Context, c *Cond) error {
-	expr := "(() => { try { return " + condJS(c) + "; } catch (e) { return false; } })()"
+	expr := condExpr(c)
 	for {
 		dl, _ := ctx.Deadline()
 		timeout := time.Until(dl)

@@ -15,6 +15,7 @@ import (
 var StepKinds = []string{
 	"navigate", "wait", "type", "click", "select", "if", "for_each",
 	"extract", "js", "download", "go", "fail", "set",
+	"frame", "popup", "consent", "paginate",
 }
 
 // stepModifiers are the keys any step may carry besides its action.
@@ -194,11 +195,7 @@ func MarkdownTable(reg *Registry) string {
 	var b strings.Builder
 	b.WriteString("| id | portal | countries | 2FA offered | verified against |\n|---|---|---|---|---|\n")
 	for _, s := range reg.List() {
-		verified := map[string]string{
-			"replica": "local replica only",
-			"live":    "the live portal",
-			"none":    "not verified",
-		}[s.Verified]
+		verified := s.Verified.String()
 		fmt.Fprintf(&b, "| `%s` | [%s](%s) | %s | %s | %s |\n", s.ID, mdCell(s.Name), s.Homepage,
 			strings.Join(s.Countries, ", "), strings.Join(s.TwoFactor, ", "), verified)
 	}

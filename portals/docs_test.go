@@ -24,6 +24,10 @@ func TestDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fragment, err := os.ReadFile("scripts/outcomes/http.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	old, err := os.ReadFile(docsPath)
 	if err != nil {
 		t.Fatal(err)
@@ -33,9 +37,10 @@ func TestDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := ReplaceGenerated(string(old), map[string]string{
-		"portals": MarkdownTable(reg),
-		"steps":   ref,
-		"example": "```yaml\n" + string(example) + "```\n",
+		"portals":  MarkdownTable(reg),
+		"steps":    ref,
+		"example":  "```yaml\n" + string(example) + "```\n",
+		"fragment": "```yaml\n" + string(fragment) + "```\n",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -112,5 +117,13 @@ func setKind(st *Step, k string) {
 		st.Fail = &FailStep{}
 	case "set":
 		st.Set = map[string]string{}
+	case "frame":
+		st.Frame = &FrameStep{}
+	case "popup":
+		st.Popup = &PopupStep{}
+	case "consent":
+		st.Consent = &ConsentStep{}
+	case "paginate":
+		st.Paginate = &PaginateStep{}
 	}
 }

@@ -2,6 +2,7 @@ package portals
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
@@ -41,7 +43,7 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 		dst  *string
 		tmpl string
 	}{{&doc.PortalInvoiceID, d.ID}, {&doc.Number, d.Number}, {&doc.Date, d.Date}, {&doc.Amount, d.Amount}, {&doc.Currency, d.Currency}} {
-		v, err := expand(f.tmpl, rn.vars.lookup)
+		v, err := expand(f.tmpl, rn.lookup)
 		if err != nil {
 			return d.ID, err
 		}
@@ -51,8 +53,14 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 	if id == "" {
 		return id, twofetch.Fail(twofetch.OutcomePortalChanged, "download has an empty invoice id")
 	}
+	if err := normalizeDocument(doc, cmp.Or(d.Locale, rn.s.Locale, "en")); err != nil {
+		return id, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "invoice "+id)
+	}
 	if rn.saved[id] {
 		return id + " (already stored in this run)", errSkipped
+	}
+	if !rn.job.Since.IsZero() && doc.Date != "" && doc.Date < rn.job.Since.Format(time.DateOnly) {
+		return id + " (before the date window)", errSkipped
 	}
 	if !rn.fresh[id] {
 		known, err := rn.known(ctx, []string{id})
@@ -86,7 +94,7 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 }
 
 func (rn *run) fetchURL(ctx context.Context, raw string) ([]byte, string, error) {
-	u, err := expand(raw, rn.vars.lookup)
+	u, err := expand(raw, rn.lookup)
 	if err != nil {
 		return nil, "", err
 	}
@@ -98,8 +106,8 @@ func (rn *run) fetchURL(ctx context.Context, raw string) ([]byte, string, error)
 		Data string `json:"data"`
 	}
 	expr := fmt.Sprintf("%s(%s, %d)", fetchJS, jsString(u), rn.r.MaxDocumentSize)
-	f, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
+	var f fetched
+	if err := rn.eval(ctx, expr, true, &f); err != nil {
 		if strings.Contains(err.Error(), "Failed to fetch") {
 			// A link to another origin that sends no CORS headers: the
 			// browser itself may still load it with the session's cookies.
@@ -175,7 +183,13 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 			rn.mu.Unlock()
 		}
 	}()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+	var err error
+	if rn.scoped(sel) {
+		err = rn.clickScoped(ctx, sel, "", -1)
+	} else {
+		err = rn.ptr.click(ctx, sel)
+	}
+	if err != nil {
 		return nil, err
 	}
 	for ev, err := range progress {
@@ -207,7 +221,7 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 }
 
 func (rn *run) fromBase64(tmpl string) ([]byte, error) {
-	s, err := expand(tmpl, rn.vars.lookup)
+	s, err := expand(tmpl, rn.lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -291,4 +305,35 @@ func printable(b []byte, n int) string {
 		}
 		return r
 	}, string(b))
+}
+
+// normalizeDocument turns the date and amount a portal printed into an
+// ISO 8601 day and a decimal with an ISO 4217 currency.
+func normalizeDocument(d *Document, locale string) error {
+	if d.Date != "" {
+		iso, err := ParseDate(d.Date, locale)
+		if err != nil {
+			return err
+		}
+		d.Date = iso
+	}
+	if d.Currency != "" && !(len(d.Currency) == 3 && isUpperASCII(d.Currency)) {
+		c, err := currencyOf(d.Currency, lookupLocale(locale))
+		if err != nil || c == "" {
+			return fmt.Errorf("currency %q is not an ISO 4217 code or a known sign", d.Currency)
+		}
+		d.Currency = c
+	}
+	if d.Amount != "" {
+		a, c, err := ParseAmount(d.Amount, locale)
+		if err != nil {
+			return err
+		}
+		if d.Currency != "" && c != "" && c != d.Currency {
+			return fmt.Errorf("amount %q is in %s, not %s", d.Amount, c, d.Currency)
+		}
+		d.Amount = a
+		d.Currency = cmp.Or(d.Currency, c)
+	}
+	return nil
 }

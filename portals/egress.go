@@ -2,6 +2,7 @@ package portals
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -319,17 +320,22 @@ func httpConnect(conn net.Conn, u *url.URL, addr string) error {
 	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
 		return err
 	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
-	if err != nil {
-		return err
+	// Read the answer's head byte by byte: a 200 to CONNECT has no body,
+	// and whatever follows it belongs to the tunnel.
+	var head []byte
+	var b [1]byte
+	for !bytes.HasSuffix(head, []byte("\r\n\r\n")) {
+		if len(head) > 16<<10 {
+			return errors.New("proxy answer too long")
+		}
+		if _, err := io.ReadFull(conn, b[:]); err != nil {
+			return err
+		}
+		head = append(head, b[0])
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("CONNECT %s: %s", addr, resp.Status)
-	}
-	if br.Buffered() > 0 {
-		return errors.New("proxy sent data before the tunnel opened")
+	status, _, _ := strings.Cut(string(head), "\r\n")
+	if f := strings.Fields(status); len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/1.") || f[1] != "200" {
+		return fmt.Errorf("CONNECT %s: %s", addr, status)
 	}
 	return nil
 }

@@ -101,6 +101,15 @@ func (p *pointer) click(ctx context.Context, sel string) error {
 	if err != nil {
 		return err
 	}
+	return p.clickBox(ctx, b)
+}
+
+// clickBox moves the pointer into b and presses it there.
+func (p *pointer) clickBox(ctx context.Context, b box) error {
+	if b.W <= 0 || b.H <= 0 {
+		// Nothing to aim at but the point itself.
+		b.W, b.H = 1, 1
+	}
 	x, y := pressPoint(b)
 	if err := p.moveTo(ctx, x, y); err != nil {
 		return err

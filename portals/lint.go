@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxPages bounds a pagination: a portal with more pages than this is
+// better filtered by date.
+const maxPages = 1000
+
 // maxStepTimeout keeps a mistyped timeout from holding a browser context
 // for hours.
 const maxStepTimeout = 5 * time.Minute
@@ -16,13 +20,17 @@ const maxStepTimeout = 5 * time.Minute
 // lint runs the checks the schema cannot express. It assumes the script
 // passed the schema.
 func lint(s *Script) []Problem {
-	l := &linter{s: s, defined: map[string]bool{}}
+	l := &linter{s: s, defined: map[string]bool{}, creds: map[string]Credential{}}
 	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
 	creds := map[string]bool{}
-	for _, c := range s.Credentials {
+	for i, c := range s.Credentials {
+		if creds[c.Name] {
+			l.addf(fmt.Sprintf("/credentials/%d", i), "credential %q is listed twice", c.Name)
+		}
 		creds[c.Name] = true
+		l.creds[c.Name] = c
 	}
 	if s.Session != nil {
 		l.checkURL("/session/url", s.Session.URL)
@@ -63,6 +71,7 @@ type linter struct {
 	probs   []Problem
 	flow    string
 	defined map[string]bool
+	creds   map[string]Credential
 
 	usesPassword, usesUsername, usesOTP, downloads bool
 	// rowStack holds the row fields of the enclosing loops; nil for a loop
@@ -87,6 +96,10 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 		switch {
 		case name == varUsername:
 			l.usesUsername = true
+		case l.creds[name].Secret && name != varPassword:
+			if !secretOK {
+				l.addf(ptr, "{{%s}} is a secret credential and may only be used in the value of a type step", name)
+			}
 		case isSecretName(name):
 			if !secretOK {
 				l.addf(ptr, "{{%s}} may only be used in the value of a type step, where it is never logged", name)
@@ -110,12 +123,22 @@ func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field
 			}
 		case strings.Contains(name, "."):
 			l.addf(ptr, "{{%s}}: only row.FIELD may contain a dot", name)
+		case name == varSince:
 		default:
-			if !l.defined[name] {
+			if _, cred := l.creds[name]; !cred && !l.defined[name] {
 				l.addf(ptr, "{{%s}} is used before any extract, js or set step defines it", name)
 			}
 		}
 	}
+}
+
+// define records a variable; credential and job names cannot be reused,
+// or a step would silently type something else than the customer gave.
+func (l *linter) define(ptr, name string) {
+	if _, cred := l.creds[name]; cred || name == varUsername || isSecretName(name) {
+		l.addf(ptr, "variable %q would hide the credential of that name", name)
+	}
+	l.defined[name] = true
 }
 
 func (l *linter) checkURL(ptr, raw string) {
@@ -148,6 +171,9 @@ func (l *linter) cond(ptr string, c *Cond) {
 	}
 	if c.URL != "" {
 		l.regex(ptr+"/url", c.URL)
+	}
+	if c.Status != "" {
+		l.regex(ptr+"/status", c.Status)
 	}
 	if c.Not != nil {
 		l.cond(ptr+"/not", c.Not)
@@ -190,6 +216,7 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		l.tmpl(ptr+"/type/value", st.Type.Value, true, inLoop, row)
 	case st.Click != nil:
 		sel("/click", st.Click.Selector)
+		t("/click/text", st.Click.Text)
 	case st.Select != nil:
 		sel("/select/selector", st.Select.Selector)
 		t("/select/value", st.Select.Value)
@@ -219,6 +246,9 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		if fe.ID != "" {
 			l.tmpl(ptr+"/for_each/id", fe.ID, false, true, l.rowStack[len(l.rowStack)-1])
 		}
+		if fe.Date != "" {
+			l.tmpl(ptr+"/for_each/date", fe.Date, false, true, l.rowStack[len(l.rowStack)-1])
+		}
 		l.steps(ptr+"/for_each/do", fe.Do, true)
 		l.rowStack = l.rowStack[:len(l.rowStack)-1]
 	case st.Extract != nil:
@@ -226,11 +256,11 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			if f.Regex != "" {
 				l.regex(ptr+"/extract/"+name+"/regex", f.Regex)
 			}
-			l.defined[name] = true
+			l.define(ptr+"/extract/"+name, name)
 		}
 	case st.JS != nil:
 		if st.JS.Var != "" {
-			l.defined[st.JS.Var] = true
+			l.define(ptr+"/js/var", st.JS.Var)
 		}
 	case st.Download != nil:
 		d := st.Download
@@ -252,12 +282,41 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		for k, v := range st.Go.Args {
 			t("/go/args/"+k, v)
 		}
+	case st.Frame != nil:
+		sel("/frame/selector", st.Frame.Selector)
+		l.steps(ptr+"/frame/do", st.Frame.Do, inLoop)
+	case st.Popup != nil:
+		sel("/popup/click", st.Popup.Click)
+		l.steps(ptr+"/popup/do", st.Popup.Do, inLoop)
+	case st.Paginate != nil:
+		p := st.Paginate
+		sel("/paginate/next", p.Next)
+		sel("/paginate/more", p.More)
+		if p.Max > maxPages {
+			l.addf(ptr+"/paginate/max", "max %d exceeds the limit of %d pages", p.Max, maxPages)
+		}
+		had := l.defined["page"]
+		if p.URL != "" {
+			l.defined["page"] = true
+			if !templateUses(p.URL, "page") {
+				l.addf(ptr+"/paginate/url", "the URL never uses {{page}}, so every page would be the same")
+			}
+			t("/paginate/url", p.URL)
+			l.checkURL(ptr+"/paginate/url", p.URL)
+		} else if p.Stop != nil {
+			l.addf(ptr+"/paginate/stop", "stop only applies to a pagination by url")
+		}
+		if p.Stop != nil {
+			l.cond(ptr+"/paginate/stop", p.Stop)
+		}
+		l.steps(ptr+"/paginate/do", p.Do, inLoop)
+		l.defined["page"] = had
 	case st.Set != nil:
 		for k, v := range st.Set {
 			t("/set/"+k, v)
 		}
 		for k := range st.Set {
-			l.defined[k] = true
+			l.define(ptr+"/set/"+k, k)
 		}
 	}
 }

@@ -3,15 +3,16 @@ package portals
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -28,17 +29,26 @@ var SchemaJSON []byte
 // maxScriptSize caps a script file; real scripts are a few kilobytes.
 const maxScriptSize = 1 << 20
 
-var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
-	if err != nil {
-		return nil, err
-	}
+var (
+	compiledSchema         = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema("schema.json") })
+	compiledFragmentSchema = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema("fragment.schema.json") })
+)
+
+// compileSchema compiles one of the two embedded schemas; the fragment
+// schema refers to the script schema's definitions.
+func compileSchema(name string) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("schema.json", doc); err != nil {
-		return nil, err
+	for n, data := range map[string][]byte{"schema.json": SchemaJSON, "fragment.schema.json": FragmentSchemaJSON} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		if err := c.AddResource(n, doc); err != nil {
+			return nil, err
+		}
 	}
-	return c.Compile("schema.json")
-})
+	return c.Compile(name)
+}
 
 // Problem is one thing wrong with a script, located for the person fixing it.
 type Problem struct {
@@ -73,11 +83,19 @@ func (e *LintError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Parse reads one script from YAML or JSON (JSON is YAML), validates it
-// against the schema and lints it. name is used in messages and, minus its
-// extension, must equal the script's id when it has one. A script with
-// problems is returned along with a *LintError.
+// Parse reads one script from YAML or JSON (JSON is YAML), resolves the
+// fragments it uses from the built-in scripts, validates the whole against
+// the schema and lints it. See ParseWith.
 func Parse(name string, data []byte) (*Script, error) {
+	return ParseWith(builtinFS, "portals/scripts", name, data)
+}
+
+// ParseWith reads one script, resolving the fragments it uses from
+// fragments (FOLDER/NAME.yaml at its root; dir prefixes their file names in
+// messages), validates the assembled script against the schema and lints
+// it. name is used in messages and, minus its extension, must equal the
+// script's id. A script with problems is returned along with a *LintError.
+func ParseWith(fragments fs.FS, dir, name string, data []byte) (*Script, error) {
 	if len(data) > maxScriptSize {
 		return nil, &LintError{[]Problem{{File: name, Message: fmt.Sprintf("file is larger than %d bytes", maxScriptSize)}}}
 	}
@@ -88,41 +106,53 @@ func Parse(name string, data []byte) (*Script, error) {
 	if len(root.Content) == 0 {
 		return nil, &LintError{[]Problem{{File: name, Message: "empty file"}}}
 	}
+	res := &resolver{fsys: fragments, dir: dir, origin: map[*yaml.Node]string{}}
 	var probs []Problem
 	add := func(ptr, msg string) {
-		probs = append(probs, Problem{File: name, Line: lineOf(&root, ptr), Path: ptr, Message: msg})
+		file, line := locate(&root, ptr, res.origin)
+		if file == "" {
+			file = name
+		}
+		probs = append(probs, Problem{File: file, Line: line, Path: ptr, Message: msg})
 	}
 
-	// The schema sees the document as JSON would: converting through JSON
-	// also rejects YAML-only constructs (non-string keys) early.
-	var generic any
-	if err := root.Decode(&generic); err != nil {
-		return nil, &LintError{[]Problem{{File: name, Message: yamlMessage(err)}}}
-	}
-	js, err := json.Marshal(jsonable(generic))
-	if err != nil {
-		return nil, &LintError{[]Problem{{File: name, Message: "not representable as JSON: " + err.Error()}}}
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
-		return nil, &LintError{[]Problem{{File: name, Message: err.Error()}}}
-	}
-	sch, err := compiledSchema()
-	if err != nil {
-		return nil, fmt.Errorf("portals: embedded schema: %w", err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, err
+	doc := root.Content[0]
+	var uses []Use
+	ownSources := false
+	if doc.Kind == yaml.MappingNode {
+		if sv, _ := mapValue(doc, "sources"); sv != nil && sv.Kind == yaml.SequenceNode && len(sv.Content) > 0 {
+			ownSources = true
 		}
-		for _, l := range schemaLeaves(ve) {
-			add(l.ptr, l.msg)
+		if _, i := mapValue(doc, "uses"); i >= 0 {
+			if fragments == nil {
+				return nil, &LintError{[]Problem{{File: name, Line: doc.Content[i].Line, Path: "/uses", Message: "uses fragments, but no fragment folder is given"}}}
+			}
+			uses = res.resolve(name, doc, nil)
+			if len(res.probs) > 0 {
+				return nil, &LintError{res.probs}
+			}
 		}
 	}
 
+	// The schema sees the assembled document as JSON would: converting
+	// through JSON also rejects YAML-only constructs (non-string keys).
+	leaves, err := validateNode(&root, compiledSchema)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range leaves {
+		add(l.ptr, l.msg)
+	}
+
+	// A strict decode (yaml.Node.Decode cannot be strict, so through the
+	// encoder) catches anything the schema let through.
 	s := new(Script)
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var buf bytes.Buffer
+	if err := yaml.NewEncoder(&buf).Encode(&root); err != nil {
+		add("", yamlMessage(err))
+		return nil, &LintError{probs}
+	}
+	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
 	if err := dec.Decode(s); err != nil {
 		if len(probs) == 0 {
@@ -131,7 +161,11 @@ func Parse(name string, data []byte) (*Script, error) {
 		return nil, &LintError{probs}
 	}
 	s.File = name
+	s.Uses = uses
 	if len(probs) == 0 {
+		if !ownSources {
+			add("", "the script names no sources: list the public pages and open-source scrapers its URLs, selectors and texts come from (sources:)")
+		}
 		for _, p := range lint(s) {
 			add(p.Path, p.Message)
 		}
@@ -140,7 +174,12 @@ func Parse(name string, data []byte) (*Script, error) {
 		add("/id", fmt.Sprintf("id %q does not match the file name %q", s.ID, path.Base(name)))
 	}
 	if len(probs) > 0 {
-		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+		sort.SliceStable(probs, func(i, j int) bool {
+			if probs[i].File != probs[j].File {
+				return probs[i].File == name
+			}
+			return probs[i].Line < probs[j].Line
+		})
 		return s, &LintError{probs}
 	}
 	return s, nil
@@ -169,6 +208,13 @@ func jsonable(v any) any {
 			v[i] = jsonable(x)
 		}
 		return v
+	case time.Time:
+		// YAML reads an unquoted 2026-12-06 as a timestamp; the schema
+		// wants the day as written.
+		if v.Equal(v.Truncate(24 * time.Hour)) {
+			return v.Format(time.DateOnly)
+		}
+		return v.Format(time.RFC3339Nano)
 	}
 	return v
 }
@@ -223,13 +269,22 @@ func altMessage(e *jsonschema.ValidationError) string {
 // lineOf finds the line of the YAML node at a JSON pointer, or the nearest
 // ancestor that exists.
 func lineOf(root *yaml.Node, ptr string) int {
+	_, line := locate(root, ptr, nil)
+	return line
+}
+
+// locate finds the file and line of the YAML node at a JSON pointer, or of
+// the nearest ancestor that exists; origin names the file of nodes that
+// came from a fragment ("" for the script's own).
+func locate(root *yaml.Node, ptr string, origin map[*yaml.Node]string) (string, int) {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
 	line := n.Line
+	file := origin[n]
 	if ptr == "" {
-		return line
+		return file, line
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
@@ -240,6 +295,7 @@ func lineOf(root *yaml.Node, ptr string) int {
 				if n.Content[i].Value == tok {
 					next = n.Content[i+1]
 					line = n.Content[i].Line
+					file = origin[n.Content[i+1]]
 					break
 				}
 			}
@@ -247,19 +303,22 @@ func lineOf(root *yaml.Node, ptr string) int {
 			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
 				next = n.Content[i]
 				line = next.Line
+				file = origin[next]
 			}
 		}
 		if next == nil {
-			return line
+			return file, line
 		}
 		n = next
 	}
-	return line
+	return file, line
 }
 
 // Registry holds loaded scripts by id.
 type Registry struct {
 	byID map[string]*Script
+	// over layers a scripts folder on byID (overrides.go).
+	over *overrides
 }
 
 // NewRegistry returns a registry of the given scripts; ids must be unique.
@@ -276,30 +335,43 @@ func NewRegistry(scripts ...*Script) (*Registry, error) {
 
 // Get returns the script with the given id.
 func (r *Registry) Get(id string) (*Script, bool) {
+	if r.over != nil {
+		if f := r.over.get(id); f != nil {
+			return f.script, true
+		}
+	}
 	s, ok := r.byID[id]
 	return s, ok
 }
 
 // List returns every script, sorted by id.
 func (r *Registry) List() []*Script {
-	out := make([]*Script, 0, len(r.byID))
-	for _, s := range r.byID {
+	byID := r.byID
+	if r.over != nil {
+		byID = maps.Clone(byID)
+		for _, s := range r.over.all() {
+			byID[s.ID] = s
+		}
+	}
+	out := make([]*Script, 0, len(byID))
+	for _, s := range byID {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-// Load reads every *.yaml, *.yml and *.json file at the root of fsys. Any
-// problem in any file fails the load with a *LintError naming them all, so
-// a broken script is never half-used.
+// Load reads every *.yaml, *.yml and *.json file at the root of fsys as a
+// script, and the fragments in its folders (login/google.yaml). Any
+// problem in any file, including a fragment no script uses, fails the load
+// with a *LintError naming them all, so a broken script is never half-used.
 func Load(fsys fs.FS) (*Registry, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("portals: %w", err)
 	}
 	var scripts []*Script
-	var probs []Problem
+	probs := LintFragments(fsys, "")
 	for _, e := range entries {
 		if e.IsDir() || !isScriptName(e.Name()) {
 			continue
@@ -308,7 +380,7 @@ func Load(fsys fs.FS) (*Registry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("portals: %w", err)
 		}
-		s, err := Parse(e.Name(), data)
+		s, err := ParseWith(fsys, "", e.Name(), data)
 		var le *LintError
 		switch {
 		case errors.As(err, &le):

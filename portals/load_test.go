@@ -119,3 +119,39 @@ func TestStatusOutcome(t *testing.T) {
 		}
 	}
 }
+
+func TestLintSteps(t *testing.T) {
+	base := header + `two_factor: []
+login:
+  - navigate: https://HOST/login
+documents:
+  - STEP
+  - download: {id: x, print: true}
+`
+	tests := []struct{ step, want string }{
+		{`paginate: {url: "https://HOST/list", do: []}`, "never uses {{page}}"},
+		{`paginate: {next: a.next, stop: {selector: x}, do: []}`, "stop only applies to a pagination by url"},
+		{`paginate: {next: a.next, more: b.more, do: []}`, "mutually exclusive"},
+		{`paginate: {next: a.next, max: 5000, do: []}`, "exceeds the limit"},
+		{`paginate: {url: "https://evil.example/?p={{page}}", do: []}`, `host "evil.example" is not listed`},
+		{`frame: {selector: iframe, do: [{type: {selector: x, value: "{{pin}}"}}]}`, "{{pin}} is used before"},
+		{`consent: maybe`, "/documents/0/consent"},
+		{`click: {selector: button, text: "{{password}}"}`, "{{password}} may only be used"},
+		{`set: {username: x}`, `would hide the credential`},
+		{`popup: {click: a, do: [{download: {id: "{{page}}", print: true}}]}`, "{{page}} is used before"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.step, func(t *testing.T) {
+			src := strings.Replace(strings.ReplaceAll(base, "HOST", "portal.example"), "STEP", tc.step, 1)
+			_, err := Parse("test.yaml", []byte(src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want a problem mentioning %q", err, tc.want)
+			}
+		})
+	}
+	ok := strings.Replace(strings.ReplaceAll(base, "HOST", "portal.example"), "STEP",
+		`paginate: {url: "https://portal.example/list?p={{page}}&from={{since}}", stop: {not: {selector: tr}}, max: 10, do: [{download: {id: "p{{page}}", print: true}}]}`, 1)
+	if _, err := Parse("test.yaml", []byte(ok)); err != nil {
+		t.Errorf("a valid pagination: %v", err)
+	}
+}

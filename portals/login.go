@@ -92,6 +92,9 @@ func (rn *run) prepareLogin() error {
 		ls.setup.key = rn.s.ID + "\x00" + rn.job.Username
 	}
 	ls.store, _ = rn.job.Secrets.(LoginStore)
+	if rn.job.Identity.Country == "" && len(rn.s.Countries) > 0 {
+		rn.job.Identity.Country = rn.s.Countries[0]
+	}
 	p := rn.r.pool
 	ctx, cancel := context.WithTimeout(rn.jobCtx, 30*time.Second)
 	defer cancel()
@@ -124,11 +127,20 @@ func (rn *run) prepareLogin() error {
 			}
 		}
 	}
+	upstream := rn.job.Proxy
+	if px, ok := rn.job.Secrets.(interface {
+		Proxy(ctx context.Context) (string, error)
+	}); ok && upstream == "" {
+		if upstream, err = px.Proxy(ctx); err != nil {
+			// Never connect directly when a proxy may be configured.
+			return twofetch.FailWith(twofetch.OutcomeTransient, err, "could not read the proxy from the vault")
+		}
+	}
 	allow := append([]string(nil), rn.s.Hosts...)
 	allow = append(allow, rn.job.ExtraHosts...)
 	eg, err := startEgress(egressConfig{
 		Allow:    allow,
-		Upstream: rn.job.Proxy,
+		Upstream: upstream,
 		Resolve:  resolverFlags(p.cfg.ExtraFlags),
 		Logger:   rn.log,
 		OnBlock:  rn.blockedRequest,

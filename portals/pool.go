@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
@@ -65,7 +66,7 @@ type Pool struct {
 	mu     sync.Mutex
 	cur    *generation
 	closed bool
-	starts int
+	starts atomic.Int64
 	// browserUA is what the browser reports as its user agent, read once,
 	// so identities follow the pinned browser.
 	browserUA string
@@ -226,9 +227,9 @@ func (p *Pool) start(ctx context.Context, ls *loginSetup) (*generation, error) {
 		g.stop()
 		return nil, fmt.Errorf("portals: start browser %s: %w", p.where(), err)
 	}
+	n := p.starts.Add(1)
 	if ls == nil {
-		p.starts++
-		p.log.Info("browser started", "browser", p.where(), "pid", g.pid(), "starts", p.starts)
+		p.log.Info("browser started", "browser", p.where(), "pid", g.pid(), "starts", n)
 	}
 	return g, nil
 }
@@ -531,12 +532,10 @@ func (p *Pool) Ping(ctx context.Context) error {
 	})
 }
 
-// Starts reports how many times a browser was started, for health pages
-// and tests of crash recovery.
+// Starts reports how many times a browser was started (the shared one and
+// those of logins), for health pages and tests of crash recovery.
 func (p *Pool) Starts() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.starts
+	return int(p.starts.Load())
 }
 
 // Close stops the browser; running jobs fail.

@@ -2,8 +2,10 @@ package portals
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/chromedp/cdproto/cdp"
 	"html"
 	"log/slog"
 	"net/url"
@@ -16,31 +18,28 @@ import (
 	"github.com/twofetch/twofetch"
 )
 
-// Secrets gives a run the account's credentials at the moment it needs
-// them. Implementations fetch from the vault; nothing is cached by the
-// runner beyond the run.
-type Secrets interface {
-	Password(ctx context.Context) (string, error)
-	// Code is called only when the code field is about to be filled.
-	Code(ctx context.Context) (string, error)
-	HasKey(ctx context.Context) (bool, error)
-	// Cookies returns what SaveCookies stored, or an error for which
-	// twofetch.IsNotFound is true.
-	Cookies(ctx context.Context) ([]byte, error)
-	SaveCookies(ctx context.Context, b []byte) error
-}
+// Secrets, Document and StepLog are the fetch vocabulary of the root
+// package; the runner speaks it so that callers need not import portals.
+type (
+	Secrets  = twofetch.Secrets
+	Document = twofetch.Document
+	StepLog  = twofetch.StepLog
+)
 
-// Document is one invoice file a run fetched.
-type Document struct {
-	PortalInvoiceID, Number, Date, Amount, Currency, ContentType, SHA256 string
-	Data                                                                 []byte
+// CredentialSecrets is implemented by Secrets that hold credentials other
+// than the password which the script marks secret (a PIN).
+type CredentialSecrets interface {
+	Credential(ctx context.Context, name string) (string, error)
 }
 
 // Job is one run of one account's portal script.
 type Job struct {
 	Portal   string
 	Username string
-	Secrets  Secrets
+	// Fields are the values of the script's other credentials that are not
+	// secret (customer_number, shop_domain), by name.
+	Fields  map[string]string
+	Secrets Secrets
 	// Known reports which of ids are already stored, so they are skipped.
 	Known func(ctx context.Context, ids []string) (map[string]bool, error)
 	// Save is called for each new, checked document.
@@ -62,34 +61,12 @@ type Job struct {
 	Proxy string
 	// ExtraHosts are hosts the browser may reach besides the script's.
 	ExtraHosts []string
-}
-
-// StepLog is one step as it ran. It never holds typed values: a type step
-// shows its template ({{password}}), not what was typed.
-type StepLog struct {
-	Path     string        `json:"path"` // e.g. login/3/then/0
-	Kind     string        `json:"kind"`
-	Name     string        `json:"name"`
-	Detail   string        `json:"detail,omitempty"`
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration"`
-	Skipped  bool          `json:"skipped,omitempty"`
-	Err      string        `json:"error,omitempty"`
-}
-
-func (s StepLog) String() string {
-	status := "ok"
-	switch {
-	case s.Err != "":
-		status = "FAILED: " + s.Err
-	case s.Skipped:
-		status = "skipped"
-	}
-	d := ""
-	if s.Detail != "" {
-		d = " " + s.Detail
-	}
-	return fmt.Sprintf("%-22s %-9s %-28s%s  %6dms  %s", s.Path, s.Kind, s.Name, d, s.Duration.Milliseconds(), status)
+	// Since, when set, is the start of the date window: documents dated
+	// earlier are not fetched, and {{since}} holds it (YYYY-MM-DD) for
+	// listings that filter by date. A first run typically fetches the last
+	// twelve months; older documents are fetched on request by a run
+	// without Since.
+	Since time.Time
 }
 
 // Result is how a run went.
@@ -102,6 +79,8 @@ type Result struct {
 	// ArtifactDir is where screenshot, HTML and step log were written, if
 	// anywhere.
 	ArtifactDir string
+	// ScriptVersion is the content hash of the script the run played.
+	ScriptVersion string
 }
 
 // StepFunc is a step written in Go. ctx is the browser tab's context,
@@ -195,6 +174,7 @@ func (r *Runner) lookupStep(name string) StepFunc {
 func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	res := &Result{}
 	s, ok := r.reg.Get(job.Portal)
+	res.ScriptVersion = r.reg.Version(job.Portal)
 	if !ok {
 		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "no script for portal %q", job.Portal)
 	}
@@ -210,7 +190,7 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, abort: abort, saved: map[string]bool{}, fresh: map[string]bool{},
-		vars: &vars{v: map[string]any{}}, log: job.Logger}
+		vars: &vars{v: map[string]any{}}, log: job.Logger, frameTabs: map[cdp.FrameID]context.Context{}}
 	if rn.log == nil {
 		rn.log = slog.New(slog.DiscardHandler)
 	}
@@ -231,6 +211,9 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	res.Steps = rn.stepLog()
 	if err != nil && job.ArtifactDir != "" {
 		res.ArtifactDir = rn.saveArtifacts(job.ArtifactDir)
+	}
+	for _, f := range rn.cleanup {
+		f()
 	}
 	if rn.l != nil {
 		rn.l.release()
@@ -277,6 +260,14 @@ type run struct {
 	secretFields []string
 	// saved are ids stored in this run; fresh are ids Known said are new.
 	saved, fresh map[string]bool
+
+	// frames is the chain of iframe selectors steps act in; tabs the
+	// popups being followed (the main tab when empty); frameTabs the
+	// targets of cross-site iframes attached so far, closed by cleanup.
+	frames    []string
+	tabs      []context.Context
+	frameTabs map[cdp.FrameID]context.Context
+	cleanup   []func()
 }
 
 func (rn *run) play() error {
@@ -421,6 +412,6 @@ func (rn *run) ctxFor(st *Step) (context.Context, context.CancelFunc, time.Durat
 	if d <= 0 {
 		d = rn.r.StepTimeout
 	}
-	c, cancel := mergeContexts(rn.jobCtx, rn.l.ctx, d)
+	c, cancel := mergeContexts(rn.jobCtx, rn.tab(), d)
 	return c, cancel, d
 }

@@ -23,6 +23,7 @@ hosts: [HOST]
 countries: ["*"]
 credentials: [{name: username}, {name: password}]
 verified: none
+sources: [{url: "https://HOST/help", read: 2026-12-06}]
 `
 
 const loginSteps = `
@@ -257,6 +258,10 @@ func TestOutcomes(t *testing.T) {
 		{"terms", func(s *site, sec *fakeSecrets) { s.mode = "terms" }, twofetch.OutcomeActionNeeded, 0, ""},
 		{"no key enrolled", func(s *site, sec *fakeSecrets) { sec.hasKey = false }, twofetch.OutcomeOTPMissing, 0, ""},
 		{"no password stored", func(s *site, sec *fakeSecrets) { sec.password = "" }, twofetch.OutcomeBadCredentials, 0, ""},
+		// A refusal after a form post has no navigation status to go by:
+		// the shared rules read the status of the document shown.
+		{"HTTP 429 after sign-in", func(s *site, sec *fakeSecrets) { s.mode = "status-429" }, twofetch.OutcomeRateLimited, 0, fullScript() + "uses: [outcomes/http]\n"},
+		{"HTTP 503 after sign-in", func(s *site, sec *fakeSecrets) { s.mode = "status-503" }, twofetch.OutcomePortalDown, 0, fullScript() + "uses: [outcomes/http]\n"},
 		{"fail step", func(s *site, sec *fakeSecrets) {}, twofetch.OutcomeActionNeeded, 1,
 			header + twoFactor + loginSteps + `
 documents:
@@ -279,6 +284,9 @@ documents:
 				src = fullScript()
 			}
 			r := NewRunner(scriptFor(t, host, src), pool, Steps{"never-registered": func(context.Context, *StepContext) error { return nil }})
+			if strings.HasPrefix(s.mode, "status-") {
+				r.StepTimeout = 2 * time.Second // the wait after sign-in cannot succeed
+			}
 			res, err := runJob(t, r, testJob(t, sec, &memStore{}, nil))
 			if got := twofetch.OutcomeOf(err); got != tc.want || res.Outcome != tc.want {
 				t.Fatalf("outcome %s (result %s), want %s; err %v\n%s", got, res.Outcome, tc.want, err, stepsText(res))

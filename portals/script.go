@@ -35,11 +35,25 @@ type Script struct {
 	// TwoFactor lists the second factors the portal offers; the script
 	// always answers with an authenticator code (totp) where offered.
 	TwoFactor []string `yaml:"two_factor" json:"two_factor"`
-	// Verified says against what the script last passed its test: "replica"
-	// (the local replica only), "live" (the real portal) or "none".
-	Verified string `yaml:"verified" json:"verified"`
+	// Verified says what the script last passed its test against, and when.
+	Verified Verified `yaml:"verified" json:"verified"`
+	// Sources name the public evidence the script's URLs, selectors, texts
+	// and flow come from; a script without sources does not load.
+	Sources []Source `yaml:"sources" json:"sources"`
 	// Notes is free text for support staff.
 	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Locale (BCP 47, e.g. de-DE) is how the portal prints dates and
+	// amounts; downloads read theirs in it (default en).
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Consent dismisses cookie-consent banners wherever they appear:
+	// "reject" or "accept" after every page load and before every click
+	// and type; empty leaves banners to the steps.
+	Consent string `yaml:"consent,omitempty" json:"consent,omitempty"`
+	// Uses names the fragments (shared logins, shared outcome rules) the
+	// script was assembled from. They are resolved when the script is
+	// loaded: Login, Outcomes and the other sections already hold their
+	// steps and rules.
+	Uses []Use `yaml:"-" json:"-"`
 
 	Session   *Session      `yaml:"session,omitempty" json:"session,omitempty"`
 	Login     []Step        `yaml:"login" json:"login"`
@@ -50,12 +64,87 @@ type Script struct {
 	File string `yaml:"-" json:"-"`
 }
 
-// Credential is one field the customer gives for this portal.
+// Credential is one field the customer gives for this portal: username
+// and password, and whatever else the portal's sign-in asks for (customer
+// number, account id, shop domain). A type step types it as {{NAME}}.
 type Credential struct {
-	// Name is "username" or "password".
+	// Name is username, password, or a lower-case name of the portal's
+	// own field (customer_number, shop_domain).
 	Name string `yaml:"name" json:"name"`
 	// Label is how the portal calls the field ("E-mail address").
 	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+	// Secret fields (a PIN) come from the vault and are never logged;
+	// password is always secret.
+	Secret bool `yaml:"secret,omitempty" json:"secret,omitempty"`
+}
+
+// IsSecret reports whether the field's value must never be logged.
+func (c Credential) IsSecret() bool { return c.Secret || c.Name == varPassword }
+
+// Source is one piece of public evidence a script is built on: a page
+// (help centre, the public 2FA directory) or a file of an open-source
+// scraper, and the day it was read.
+type Source struct {
+	// URL of a public page.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Repo ("owner/name") and Path name a file of a public repository.
+	Repo string `yaml:"repo,omitempty" json:"repo,omitempty"`
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Read is the day the source was read (YYYY-MM-DD).
+	Read string `yaml:"read" json:"read"`
+	// Shows says what the script takes from it ("login field ids").
+	Shows string `yaml:"shows,omitempty" json:"shows,omitempty"`
+}
+
+// String names the source for lists: its URL or repo/path.
+func (s Source) String() string {
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Repo + ":" + s.Path
+}
+
+// Verified records what a script last passed, and when.
+type Verified struct {
+	// Against is "replica" (the local replica), "live" (the real portal)
+	// or "none".
+	Against string `yaml:"against" json:"against"`
+	// Date is, for a replica, the date of the evidence the replica
+	// reproduces; for live, the day of the passing run (YYYY-MM-DD).
+	Date string `yaml:"date,omitempty" json:"date,omitempty"`
+	// By names who ran a live test.
+	By string `yaml:"by,omitempty" json:"by,omitempty"`
+}
+
+// UnmarshalYAML accepts the short form "none".
+func (v *Verified) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v.Against = n.Value
+		return nil
+	}
+	type plain Verified
+	return n.Decode((*plain)(v))
+}
+
+// String is how lists and the README show it.
+func (v Verified) String() string {
+	switch v.Against {
+	case "replica":
+		return "local replica (evidence of " + v.Date + ")"
+	case "live":
+		s := "the live portal on " + v.Date
+		if v.By != "" {
+			s += " by " + v.By
+		}
+		return s
+	}
+	return "not verified"
+}
+
+// Use is one fragment a script is assembled from, with its parameters.
+type Use struct {
+	Name string            `json:"name"`
+	With map[string]string `json:"with,omitempty"`
 }
 
 // Session says how to recognise a live session, so that a run which
@@ -100,10 +189,14 @@ type Cond struct {
 	// ignoring case.
 	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 	// JS is a JavaScript expression evaluated in the page; truthy holds.
-	JS  string `yaml:"js,omitempty" json:"js,omitempty"`
-	Not *Cond  `yaml:"not,omitempty" json:"not,omitempty"`
-	Any []Cond `yaml:"any,omitempty" json:"any,omitempty"`
-	All []Cond `yaml:"all,omitempty" json:"all,omitempty"`
+	JS string `yaml:"js,omitempty" json:"js,omitempty"`
+	// Status is a regular expression matched against the HTTP status of
+	// the document now shown, so a 429 or 503 after a form post is
+	// recognised without relying on the error page's text.
+	Status string `yaml:"status,omitempty" json:"status,omitempty"`
+	Not    *Cond  `yaml:"not,omitempty" json:"not,omitempty"`
+	Any    []Cond `yaml:"any,omitempty" json:"any,omitempty"`
+	All    []Cond `yaml:"all,omitempty" json:"all,omitempty"`
 }
 
 // Step is one action. Exactly one of the action fields (Navigate … Fail)
@@ -134,6 +227,61 @@ type Step struct {
 	Go       *GoStep           `yaml:"go,omitempty" json:"go,omitempty"`
 	Fail     *FailStep         `yaml:"fail,omitempty" json:"fail,omitempty"`
 	Set      map[string]string `yaml:"set,omitempty" json:"set,omitempty"`
+	Frame    *FrameStep        `yaml:"frame,omitempty" json:"frame,omitempty"`
+	Popup    *PopupStep        `yaml:"popup,omitempty" json:"popup,omitempty"`
+	Consent  *ConsentStep      `yaml:"consent,omitempty" json:"consent,omitempty"`
+	Paginate *PaginateStep     `yaml:"paginate,omitempty" json:"paginate,omitempty"`
+}
+
+// FrameStep runs Do inside an iframe: conditions, fields and clicks then
+// address the iframe's document. Frames nest; a cross-site iframe works
+// like any other.
+type FrameStep struct {
+	Selector string `yaml:"selector" json:"selector"`
+	Do       []Step `yaml:"do" json:"do"`
+}
+
+// PopupStep clicks an element that opens a new tab or window and runs Do
+// in it; the tab is closed afterwards and the steps go on in the page
+// that opened it.
+type PopupStep struct {
+	Click string `yaml:"click" json:"click"`
+	Do    []Step `yaml:"do" json:"do"`
+}
+
+// ConsentStep dismisses a cookie-consent banner of a known consent
+// manager if one is shown, rejecting what can be rejected. In YAML it is
+// written as reject or accept.
+type ConsentStep struct {
+	// Action is "reject" (the default: only necessary cookies) or
+	// "accept", for portals whose sign-in does not work without.
+	Action string `yaml:"action" json:"action"`
+}
+
+func (c *ConsentStep) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		c.Action = v.Value
+		return nil
+	}
+	type plain ConsentStep
+	return v.Decode((*plain)(c))
+}
+
+// PaginateStep runs Do on every page of a list: it follows a next button
+// (Next), clicks "load more" until it is gone (More) or opens a URL per
+// page number (URL with {{page}}), visiting at most Max pages.
+type PaginateStep struct {
+	Next string `yaml:"next,omitempty" json:"next,omitempty"`
+	More string `yaml:"more,omitempty" json:"more,omitempty"`
+	URL  string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Start is the first page number of URL (default 1).
+	Start int `yaml:"start,omitempty" json:"start,omitempty"`
+	// Stop ends a URL pagination at the first page where it holds (an
+	// empty list).
+	Stop *Cond `yaml:"stop,omitempty" json:"stop,omitempty"`
+	// Max caps the pages visited (default 50).
+	Max int    `yaml:"max,omitempty" json:"max,omitempty"`
+	Do  []Step `yaml:"do" json:"do"`
 }
 
 // Kind returns the step's action name, "" when none is set.
@@ -165,6 +313,10 @@ func (s *Step) kinds() []string {
 	add(s.Go != nil, "go")
 	add(s.Fail != nil, "fail")
 	add(s.Set != nil, "set")
+	add(s.Frame != nil, "frame")
+	add(s.Popup != nil, "popup")
+	add(s.Consent != nil, "consent")
+	add(s.Paginate != nil, "paginate")
 	return k
 }
 
@@ -206,12 +358,19 @@ type TypeStep struct {
 	Value    string `yaml:"value" json:"value"`
 	// Submit presses Enter after typing.
 	Submit bool `yaml:"submit,omitempty" json:"submit,omitempty"`
+	// Boxes types one character into each element Selector matches, for
+	// codes entered one digit per box.
+	Boxes bool `yaml:"boxes,omitempty" json:"boxes,omitempty"`
 }
 
 // ClickStep clicks the first element matching Selector, waiting for it
 // to be visible. In YAML it may be written as the selector alone.
 type ClickStep struct {
 	Selector string `yaml:"selector" json:"selector"`
+	// Text picks, among the elements Selector matches, the first whose
+	// visible text contains it (ignoring case): the authenticator-app
+	// entry of a method picker.
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 }
 
 func (c *ClickStep) UnmarshalYAML(v *yaml.Node) error {
@@ -252,8 +411,11 @@ type ForEachStep struct {
 	// stored are skipped before any of their steps run.
 	ID string `yaml:"id,omitempty" json:"id,omitempty"`
 	// Limit caps the number of rows visited (0: all).
-	Limit int    `yaml:"limit,omitempty" json:"limit,omitempty"`
-	Do    []Step `yaml:"do" json:"do"`
+	Limit int `yaml:"limit,omitempty" json:"limit,omitempty"`
+	// Date is the template of a row's date, as printed; with a date
+	// window (Job.Since) older rows are skipped before any of their steps.
+	Date string `yaml:"date,omitempty" json:"date,omitempty"`
+	Do   []Step `yaml:"do" json:"do"`
 }
 
 // JSStep runs JavaScript in the page as the body of an async function, so
@@ -286,6 +448,9 @@ type DownloadStep struct {
 	// ContentType is the type the portal serves (default application/pdf);
 	// a PDF must start with %PDF-, anything else must match this type.
 	ContentType string `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+	// Locale overrides the script's locale for this download's date and
+	// amount.
+	Locale string `yaml:"locale,omitempty" json:"locale,omitempty"`
 }
 
 // GoStep calls a step written in Go and registered with RegisterStep. In
@@ -347,6 +512,15 @@ func walkSteps(steps []Step, f func(*Step)) {
 		walkSteps(st.Else, f)
 		if st.ForEach != nil {
 			walkSteps(st.ForEach.Do, f)
+		}
+		if st.Frame != nil {
+			walkSteps(st.Frame.Do, f)
+		}
+		if st.Popup != nil {
+			walkSteps(st.Popup.Do, f)
+		}
+		if st.Paginate != nil {
+			walkSteps(st.Paginate.Do, f)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -74,7 +75,7 @@ func testPool(t testing.TB) *Pool {
 		shared.pool, shared.err = NewPool(ctx, PoolConfig{
 			ChromePath: chrome,
 			ExtraFlags: []string{
-				"--host-resolver-rules=MAP *.portal.test 127.0.0.1:" + port,
+				"--host-resolver-rules=MAP *.portal.test 127.0.0.1:" + port + ", MAP *.thirdparty.test 127.0.0.1:" + port,
 				"--ignore-certificate-errors",
 			},
 		})
@@ -183,6 +184,10 @@ func serveSite(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		host = r.Host
 	}
+	if strings.HasPrefix(r.URL.Path, "/steps/") {
+		serveStepPage(w, r)
+		return
+	}
 	shared.mu.Lock()
 	s := shared.site[host]
 	shared.mu.Unlock()
@@ -229,6 +234,10 @@ func serveSite(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case mode == "echo":
 			render("login", loginData{Echo: r.PostForm.Get("password")})
+		case strings.HasPrefix(mode, "status-"):
+			code, _ := strconv.Atoi(strings.TrimPrefix(mode, "status-"))
+			w.WriteHeader(code)
+			fmt.Fprint(w, `<!doctype html><html><body><p>Please come back later.</p></body></html>`)
 		case r.PostForm.Get("password") != password:
 			render("login", loginData{Error: "Wrong e-mail address or password."})
 		case mode == "captcha":

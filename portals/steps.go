@@ -1,6 +1,7 @@
 package portals
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -149,6 +150,9 @@ func condDesc(c *Cond) string {
 	if c.JS != "" {
 		p = append(p, "a JavaScript condition")
 	}
+	if c.Status != "" {
+		p = append(p, fmt.Sprintf("HTTP status matching %q", c.Status))
+	}
 	if c.Not != nil {
 		p = append(p, "not "+condDesc(c.Not))
 	}
@@ -173,11 +177,11 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if st.Wait.NetworkIdle {
 			return "network idle", rn.idle.wait(ctx)
 		}
-		c, err := expandCond(&st.Wait.Cond, rn.vars.lookup)
+		c, err := expandCond(&st.Wait.Cond, rn.lookup)
 		if err != nil {
 			return "", err
 		}
-		return condDesc(c), waitCond(ctx, c)
+		return condDesc(c), rn.waitCond(ctx, c)
 	case st.Type != nil:
 		return rn.typeInto(ctx, st)
 	case st.Click != nil:
@@ -185,15 +189,25 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if err := rn.present(ctx, st, sel); err != nil {
 			return sel, err
 		}
+		if err := rn.autoConsent(ctx); err != nil {
+			return sel, err
+		}
+		text, err := expand(st.Click.Text, rn.lookup)
+		if err != nil {
+			return sel, err
+		}
+		if text != "" || rn.scoped(sel) {
+			return strings.TrimSpace(sel + " " + text), rn.clickScoped(ctx, sel, text, -1)
+		}
 		return sel, rn.ptr.click(ctx, sel)
 	case st.Select != nil:
 		return rn.selectOption(ctx, st)
 	case st.If != nil:
-		c, err := expandCond(st.If, rn.vars.lookup)
+		c, err := expandCond(st.If, rn.lookup)
 		if err != nil {
 			return "", err
 		}
-		ok, err := evalCond(ctx, c)
+		ok, err := rn.evalCond(ctx, c)
 		if err != nil {
 			return "", err
 		}
@@ -204,7 +218,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 	case st.ForEach != nil:
 		return rn.forEach(ctx, path, st.ForEach)
 	case st.Extract != nil:
-		vals, err := readFields(ctx, "", st.Extract)
+		vals, err := rn.readFields(ctx, "", st.Extract)
 		if err != nil {
 			return "", err
 		}
@@ -222,14 +236,34 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 	case st.Go != nil:
 		return rn.goStep(ctx, st.Go)
 	case st.Fail != nil:
-		detail, err := expand(st.Fail.Detail, rn.vars.lookup)
+		detail, err := expand(st.Fail.Detail, rn.lookup)
 		if err != nil {
 			detail = st.Fail.Detail
 		}
 		return st.Fail.Outcome, twofetch.Fail(twofetch.Outcome(st.Fail.Outcome), "%s", detail)
+	case st.Frame != nil:
+		sel := rn.sel(st.Frame.Selector)
+		rn.frames = append(rn.frames, sel)
+		defer func() { rn.frames = rn.frames[:len(rn.frames)-1] }()
+		// The frame must be there before its steps start; each of them
+		// finds it again, since a frame may reload between two steps.
+		if err := rn.pollScope(ctx, "true"); err != nil {
+			return sel, err
+		}
+		return sel, rn.runSteps(path+"/do", st.Frame.Do)
+	case st.Popup != nil:
+		return rn.popup(ctx, path, st.Popup)
+	case st.Consent != nil:
+		found, err := rn.dismissConsent(ctx, st.Consent.Action)
+		if err == nil && found == "" {
+			return "no banner", nil
+		}
+		return found, err
+	case st.Paginate != nil:
+		return rn.paginate(ctx, path, st.Paginate)
 	case st.Set != nil:
 		for k, t := range st.Set {
-			v, err := expand(t, rn.vars.lookup)
+			v, err := expand(t, rn.lookup)
 			if err != nil {
 				return "", err
 			}
@@ -243,7 +277,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 // sel expands a selector's placeholders and points :scope at the current
 // row of a for_each over rows.
 func (rn *run) sel(s string) string {
-	if x, err := expand(s, rn.vars.lookup); err == nil {
+	if x, err := expand(s, rn.lookup); err == nil {
 		s = x
 	}
 	if idx, ok := rn.vars.row[rowIndexKey]; ok && strings.Contains(s, ":scope") {
@@ -260,7 +294,7 @@ func (rn *run) present(ctx context.Context, st *Step, sel string) error {
 	if !st.Optional {
 		return nil
 	}
-	ok, err := evalCond(ctx, &Cond{Selector: sel})
+	ok, err := rn.evalCond(ctx, &Cond{Selector: sel})
 	if err != nil {
 		return err
 	}
@@ -270,8 +304,29 @@ func (rn *run) present(ctx context.Context, st *Step, sel string) error {
 	return nil
 }
 
+// evalCond tests a condition now, in the current scope.
+func (rn *run) evalCond(ctx context.Context, c *Cond) (bool, error) {
+	if len(rn.frames) == 0 && !condScoped(c) {
+		return evalCond(ctx, c)
+	}
+	var ok bool
+	err := rn.eval(ctx, condExpr(c), false, &ok)
+	if err != nil && (isNavigationError(err) || errors.As(err, new(errFrameMissing))) {
+		return false, nil
+	}
+	return ok, err
+}
+
+// waitCond waits for a condition in the current scope.
+func (rn *run) waitCond(ctx context.Context, c *Cond) error {
+	if len(rn.frames) == 0 && !condScoped(c) {
+		return waitCond(ctx, c)
+	}
+	return rn.pollScope(ctx, condExpr(c))
+}
+
 func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
-	u, err := expand(raw, rn.vars.lookup)
+	u, err := expand(raw, rn.lookup)
 	if err != nil {
 		return raw, err
 	}
@@ -281,6 +336,9 @@ func (rn *run) navigate(ctx context.Context, raw string) (string, error) {
 	}
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(abs))
 	if err != nil || resp == nil {
+		return abs, err
+	}
+	if err := rn.autoConsent(ctx); err != nil {
 		return abs, err
 	}
 	// A refusal by status needs no element to time out on. The script's
@@ -344,7 +402,15 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	if err := rn.present(ctx, st, sel); err != nil {
 		return detail, err
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+	if err := rn.autoConsent(ctx); err != nil {
+		return detail, err
+	}
+	scoped := rn.scoped(sel) || st.Type.Boxes
+	if scoped {
+		if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("__qa(document, %s).some(__vis)", jsString(sel)))); err != nil {
+			return detail, err
+		}
+	} else if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
 		return detail, err
 	}
 	secret := false
@@ -359,7 +425,11 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 			secret = true
 			return rn.code(ctx)
 		}
-		return rn.vars.lookup(name)
+		if c, ok := rn.credential(name); ok && c.IsSecret() {
+			secret = true
+			return rn.secretCredential(ctx, c)
+		}
+		return rn.lookup(name)
 	})
 	if err != nil {
 		return detail, err
@@ -373,6 +443,17 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	keys := value
 	if st.Type.Submit {
 		keys += "\r"
+	}
+	if scoped {
+		if st.Type.Boxes {
+			err = rn.typeBoxes(ctx, sel, value, st.Type.Submit)
+		} else {
+			err = rn.typeScoped(ctx, sel, keys)
+		}
+		if err != nil && secret {
+			err = errors.New(rn.redact(err.Error()))
+		}
+		return detail, err
 	}
 	// Focus and key events rather than SendKeys: SendKeys reads the node's
 	// attributes unlocked while chromedp's event loop updates them (a data
@@ -397,6 +478,63 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 		err = errors.New(rn.redact(err.Error()))
 	}
 	return detail, err
+}
+
+// credential returns the script's credential of that name.
+func (rn *run) credential(name string) (Credential, bool) {
+	if rn.s == nil {
+		return Credential{}, false
+	}
+	for _, c := range rn.s.Credentials {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Credential{}, false
+}
+
+// lookup resolves a template name outside secrets: the username, a
+// credential the customer gave, or a variable.
+func (rn *run) lookup(name string) (string, error) {
+	if name == varUsername && rn.job != nil {
+		return rn.job.Username, nil
+	}
+	if name == varSince && rn.job != nil {
+		if rn.job.Since.IsZero() {
+			return "", nil
+		}
+		return rn.job.Since.Format(time.DateOnly), nil
+	}
+	if c, ok := rn.credential(name); ok && !c.IsSecret() {
+		v, ok := rn.job.Fields[name]
+		if !ok || v == "" {
+			return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+		}
+		return v, nil
+	}
+	return rn.vars.lookup(name)
+}
+
+func credLabel(c Credential) string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return strings.ReplaceAll(c.Name, "_", " ")
+}
+
+func (rn *run) secretCredential(ctx context.Context, c Credential) (string, error) {
+	cs, ok := rn.job.Secrets.(CredentialSecrets)
+	if !ok || rn.job.Secrets == nil {
+		return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+	}
+	v, err := cs.Credential(ctx, c.Name)
+	switch {
+	case twofetch.IsNotFound(err) || (err == nil && v == ""):
+		return "", twofetch.Fail(twofetch.OutcomeBadCredentials, "no %s is stored for this account", credLabel(c))
+	case err != nil:
+		return "", twofetch.FailWith(twofetch.OutcomeTransient, err, "could not read the "+credLabel(c)+" from the vault")
+	}
+	return v, nil
 }
 
 func (rn *run) password(ctx context.Context) (string, error) {
@@ -440,19 +578,19 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 	if err := rn.present(ctx, st, sel); err != nil {
 		return sel, err
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(sel))); err != nil {
+	if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("!!__q(document, %s)", jsString(sel)))); err != nil {
 		return sel, err
 	}
-	value, err := expand(st.Select.Value, rn.vars.lookup)
+	value, err := expand(st.Select.Value, rn.lookup)
 	if err != nil {
 		return sel, err
 	}
-	label, err := expand(st.Select.Label, rn.vars.lookup)
+	label, err := expand(st.Select.Label, rn.lookup)
 	if err != nil {
 		return sel, err
 	}
 	js := fmt.Sprintf(`((sel, value, label) => {
-		const s = document.querySelector(sel);
+		const s = __q(document, sel);
 		if (!s || !s.options) return false;
 		const o = Array.from(s.options).find(o => label ? o.text.trim() === label : o.value === value);
 		if (!o) return false;
@@ -461,8 +599,8 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 		s.dispatchEvent(new Event('change', {bubbles: true}));
 		return true;
 	})(%s, %s, %s)`, jsString(sel), jsString(value), jsString(label))
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-	if err != nil {
+	var ok bool
+	if err := rn.eval(ctx, wrapJS(js), false, &ok); err != nil {
 		return sel, err
 	}
 	if !ok {
@@ -475,7 +613,7 @@ func (rn *run) selectOption(ctx context.Context, st *Step) (string, error) {
 // document when rowsSel is empty), tagging rows so :scope can find them.
 const readFieldsJS = `((rowsSel, fields, attr) => {
 	const read = (root, f) => {
-		const e = f.selector ? root.querySelector(f.selector) : root;
+		const e = f.selector ? __q(root, f.selector) : root;
 		if (!e) return null;
 		let v;
 		if (f.attr) {
@@ -486,7 +624,7 @@ const readFieldsJS = `((rowsSel, fields, attr) => {
 		}
 		return v === null || v === undefined ? null : String(v).trim();
 	};
-	const roots = rowsSel ? Array.from(document.querySelectorAll(rowsSel)) : [document.documentElement];
+	const roots = rowsSel ? __qa(document, rowsSel) : [document.documentElement];
 	return roots.map((r, i) => {
 		if (rowsSel) r.setAttribute(attr, String(i));
 		const o = {};
@@ -495,14 +633,14 @@ const readFieldsJS = `((rowsSel, fields, attr) => {
 	});
 })`
 
-func readFields(ctx context.Context, rowsSel string, fields map[string]Field) ([]map[string]any, error) {
+func (rn *run) readFields(ctx context.Context, rowsSel string, fields map[string]Field) ([]map[string]any, error) {
 	fj, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}
 	js := fmt.Sprintf("%s(%s, %s, %s)", readFieldsJS, jsString(rowsSel), fj, jsString(rowAttr))
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]*string](js))
-	if err != nil {
+	var raw []map[string]*string
+	if err := rn.eval(ctx, wrapJS(js), false, &raw); err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, len(raw))
@@ -544,7 +682,7 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 	var rows []map[string]any
 	if fe.Rows != "" {
 		var err error
-		if rows, err = readFields(ctx, fe.Rows, fe.Fields); err != nil {
+		if rows, err = rn.readFields(ctx, fe.Rows, fe.Fields); err != nil {
 			return "", err
 		}
 		for i := range rows {
@@ -567,6 +705,13 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 	if fe.Limit > 0 && len(rows) > fe.Limit {
 		rows = rows[:fe.Limit]
 	}
+	older := 0
+	if fe.Date != "" && !rn.job.Since.IsZero() {
+		var err error
+		if rows, older, err = rn.inWindow(fe.Date, rows); err != nil {
+			return "", err
+		}
+	}
 	total := len(rows)
 	if fe.ID != "" {
 		var err error
@@ -575,6 +720,9 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 		}
 	}
 	detail := fmt.Sprintf("%d rows, %d new", total, len(rows))
+	if older > 0 {
+		detail += fmt.Sprintf(", %d before %s", older, rn.job.Since.Format(time.DateOnly))
+	}
 	outer := rn.vars.row
 	defer func() { rn.vars.row = outer }()
 	for i, row := range rows {
@@ -586,6 +734,29 @@ func (rn *run) forEach(ctx context.Context, path string, fe *ForEachStep) (strin
 	return detail, nil
 }
 
+// inWindow drops the rows dated before the job's date window.
+func (rn *run) inWindow(dateTmpl string, rows []map[string]any) ([]map[string]any, int, error) {
+	outer := rn.vars.row
+	defer func() { rn.vars.row = outer }()
+	var out []map[string]any
+	for _, row := range rows {
+		rn.vars.row = row
+		raw, err := expand(dateTmpl, rn.lookup)
+		if err != nil {
+			return nil, 0, err
+		}
+		day, err := ParseDate(raw, cmp.Or(rn.s.Locale, "en"))
+		if err != nil {
+			return nil, 0, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "row date")
+		}
+		if day < rn.job.Since.Format(time.DateOnly) {
+			continue
+		}
+		out = append(out, row)
+	}
+	return out, len(rows) - len(out), nil
+}
+
 // skipKnown drops the rows whose invoice id the store already has, asking
 // once for the whole page instead of once per row.
 func (rn *run) skipKnown(ctx context.Context, idTmpl string, rows []map[string]any) ([]map[string]any, error) {
@@ -594,7 +765,7 @@ func (rn *run) skipKnown(ctx context.Context, idTmpl string, rows []map[string]a
 	defer func() { rn.vars.row = outer }()
 	for i, row := range rows {
 		rn.vars.row = row
-		id, err := expand(idTmpl, rn.vars.lookup)
+		id, err := expand(idTmpl, rn.lookup)
 		if err != nil {
 			return nil, err
 		}
@@ -636,17 +807,9 @@ func (rn *run) runJS(ctx context.Context, j *JSStep) (string, error) {
 		return "", err
 	}
 	expr := fmt.Sprintf("(async (vars, row) => {\n%s\n})(%s, %s)", j.Script, vj, rj)
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	var v any
-	switch {
-	case errors.Is(err, chromedp.ErrJSUndefined), errors.Is(err, chromedp.ErrJSNull):
-		err = nil
-	case err != nil:
+	if err := rn.eval(ctx, expr, true, &v); err != nil {
 		return "", err
-	default:
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return "", fmt.Errorf("result of js step: %w", err)
-		}
 	}
 	if j.Var != "" {
 		rn.vars.v[j.Var] = v
@@ -665,7 +828,7 @@ func (rn *run) goStep(ctx context.Context, g *GoStep) (string, error) {
 	}
 	args := map[string]string{}
 	for k, t := range g.Args {
-		v, err := expand(t, rn.vars.lookup)
+		v, err := expand(t, rn.lookup)
 		if err != nil {
 			return g.Name, err
 		}

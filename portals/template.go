@@ -13,6 +13,9 @@ const (
 	varUsername = "username"
 	varPassword = "password"
 	varOTP      = "otp"
+	// varSince is the start of the job's date window, YYYY-MM-DD, or
+	// empty when the job fetches everything.
+	varSince = "since"
 )
 
 func isSecretName(name string) bool { return name == varPassword || name == varOTP }

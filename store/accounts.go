@@ -11,13 +11,13 @@ import (
 )
 
 const accountColumns = `id, tenant_id, portal, username, status, label, has_key,
-	next_run_at, last_run_at, last_outcome, created_at, updated_at`
+	next_run_at, last_run_at, last_outcome, created_at, updated_at, state_version`
 
 func scanAccount(s scanner) (*twofetch.Account, error) {
 	var a twofetch.Account
 	var next, last, created, updated sql.NullInt64
 	err := s.Scan(&a.ID, &a.TenantID, &a.Portal, &a.Username, &a.Status, &a.Label, &a.HasKey,
-		&next, &last, &a.LastOutcome, &created, &updated)
+		&next, &last, &a.LastOutcome, &created, &updated, &a.StateVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -63,8 +63,9 @@ func (db *DB) CreateAccount(ctx context.Context, a *twofetch.Account) error {
 	a.UpdatedAt = a.CreatedAt
 	a.NextRunAt = utcp(a.NextRunAt)
 	a.LastRunAt = utcp(a.LastRunAt)
+	a.StateVersion = 0
 	_, err := db.exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		a.ID, a.TenantID, a.Portal, a.Username, string(a.Status), a.Label, a.HasKey,
 		nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt))
 	return fail("create account", err, "an account with this id already exists", "unknown tenant")
@@ -79,18 +80,43 @@ func (db *DB) UpdateAccount(ctx context.Context, a *twofetch.Account) error {
 	a.NextRunAt = utcp(a.NextRunAt)
 	a.LastRunAt = utcp(a.LastRunAt)
 	updated := now()
-	res, err := db.exec(ctx, `UPDATE accounts SET status = ?, label = ?, has_key = ?, next_run_at = ?,
-		last_run_at = ?, last_outcome = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+	var version int64
+	err := db.w.QueryRowContext(ctx, db.q(`UPDATE accounts SET status = ?, label = ?, has_key = ?, next_run_at = ?,
+		last_run_at = ?, last_outcome = ?, updated_at = ?, state_version = state_version + 1
+		WHERE id = ? AND tenant_id = ? RETURNING state_version`),
 		string(a.Status), a.Label, a.HasKey, nanosp(a.NextRunAt), nanosp(a.LastRunAt),
-		string(a.LastOutcome), nanos(updated), a.ID, a.TenantID)
-	if err == nil {
-		err = oneRow(res)
-	}
+		string(a.LastOutcome), nanos(updated), a.ID, a.TenantID).Scan(&version)
 	if err != nil {
 		return fail("update account", err, "", "")
 	}
+	a.StateVersion = version
 	a.UpdatedAt = updated
 	return nil
+}
+
+// ConfirmKey records an enrolled key. An account that waited for one (or
+// whose customer had to re-enrol after rejected codes) becomes active; any
+// other status, such as paused, stays. The state version moves, so a run
+// that started before cannot put the account back to needs_enrollment.
+func (db *DB) ConfirmKey(ctx context.Context, tenantID, id string) (*twofetch.Account, error) {
+	var a *twofetch.Account
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET has_key = TRUE,
+			status = CASE WHEN status = ? OR (status = ? AND last_outcome IN (?, ?)) THEN ? ELSE status END,
+			state_version = state_version + 1, updated_at = ? WHERE id = ? AND tenant_id = ?`),
+			string(twofetch.AccountNeedsEnrollment), string(twofetch.AccountNeedsCustomer),
+			string(twofetch.OutcomeOTPMissing), string(twofetch.OutcomeOTPRejected), string(twofetch.AccountActive),
+			nanos(now()), id, tenantID)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		a, err = scanAccount(tx.QueryRowContext(ctx, db.q(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`), id))
+		return err
+	})
+	return a, fail("confirm key", err, "", "")
 }
 
 // SetNextRuns moves the next run of many accounts in one transaction,

@@ -78,14 +78,30 @@ func (db *DB) UpdateEnrollment(ctx context.Context, e *twofetch.Enrollment) erro
 	e.ExpiresAt = utc(e.ExpiresAt)
 	e.ConfirmedAt = utcp(e.ConfirmedAt)
 	updated := now()
-	res, err := db.exec(ctx, `UPDATE enrollments SET phone = ?, language = ?, status = ?, token_hash = ?,
-		issuer = ?, key_account = ?, error_message = ?, sms_count = ?, expires_at = ?, updated_at = ?,
-		confirmed_at = ? WHERE id = ? AND tenant_id = ?`,
-		e.Phone, e.Language, string(e.Status), bytesOrNull(e.TokenHash), e.Issuer, e.KeyAccount, e.Error,
-		e.SMSCount, nanos(e.ExpiresAt), nanos(updated), nanosp(e.ConfirmedAt), e.ID, e.TenantID)
-	if err == nil {
-		err = oneRow(res)
-	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var prev string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT status FROM enrollments WHERE id = ? AND tenant_id = ?`),
+			e.ID, e.TenantID).Scan(&prev)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE enrollments SET phone = ?, language = ?, status = ?, token_hash = ?,
+			issuer = ?, key_account = ?, error_message = ?, sms_count = ?, expires_at = ?, updated_at = ?,
+			confirmed_at = ? WHERE id = ? AND tenant_id = ?`),
+			e.Phone, e.Language, string(e.Status), bytesOrNull(e.TokenHash), e.Issuer, e.KeyAccount, e.Error,
+			e.SMSCount, nanos(e.ExpiresAt), nanos(updated), nanosp(e.ConfirmedAt), e.ID, e.TenantID); err != nil {
+			return err
+		}
+		if prev == string(e.Status) || e.Status == twofetch.EnrollmentPending {
+			return nil
+		}
+		ev, err := twofetch.NewEvent(e.TenantID, "enrollment."+string(e.Status), map[string]any{
+			"enrollment_id": e.ID, "account_id": e.AccountID, "status": e.Status})
+		if err != nil {
+			return err
+		}
+		return db.addEvent(ctx, tx, ev)
+	})
 	if err != nil {
 		return fail("update enrollment", err, enrollmentConflict, "")
 	}

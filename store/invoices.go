@@ -48,10 +48,24 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *twofetch.Invoice) error {
 	if inv.PortalInvoiceID != "" {
 		portalID = inv.PortalInvoiceID
 	}
-	_, err := db.exec(ctx, `INSERT INTO invoices (`+invoiceInsertColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		inv.ID, inv.TenantID, inv.AccountID, inv.RunID, inv.Portal, portalID, inv.Number, inv.Date,
-		inv.Amount, inv.Currency, inv.SHA256, inv.Size, inv.ContentType, inv.BlobKey, nanos(inv.CreatedAt))
+	ev, err := twofetch.NewEvent(inv.TenantID, twofetch.EventInvoiceCreated, inv)
+	if err != nil {
+		return err
+	}
+	ev.CreatedAt = inv.CreatedAt
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO invoices (`+invoiceInsertColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			inv.ID, inv.TenantID, inv.AccountID, inv.RunID, inv.Portal, portalID, inv.Number, inv.Date,
+			inv.Amount, inv.Currency, inv.SHA256, inv.Size, inv.ContentType, inv.BlobKey, nanos(inv.CreatedAt))
+		if err != nil {
+			return err
+		}
+		// The event is part of the invoice: if it were written later, a
+		// crash in between would lose it for good, since a retried run sees
+		// the invoice as already stored.
+		return db.addEvent(ctx, tx, ev)
+	})
 	return fail("create invoice", err, "the account already has this invoice", "unknown tenant")
 }
 

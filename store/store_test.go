@@ -610,7 +610,7 @@ func testRuns(t *testing.T, s *DB) {
 
 	started, finished := base.Add(3*time.Minute+time.Second), base.Add(4*time.Minute)
 	running.Outcome, running.Detail, running.Attempt, running.NewInvoices = twofetch.OutcomePortalChanged, "no #login", 2, 0
-	running.ArtifactDir, running.StartedAt, running.FinishedAt = "/data/artifacts/r1", &started, &finished
+	running.Artifacts, running.StartedAt, running.FinishedAt = "artifacts/r1/", &started, &finished
 	must(t, s.UpdateRun(ctx, running))
 	got, err := s.Run(ctx, tn.ID, running.ID)
 	must(t, err)
@@ -645,11 +645,11 @@ func testRuns(t *testing.T, s *DB) {
 
 	t.Run("expire artifacts", func(t *testing.T) {
 		later := finished.Add(time.Hour)
-		failed.ArtifactDir, failed.FinishedAt = "/data/artifacts/r2", &later
+		failed.Artifacts, failed.FinishedAt = "artifacts/r2/", &later
 		must(t, s.UpdateRun(ctx, failed))
 		dirs, err := s.ExpireArtifacts(ctx, finished.Add(time.Minute))
 		must(t, err)
-		if !slices.Equal(dirs, []string{"/data/artifacts/r1"}) {
+		if !slices.Equal(dirs, []string{"artifacts/r1/"}) {
 			t.Fatalf("expired %v", dirs)
 		}
 		dirs, err = s.ExpireArtifacts(ctx, finished.Add(time.Minute))
@@ -659,12 +659,12 @@ func testRuns(t *testing.T, s *DB) {
 		}
 		got, err := s.RunByID(ctx, running.ID)
 		must(t, err)
-		if got.ArtifactDir != "" || got.Outcome != twofetch.OutcomePortalChanged {
+		if got.Artifacts != "" || got.Outcome != twofetch.OutcomePortalChanged {
 			t.Fatalf("after expiry: %+v", got)
 		}
 		got, err = s.RunByID(ctx, failed.ID)
 		must(t, err)
-		if got.ArtifactDir != "/data/artifacts/r2" {
+		if got.Artifacts != "artifacts/r2/" {
 			t.Fatalf("newer artifacts expired: %+v", got)
 		}
 	})

@@ -36,6 +36,8 @@ type Code struct {
 	// ValidUntil is the end of the code's time window; zero for
 	// counter-based keys, whose codes stay valid until used.
 	ValidUntil time.Time
+	// Type is the kind of key that issued the code.
+	Type otpauth.Type
 }
 
 func (c Code) String() string { return "[code]" }
@@ -191,7 +193,7 @@ func (v *Vault) timeCode(ctx context.Context, ref twofetch.SecretRef, k *otpauth
 				// step rather than hand out a code about to expire.
 				if end.Sub(v.now()) >= v.minValidity {
 					v.log.InfoContext(ctx, "vault: code issued", "ref", ref.String(), "type", k.Type, "valid_until", end)
-					return Code{Value: value, ValidUntil: end}, nil
+					return Code{Value: value, ValidUntil: end, Type: k.Type}, nil
 				}
 			}
 		}
@@ -227,7 +229,7 @@ func (v *Vault) counterCode(ctx context.Context, ref twofetch.SecretRef, o *open
 		clear(k.Secret)
 		if err == nil {
 			v.log.InfoContext(ctx, "vault: code issued", "ref", ref.String(), "type", k.Type)
-			return Code{Value: value}, nil
+			return Code{Value: value, Type: k.Type}, nil
 		}
 		if !twofetch.IsConflict(err) {
 			return Code{}, err

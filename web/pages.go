@@ -549,15 +549,26 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 	if a, err := p.Store.Account(ctx, t.ID, run.AccountID); err == nil {
 		v.Account = a
 	}
-	if run.ArtifactDir != "" {
-		v.Screenshot = p.hasArtifact(run, "screenshot.png")
-		v.PageHTML = p.hasArtifact(run, "page.html")
-		if f, err := p.openArtifact(run, "steps.log"); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(f, maxInlineLog+1))
-			f.Close()
-			v.LogCut = len(b) > maxInlineLog
-			v.StepLog = strings.ToValidUTF8(string(b[:min(len(b), maxInlineLog)]), "\uFFFD")
+	if run.Artifacts != "" {
+		v.Screenshot = p.hasArtifact(ctx, run, "screenshot.png")
+		v.PageHTML = p.hasArtifact(ctx, run, "page.html")
+	}
+	// The step log is kept with every run; a failed run's steps.log
+	// artifact is the same log as text, for download.
+	if len(run.Steps) > 0 {
+		var b strings.Builder
+		for _, st := range run.Steps {
+			b.WriteString(st.String())
+			b.WriteByte('\n')
 		}
+		log := b.String()
+		v.LogCut = len(log) > maxInlineLog && run.Artifacts != ""
+		v.StepLog = strings.ToValidUTF8(log[:min(len(log), maxInlineLog)], "\uFFFD")
+	} else if f, err := p.openArtifact(ctx, run, "steps.log"); err == nil {
+		b, _ := io.ReadAll(io.LimitReader(f, maxInlineLog+1))
+		f.Close()
+		v.LogCut = len(b) > maxInlineLog
+		v.StepLog = strings.ToValidUTF8(string(b[:min(len(b), maxInlineLog)]), "\uFFFD")
 	}
 	if msg := r.URL.Query().Get("error"); msg == "paused" {
 		v.Error = "The account is paused; resume it before starting a run."
@@ -574,36 +585,25 @@ var artifactTypes = map[string]string{
 	"steps.log":      "text/plain; charset=utf-8",
 }
 
-// openArtifact opens ArtifactRoot/RUN_ID/name. The directory comes from
-// the run id, not from the path recorded with the run, and os.Root keeps
-// symbolic links from leading out of ArtifactRoot, so a tampered row or
-// artifact cannot make the server read other files.
-func (p *Pipeline) openArtifact(run *twofetch.Run, name string) (*os.File, error) {
-	if p.ArtifactRoot == "" || run.ArtifactDir == "" || !validArtifactID(run.ID) {
+// openArtifact opens a run's artifact in the blob store. The key comes
+// from the run id and a fixed file name, never from what the run row
+// says, so a tampered row cannot make the server read other objects.
+func (p *Pipeline) openArtifact(ctx context.Context, run *twofetch.Run, name string) (io.ReadCloser, error) {
+	if run.Artifacts == "" || !validArtifactID(run.ID) {
 		return nil, twofetch.ErrNotFound
 	}
-	root, err := os.OpenRoot(p.ArtifactRoot)
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(path.Join(run.ID, name))
-	if err != nil {
-		return nil, err
-	}
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		f.Close()
+	if _, ok := twofetch.ArtifactFiles[name]; !ok {
 		return nil, twofetch.ErrNotFound
 	}
-	return f, nil
+	return p.Blob.Get(ctx, twofetch.ArtifactPrefix(run.ID)+name)
 }
 
 func validArtifactID(id string) bool {
 	return id != "" && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyz0123456789_") == ""
 }
 
-func (p *Pipeline) hasArtifact(run *twofetch.Run, name string) bool {
-	f, err := p.openArtifact(run, name)
+func (p *Pipeline) hasArtifact(ctx context.Context, run *twofetch.Run, name string) bool {
+	f, err := p.openArtifact(ctx, run, name)
 	if err != nil {
 		return false
 	}
@@ -620,7 +620,7 @@ func (p *Pipeline) artifact(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, notFoundOr(errOr(err, twofetch.ErrNotFound), "artifact"))
 		return
 	}
-	f, err := p.openArtifact(run, name)
+	f, err := p.openArtifact(r.Context(), run, name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && !twofetch.IsNotFound(err) {
 			p.log().ErrorContext(r.Context(), "open artifact", "run", run.ID, "file", name, "err", err)
@@ -632,12 +632,17 @@ func (p *Pipeline) artifact(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
 	if name == "page.html" {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": run.ID + "-page.html.txt"}))
 	}
-	st, _ := f.Stat()
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	if _, err := io.Copy(w, io.LimitReader(f, maxArtifactSize)); err != nil {
+		p.log().WarnContext(r.Context(), "send artifact", "run", run.ID, "file", name, "err", err)
+	}
 }
+
+// maxArtifactSize bounds what one artifact response sends.
+const maxArtifactSize = 64 << 20
 
 func errOr(err, def error) error {
 	if err != nil {

@@ -91,19 +91,19 @@ func pngBytes(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// writeArtifacts gives run the files a failed run leaves behind.
+// writeArtifacts gives run the files a failed run leaves behind, in the
+// blob store as the workers keep them.
 func (pe *pipeEnv) writeArtifacts(t *testing.T, run *twofetch.Run, files map[string][]byte) {
 	t.Helper()
-	dir := filepath.Join(pe.artifacts, run.ID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+		if err := pe.blob.Put(context.Background(), twofetch.ArtifactPrefix(run.ID)+name, bytes.NewReader(b), int64(len(b)), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	run.ArtifactDir = dir
+	if err := os.MkdirAll(filepath.Join(pe.artifacts, run.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run.Artifacts = twofetch.ArtifactPrefix(run.ID)
 	if err := pe.store.UpdateRun(context.Background(), run); err != nil {
 		t.Fatal(err)
 	}

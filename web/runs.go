@@ -26,13 +26,10 @@ type Pipeline struct {
 	Store twofetch.Store
 	// Runs starts runs on request (API and the support view's re-run).
 	Runs RunStarter
-	// Blob holds the invoice files.
+	// Blob holds the invoice files, and the screenshot, page HTML and step
+	// log of failed runs under artifacts/RUN_ID/, which any web process
+	// can thus show.
 	Blob blob.Store
-	// ArtifactRoot is the directory under which workers keep the
-	// screenshot, page HTML and step log of failed runs (DATA_DIR/artifacts).
-	// Artifacts outside it are never served, whatever a run row says.
-	// Empty: the support view shows no artifacts.
-	ArtifactRoot string
 	// Portals names a portal id for people ("Deutsche Telekom" for
 	// "telekom"). Default: the id itself.
 	Portals func(id string) string
@@ -104,6 +101,7 @@ func (p *Pipeline) Mount(s *Server) {
 	s.HandleAPI("GET /api/v1/invoices/{id}", p.api(p.getInvoice))
 	s.HandleAPI("GET /api/v1/invoices/{id}/file", p.api(p.invoiceFile))
 	s.HandleAPI("GET /api/v1/accounts/{id}/status-link", p.api(p.statusLink))
+	s.HandleAPI("GET /api/v1/events", p.api(p.listEvents))
 	p.mountPages(s)
 }
 
@@ -130,6 +128,8 @@ type RunView struct {
 	Detail      string           `json:"detail"`
 	Attempt     int              `json:"attempt"`
 	NewInvoices int              `json:"new_invoices"`
+	// SessionReused is true when saved cookies made login unnecessary.
+	SessionReused bool `json:"session_reused"`
 	// Artifacts reports whether support can see a screenshot, page and
 	// step log of this run.
 	Artifacts  bool       `json:"artifacts"`
@@ -159,7 +159,7 @@ func viewRun(r *twofetch.Run) RunView {
 	return RunView{
 		ID: r.ID, AccountID: r.AccountID, Portal: r.Portal, Trigger: r.Trigger,
 		State: runState(r), Outcome: r.Outcome, Detail: r.Detail, Attempt: r.Attempt,
-		NewInvoices: r.NewInvoices, Artifacts: r.ArtifactDir != "",
+		NewInvoices: r.NewInvoices, SessionReused: r.SessionReused, Artifacts: r.Artifacts != "",
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 	}
 }

@@ -67,13 +67,13 @@ func newPipeEnvOn(t testing.TB, be backend, configure ...func(*web.Pipeline)) *p
 		t.Fatal(err)
 	}
 	pe := &pipeEnv{
-		env: e, blob: b, artifacts: filepath.Join(e.dir, "artifacts"),
+		env: e, blob: b, artifacts: filepath.Join(e.dir, "blobs", "artifacts"),
 		redisOpt:    asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB},
 		statusKey:   []byte("status-key-for-tests-0123456789"),
 		portalNames: map[string]string{"demo": "Demo Shop", "other": "Other Portal"},
 	}
 	pe.pipe = &web.Pipeline{
-		Store: e.store, Runs: enq, Blob: b, ArtifactRoot: pe.artifacts,
+		Store: e.store, Runs: enq, Blob: b,
 		Portals: func(id string) string { return pe.portalNames[id] }, StatusKey: pe.statusKey,
 	}
 	for _, c := range configure {

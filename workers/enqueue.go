@@ -2,7 +2,6 @@ package workers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,10 +14,12 @@ import (
 )
 
 // Enqueuer puts work on the queue for the web server, enrolment and the
-// handlers themselves.
+// handlers themselves. Runs and events go through the store's outbox, so
+// they are queued even if Redis refuses at the moment they are asked for.
 type Enqueuer struct {
 	client *asynq.Client
 	store  twofetch.Store
+	relay  *Relay
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -28,11 +29,14 @@ func NewEnqueuer(rdb redis.UniversalClient, store twofetch.Store, log *slog.Logg
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Enqueuer{client: asynq.NewClientFromRedisClient(rdb), store: store, log: log, now: time.Now}
+	return &Enqueuer{client: asynq.NewClientFromRedisClient(rdb), store: store, log: log, now: time.Now,
+		relay: NewRelay(rdb, store, log)}
 }
 
-// RunNow records a queued run of the account and puts it on the critical
-// queue; the answer's ID is what GET …/runs/{rid} reports on.
+// RunNow records a queued run of the account with the request to run it,
+// and relays it to the critical queue at once if Redis answers; otherwise
+// any relay queues it when Redis is back. The answer's ID is what GET
+// …/runs/{rid} reports on.
 func (e *Enqueuer) RunNow(ctx context.Context, a *twofetch.Account, trigger twofetch.Trigger) (*twofetch.Run, error) {
 	if trigger == "" {
 		trigger = twofetch.TriggerManual
@@ -41,17 +45,19 @@ func (e *Enqueuer) RunNow(ctx context.Context, a *twofetch.Account, trigger twof
 		ID: twofetch.NewID("run"), TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal,
 		Trigger: trigger, CreatedAt: e.now().UTC(),
 	}
-	if err := e.store.CreateRun(ctx, run); err != nil {
+	if err := e.store.QueueRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}
-	t, err := NewFetchTask(FetchPayload{AccountID: a.ID, RunID: run.ID, Trigger: trigger})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.client.EnqueueContext(ctx, t); err != nil {
-		return nil, fmt.Errorf("queue run: %w", err)
-	}
+	e.flush(ctx)
 	return run, nil
+}
+
+// flush relays what the outbox holds, without waiting for a relay's next
+// look; a failure is left to the relays.
+func (e *Enqueuer) flush(ctx context.Context) {
+	if _, err := e.relay.Once(ctx); err != nil {
+		e.log.WarnContext(ctx, "events left for the relay", "err", err)
+	}
 }
 
 // EnqueueSMS queues the sending of an enrolment's SMS (enroll.Config.EnqueueSMS).
@@ -66,32 +72,29 @@ func (e *Enqueuer) EnqueueSMS(ctx context.Context, enrollmentID string) error {
 	return nil
 }
 
-// Notify queues a webhook event for the tenant; data becomes the event's
-// "data". Tenants without a webhook URL get nothing, decided at delivery so
-// a URL set later still receives queued events.
+// Notify writes a webhook event for the tenant to the outbox; data becomes
+// the event's "data". Tenants without a webhook URL get nothing, decided
+// at delivery so a URL set later still receives queued events. Events that
+// announce a row change are written with the change by the store instead.
 func (e *Enqueuer) Notify(ctx context.Context, tenantID, eventType string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("event %s: %w", eventType, err)
-	}
-	ev := Event{ID: twofetch.NewID("evt"), Type: eventType, TenantID: tenantID, CreatedAt: e.now().UTC(), Data: b}
-	t, err := NewWebhookTask(ev)
+	ev, err := twofetch.NewEvent(tenantID, eventType, data)
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, t); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("queue event %s: %w", eventType, err)
+	ev.CreatedAt = e.now().UTC()
+	if err := e.store.AddEvent(ctx, ev); err != nil {
+		return fmt.Errorf("record event %s: %w", eventType, err)
 	}
+	e.flush(ctx)
 	return nil
 }
 
-// Publish is Notify for callers that cannot act on a failure
-// (enroll.Config.Notify): it logs it.
+// Publish is Notify for callers that cannot act on a failure: it logs it.
 func (e *Enqueuer) Publish(ctx context.Context, tenantID, eventType string, data any) {
 	if err := e.Notify(ctx, tenantID, eventType, data); err != nil {
-		e.log.ErrorContext(ctx, "queue webhook event", "tenant", tenantID, "event", eventType, "err", err)
+		e.log.ErrorContext(ctx, "record webhook event", "tenant", tenantID, "event", eventType, "err", err)
 	}
 }
 
-// Close releases the queue client.
-func (e *Enqueuer) Close() error { return e.client.Close() }
+// Close releases the queue clients.
+func (e *Enqueuer) Close() error { return errors.Join(e.client.Close(), e.relay.Close()) }

@@ -318,7 +318,7 @@ type httpFetcher struct {
 	base string
 }
 
-func (f *httpFetcher) Fetch(ctx context.Context, job FetchJob) (*FetchResult, error) {
+func (f *httpFetcher) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.FetchResult, error) {
 	user := job.Account.Username
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.base+"/api/invoices?user="+user, nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -361,12 +361,12 @@ func (f *httpFetcher) Fetch(ctx context.Context, job FetchJob) (*FetchResult, er
 		if err != nil {
 			return nil, twofetch.FailWith(twofetch.OutcomeTransient, err, "download interrupted")
 		}
-		if err := job.Save(ctx, &Document{PortalInvoiceID: inv.ID, Number: inv.Number, Date: inv.Date,
+		if err := job.Save(ctx, &twofetch.Document{PortalInvoiceID: inv.ID, Number: inv.Number, Date: inv.Date,
 			Amount: inv.Amount, Currency: "EUR", ContentType: resp.Header.Get("Content-Type"), Data: data}); err != nil {
 			return nil, err
 		}
 	}
-	return &FetchResult{}, nil
+	return &twofetch.FetchResult{}, nil
 }
 
 // hookReceiver is a tenant's webhook endpoint: it checks signatures and

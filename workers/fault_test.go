@@ -51,6 +51,12 @@ func TestWorkerProcess(t *testing.T) {
 		Fetcher: &httpFetcher{base: os.Getenv("TWOFETCH_TEST_PORTAL")},
 		LockTTL: 3 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Fault: func(point string) {
+			if point == os.Getenv("TWOFETCH_TEST_FAULT") {
+				// As abrupt as a power cut: no deferred function runs.
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

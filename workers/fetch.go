@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"mime"
 	"os"
 	"path/filepath"
@@ -20,61 +20,6 @@ import (
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/metrics"
 )
-
-// Fetcher logs into an account's portal and hands each new document to
-// job.Save. The portals engine implements it on headless Chrome.
-//
-// Fetch must stop promptly when ctx is done: asynq abandons a task at its
-// timeout but cannot stop the goroutine running it. A failed run returns an
-// error whose outcome twofetch.OutcomeOf can read (a *twofetch.RunError).
-type Fetcher interface {
-	Fetch(ctx context.Context, job FetchJob) (*FetchResult, error)
-}
-
-// FetcherFunc adapts a function to Fetcher.
-type FetcherFunc func(ctx context.Context, job FetchJob) (*FetchResult, error)
-
-// Fetch calls f.
-func (f FetcherFunc) Fetch(ctx context.Context, job FetchJob) (*FetchResult, error) {
-	return f(ctx, job)
-}
-
-// FetchJob is one run of one account.
-type FetchJob struct {
-	Account *twofetch.Account
-	RunID   string
-	// ArtifactDir is an existing, empty directory for the screenshot, page
-	// HTML and step log of a failed run; it is deleted after a success.
-	ArtifactDir string
-	// Known reports which of the portal's invoice ids are already stored,
-	// so they are not downloaded again.
-	Known func(ctx context.Context, ids []string) (map[string]bool, error)
-	// Save stores one downloaded document. It is idempotent: a document
-	// stored by an earlier attempt is accepted and not counted again.
-	Save   func(ctx context.Context, d *Document) error
-	Logger *slog.Logger
-}
-
-// Document is one downloaded invoice; fields other than PortalInvoiceID and
-// Data are optional. SHA256 is recomputed from Data.
-type Document struct {
-	PortalInvoiceID string
-	Number          string
-	Date            string
-	Amount          string
-	Currency        string
-	ContentType     string
-	SHA256          string
-	Data            []byte
-}
-
-// FetchResult is what a run that did not fail reports.
-type FetchResult struct {
-	// Outcome is ok or no_documents; empty means decided by the count of
-	// saved documents.
-	Outcome twofetch.Outcome
-	Detail  string
-}
 
 func accountLockKey(id string) string { return "twofetch:lock:account:" + id }
 
@@ -120,24 +65,30 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	defer unslot()
 
 	retried, _ := asynq.GetRetryCount(ctx)
+	// An earlier attempt that fetched but could not record its result
+	// left it here: record it, and do not fetch again.
+	if done, err := s.finishPending(ctx, p.RunID); done || err != nil {
+		return err
+	}
 	run, err := s.startRun(ctx, acct, p, retried)
 	if err != nil {
 		return err
 	}
-	artifacts := filepath.Join(s.cfg.DataDir, "artifacts", run.ID)
-	if err := os.MkdirAll(artifacts, 0o700); err != nil {
+	scratch, err := os.MkdirTemp(s.cfg.DataDir, "run-"+run.ID+"-")
+	if err != nil {
 		return fmt.Errorf("artifact directory: %w", err)
 	}
+	defer os.RemoveAll(scratch)
 
 	var saved atomic.Int64
-	job := FetchJob{
+	job := &twofetch.FetchJob{
 		Account:     acct,
 		RunID:       run.ID,
-		ArtifactDir: artifacts,
+		ArtifactDir: scratch,
 		Known: func(ctx context.Context, ids []string) (map[string]bool, error) {
 			return s.store.KnownInvoiceIDs(ctx, acct.ID, ids)
 		},
-		Save: func(ctx context.Context, d *Document) error {
+		Save: func(ctx context.Context, d *twofetch.Document) error {
 			isNew, err := s.saveDocument(ctx, acct, run, d)
 			if isNew {
 				saved.Add(1)
@@ -145,6 +96,12 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 			return err
 		},
 		Logger: log,
+	}
+	if s.cfg.Secrets != nil {
+		job.Secrets = s.cfg.Secrets(acct)
+	}
+	if t, err := s.store.Tenant(ctx, acct.TenantID); err == nil {
+		job.Tenant = t
 	}
 	started := s.now()
 	res, ferr := s.fetcher.Fetch(ctx, job)
@@ -184,20 +141,24 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	run.Detail = detail
 	run.NewInvoices += int(saved.Load())
 	run.FinishedAt = &now
-	run.ArtifactDir = ""
-	if entries, _ := os.ReadDir(artifacts); !outcome.Success() && len(entries) > 0 {
-		run.ArtifactDir = artifacts
-	} else {
-		_ = os.RemoveAll(artifacts)
+	run.Artifacts = ""
+	if res != nil {
+		run.Steps, run.SessionReused = res.Steps, res.SessionReused
 	}
+	if !outcome.Success() {
+		run.Artifacts = s.keepArtifacts(bctx, run.ID, scratch)
+	}
+	_ = os.RemoveAll(scratch)
 	if dec.Action == Retry {
 		run.Detail = strings.TrimSpace(detail + fmt.Sprintf(" (retrying at %s)", now.Add(dec.Delay).UTC().Format(time.RFC3339)))
 	}
-	// The account first: whoever sees the run's outcome must also see the
-	// account's status that follows from it.
-	s.applyDecision(bctx, acct, run, dec, now)
-	if err := s.store.UpdateRun(bctx, run); err != nil {
-		log.ErrorContext(ctx, "record run outcome", "err", err)
+	pf := &pendingFinish{Finish: s.finishOf(bctx, acct, run, dec, now), Alert: dec.Alert}
+	if dec.Action == Retry {
+		pf.RetryDelay = dec.Delay
+		pf.Cause = string(outcome)
+		if ferr != nil {
+			pf.Cause = ferr.Error()
+		}
 	}
 	metrics.Runs.WithLabelValues(acct.Portal, string(outcome)).Inc()
 	metrics.RunDuration.WithLabelValues(acct.Portal).Observe(elapsed.Seconds())
@@ -206,15 +167,64 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
+	return s.finish(bctx, pf)
+}
 
-	if dec.Action == Retry {
-		cause := ferr
-		if cause == nil {
-			cause = errors.New(string(outcome))
+// pendingFinish is the result of an attempt waiting to be recorded. It is
+// kept in Redis until the store has it, so that a retry after a failed
+// commit redoes only the bookkeeping, keyed on the run id.
+type pendingFinish struct {
+	Finish     *twofetch.RunFinish
+	Alert      bool
+	RetryDelay time.Duration
+	Cause      string
+}
+
+func pendingKey(runID string) string { return "twofetch:run-finish:" + runID }
+
+// finish records pf and returns what the task returns: nil, a retry, or
+// the error that kept the result from the store, so the task is tried
+// again and finishPending records it then.
+func (s *Server) finish(ctx context.Context, pf *pendingFinish) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(pf); err == nil {
+		if err := s.rdb.Set(ctx, pendingKey(pf.Finish.Run.ID), buf.Bytes(), 7*24*time.Hour).Err(); err != nil {
+			s.log.WarnContext(ctx, "keep run result until recorded", "run", pf.Finish.Run.ID, "err", err)
 		}
-		return &retryAfter{delay: dec.Delay, counted: true, err: cause}
+	}
+	if err := s.store.FinishRun(ctx, pf.Finish); err != nil {
+		return fmt.Errorf("record run result: %w", err)
+	}
+	_ = s.rdb.Del(ctx, pendingKey(pf.Finish.Run.ID)).Err()
+	s.cfg.Relay.Kick()
+	run := pf.Finish.Run
+	if pf.Alert {
+		s.alert(ctx, run, *run.FinishedAt)
+	}
+	if pf.RetryDelay > 0 {
+		return &retryAfter{delay: pf.RetryDelay, counted: true, err: errors.New(pf.Cause)}
 	}
 	return nil
+}
+
+// finishPending records a result an earlier attempt could not; done
+// reports whether there was one.
+func (s *Server) finishPending(ctx context.Context, runID string) (done bool, err error) {
+	b, err := s.rdb.Get(ctx, pendingKey(runID)).Bytes()
+	if err != nil {
+		// Missing, or Redis cannot say: fetch (again); invoices already
+		// stored are not stored twice.
+		return false, nil
+	}
+	var pf pendingFinish
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&pf); err != nil || pf.Finish == nil || pf.Finish.Run == nil {
+		_ = s.rdb.Del(ctx, pendingKey(runID)).Err()
+		return false, nil
+	}
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	s.log.InfoContext(ctx, "recording the result of an earlier attempt", "run", runID)
+	return true, s.finish(bctx, &pf)
 }
 
 // priorOutcomes counts how often this run ended in outcome before: the
@@ -246,22 +256,50 @@ func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, p FetchPa
 	} else if err != nil {
 		return nil, fmt.Errorf("load run: %w", err)
 	}
+	// The lease outlives the task's timeout: until then the worker may
+	// still finish the run itself.
+	lease := now.Add(runLease)
 	run.Attempt = retried + 1
 	run.StartedAt = &now
-	run.FinishedAt = nil
-	run.Outcome = ""
-	run.Detail = ""
-	if err := s.store.UpdateRun(ctx, run); err != nil {
+	run.LeaseUntil = &lease
+	if err := s.store.StartRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("start run: %w", err)
 	}
 	return run, nil
+}
+
+// runLease is how long a started run is left to its worker before the
+// sweeper takes it for lost: the task's timeout and a margin.
+const runLease = fetchTimeout + 5*time.Minute
+
+// keepArtifacts moves what a failed attempt left in dir to the blob store,
+// where every web process can show it, and returns their key prefix, or ""
+// if there was nothing (or nothing could be kept).
+func (s *Server) keepArtifacts(ctx context.Context, runID, dir string) string {
+	prefix := twofetch.ArtifactPrefix(runID)
+	kept := 0
+	for name, ct := range twofetch.ArtifactFiles {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		if err := s.blobs.Put(ctx, prefix+name, bytes.NewReader(b), int64(len(b)), ct); err != nil {
+			s.log.WarnContext(ctx, "keep run artifact", "run", runID, "file", name, "err", err)
+			continue
+		}
+		kept++
+	}
+	if kept == 0 {
+		return ""
+	}
+	return prefix
 }
 
 // saveDocument stores the file under a content-addressed key first, so a
 // retry after a crash rewrites the same object, then the row; the row's
 // uniqueness on (account, portal id) and (account, sha256) makes a second
 // save of the same invoice a no-op.
-func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, d *Document) (bool, error) {
+func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, d *twofetch.Document) (bool, error) {
 	if d.PortalInvoiceID == "" {
 		return false, errors.New("document without a portal invoice id")
 	}
@@ -291,27 +329,10 @@ func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *
 		return false, fmt.Errorf("record invoice: %w", err)
 	}
 	metrics.InvoicesStored.WithLabelValues(acct.Portal).Inc()
-	// The row is written, so a retry of this run would skip the invoice:
-	// the event must be queued now. Redis failing over or restarting takes
-	// seconds, so keep trying for a while.
-	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-	defer cancel()
-	var nerr error
-	for i := 0; i < 6; i++ {
-		if nerr = s.enq.Notify(nctx, acct.TenantID, EventInvoiceCreated, inv); nerr == nil {
-			break
-		}
-		select {
-		case <-nctx.Done():
-		case <-time.After(time.Duration(1<<i) * 250 * time.Millisecond):
-			continue
-		}
-		break
-	}
-	if nerr != nil {
-		// The invoice is stored and listed by the API; only the push is lost.
-		s.log.ErrorContext(ctx, "queue invoice.created webhook", "invoice", inv.ID, "err", nerr)
-	}
+	// The invoice.created event was written with the row; the relay
+	// queues it.
+	s.cfg.Fault("invoice-stored")
+	s.cfg.Relay.Kick()
 	return true, nil
 }
 
@@ -332,41 +353,38 @@ func extension(contentType string) string {
 	return ".bin"
 }
 
-// applyDecision updates the account after an attempt and tells whoever
-// must act.
-func (s *Server) applyDecision(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, dec Decision, now time.Time) {
-	prev := acct.Status
-	acct.LastRunAt = &now
-	acct.LastOutcome = run.Outcome
-	acct.UpdatedAt = now
+// finishOf is what an attempt records: the run, the account's status and
+// next run as the decision says, and the events that announce them.
+func (s *Server) finishOf(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, dec Decision, now time.Time) *twofetch.RunFinish {
+	f := &twofetch.RunFinish{Run: run, Attempt: run.Attempt, StateVersion: acct.StateVersion}
+	if ev, err := twofetch.NewEvent(acct.TenantID, twofetch.EventRunFinished, run.EventData()); err == nil {
+		ev.CreatedAt = now.UTC()
+		f.Events = append(f.Events, ev)
+	}
 	if dec.Action != Retry {
-		acct.Status = dec.Status
+		f.Status = dec.Status
 	}
 	if dec.Action == Done {
 		next := s.sched.NextRun(ctx, acct, now.Add(dec.NextRun/2))
-		acct.NextRunAt = &next
+		f.NextRunAt = &next
 	}
-	if err := s.store.UpdateAccount(ctx, acct); err != nil {
-		s.log.ErrorContext(ctx, "update account after run", "account", acct.ID, "err", err)
-	}
-	if acct.Status != prev && (dec.Action == StopCustomer || dec.Action == StopSupport) {
-		data := map[string]any{
-			"account_id": acct.ID, "label": acct.Label, "portal": acct.Portal, "status": acct.Status,
+	if dec.Action == StopCustomer || dec.Action == StopSupport {
+		ev, err := twofetch.NewEvent(acct.TenantID, "account."+string(dec.Status), map[string]any{
+			"account_id": acct.ID, "label": acct.Label, "portal": acct.Portal, "status": dec.Status,
 			"outcome": run.Outcome, "detail": run.Detail, "run_id": run.ID,
-		}
-		if err := s.enq.Notify(ctx, acct.TenantID, "account."+string(acct.Status), data); err != nil {
-			s.log.ErrorContext(ctx, "queue account status webhook", "account", acct.ID, "err", err)
+		})
+		if err == nil {
+			ev.CreatedAt = now.UTC()
+			f.StatusEvent = ev
 		}
 	}
-	if dec.Alert {
-		s.alert(ctx, acct, run, now)
-	}
+	return f
 }
 
 // alert tells support once per portal, outcome and day: a portal change
 // breaks every account of that portal at once.
-func (s *Server) alert(ctx context.Context, acct *twofetch.Account, run *twofetch.Run, now time.Time) {
-	key := fmt.Sprintf("twofetch:alert:%s:%s:%s", acct.Portal, run.Outcome, now.UTC().Format("2006-01-02"))
+func (s *Server) alert(ctx context.Context, run *twofetch.Run, now time.Time) {
+	key := fmt.Sprintf("twofetch:alert:%s:%s:%s", run.Portal, run.Outcome, now.UTC().Format("2006-01-02"))
 	first, err := s.rdb.SetNX(ctx, key, run.ID, 48*time.Hour).Result()
 	if err != nil {
 		s.log.ErrorContext(ctx, "alert dedupe", "err", err)
@@ -375,17 +393,17 @@ func (s *Server) alert(ctx context.Context, acct *twofetch.Account, run *twofetc
 	if !first {
 		return
 	}
-	metrics.Alerts.WithLabelValues(acct.Portal, string(run.Outcome)).Inc()
-	s.log.WarnContext(ctx, "support alert", "portal", acct.Portal, "outcome", run.Outcome,
-		"run", run.ID, "account", acct.ID, "detail", run.Detail, "artifacts", run.ArtifactDir)
+	metrics.Alerts.WithLabelValues(run.Portal, string(run.Outcome)).Inc()
+	s.log.WarnContext(ctx, "support alert", "portal", run.Portal, "outcome", run.Outcome,
+		"run", run.ID, "account", run.AccountID, "detail", run.Detail, "artifacts", run.Artifacts)
 	if err := s.store.Audit(ctx, &twofetch.AuditEvent{
-		TenantID: acct.TenantID, Actor: "system", Action: "support.alert",
-		Object: "run/" + run.ID, Detail: string(run.Outcome) + " on " + acct.Portal, At: now.UTC(),
+		TenantID: run.TenantID, Actor: "system", Action: "support.alert",
+		Object: "run/" + run.ID, Detail: string(run.Outcome) + " on " + run.Portal, At: now.UTC(),
 	}); err != nil {
 		s.log.ErrorContext(ctx, "audit support alert", "err", err)
 	}
 	if s.cfg.Alert != nil {
-		s.cfg.Alert(ctx, Alert{Portal: acct.Portal, Outcome: run.Outcome, RunID: run.ID, AccountID: acct.ID, Detail: run.Detail})
+		s.cfg.Alert(ctx, Alert{Portal: run.Portal, Outcome: run.Outcome, RunID: run.ID, AccountID: run.AccountID, Detail: run.Detail})
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -58,11 +57,11 @@ func testFetchPipeline(t *testing.T, e *env) {
 		if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 2 || r.Attempt != 1 {
 			t.Fatalf("run = outcome %q, new %d, attempt %d; want ok, 2, 1 (detail %q)", r.Outcome, r.NewInvoices, r.Attempt, r.Detail)
 		}
-		if r.ArtifactDir != "" {
-			t.Errorf("successful run keeps artifacts in %s", r.ArtifactDir)
+		if r.Artifacts != "" {
+			t.Errorf("successful run keeps artifacts in %s", r.Artifacts)
 		}
-		if _, err := os.Stat(filepath.Join(e.dataDir, "artifacts", r.ID)); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("artifact dir of a successful run still exists: %v", err)
+		if left, _ := filepath.Glob(filepath.Join(e.dataDir, "run-*")); len(left) != 0 {
+			t.Errorf("scratch directories left behind: %v", left)
 		}
 		invs := e.invoices(t, acc.ID)
 		if len(invs) != 2 {
@@ -137,11 +136,13 @@ func testFetchPipeline(t *testing.T, e *env) {
 		if r.Outcome != twofetch.OutcomeBadCredentials || r.Detail != "the portal rejected the password" {
 			t.Fatalf("run = %q (%q), want bad_credentials", r.Outcome, r.Detail)
 		}
-		if r.ArtifactDir == "" {
-			t.Fatal("failed run keeps no artifacts")
+		if r.Artifacts != twofetch.ArtifactPrefix(r.ID) {
+			t.Fatalf("failed run keeps artifacts at %q", r.Artifacts)
 		}
-		if _, err := os.Stat(filepath.Join(r.ArtifactDir, "page.html")); err != nil {
+		if rc, err := e.blobs.Get(ctx, r.Artifacts+"page.html"); err != nil {
 			t.Errorf("artifact of failed run: %v", err)
+		} else {
+			rc.Close()
 		}
 		a, _ := e.store.AccountByID(ctx, acc.ID)
 		if a.Status != twofetch.AccountNeedsCustomer || a.LastOutcome != twofetch.OutcomeBadCredentials {
@@ -157,10 +158,10 @@ func testFetchPipeline(t *testing.T, e *env) {
 
 	t.Run("artifacts of failed runs expire", func(t *testing.T) {
 		runs, err := e.store.ListRuns(ctx, twofetch.RunFilter{TenantID: e.tenant.ID, AccountID: acc.ID, Failed: true})
-		if err != nil || len(runs) != 1 || runs[0].ArtifactDir == "" {
+		if err != nil || len(runs) != 1 || runs[0].Artifacts == "" {
 			t.Fatalf("failed runs: %d, %v", len(runs), err)
 		}
-		dir := runs[0].ArtifactDir
+		key := runs[0].Artifacts + "page.html"
 		cfg := e.config()
 		cfg.Now = func() time.Time { return time.Now().Add(15 * 24 * time.Hour) }
 		s, err := NewServer(cfg)
@@ -170,11 +171,11 @@ func testFetchPipeline(t *testing.T, e *env) {
 		if n, err := s.ExpireArtifacts(ctx); err != nil || n != 1 {
 			t.Fatalf("ExpireArtifacts = %d, %v; want 1", n, err)
 		}
-		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("expired artifacts still on disk: %v", err)
+		if _, err := e.blobs.Get(ctx, key); !twofetch.IsNotFound(err) {
+			t.Fatalf("expired artifact still in the blob store: %v", err)
 		}
-		if r := e.run(t, runs[0].ID); r.ArtifactDir != "" {
-			t.Fatalf("run still points at %s", r.ArtifactDir)
+		if r := e.run(t, runs[0].ID); r.Artifacts != "" {
+			t.Fatalf("run still points at %s", r.Artifacts)
 		}
 	})
 

@@ -74,7 +74,8 @@ func TestPortalFetcherOnReplica(t *testing.T) {
 	}
 
 	cfg := e.config()
-	cfg.Fetcher = &PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: v}
+	cfg.Fetcher = portals.NewRunner(reg, pool)
+	cfg.Secrets = func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(v, a) }
 	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -103,15 +103,6 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// NextRunSetter is implemented by stores that can move the next runs of
-// many accounts in one transaction, touching nothing else; the scheduler
-// uses it when available instead of one UpdateAccount per account, which
-// costs a disk sync each on SQLite and can overwrite a status changed
-// concurrently.
-type NextRunSetter interface {
-	SetNextRuns(ctx context.Context, next map[string]time.Time) error
-}
-
 // enqueueParallelism is how many tasks a tick queues at once: each is a
 // Redis round trip, which is latency, not load.
 const enqueueParallelism = 8
@@ -183,32 +174,20 @@ func (s *Scheduler) enqueueBatch(ctx context.Context, batch []*twofetch.Account,
 	// or the account stays due and its slot is looked at again on restart.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := s.setNextRuns(bctx, batch, next, now); err != nil {
+	if err := s.setNextRuns(bctx, next); err != nil {
 		return enqueued, duplicates, err
 	}
 	return enqueued, duplicates, firstErr
 }
 
-func (s *Scheduler) setNextRuns(ctx context.Context, batch []*twofetch.Account, next map[string]time.Time, now time.Time) error {
+func (s *Scheduler) setNextRuns(ctx context.Context, next map[string]time.Time) error {
 	if len(next) == 0 {
 		return nil
 	}
-	if ns, ok := s.cfg.Store.(NextRunSetter); ok {
-		if err := ns.SetNextRuns(ctx, next); err != nil {
-			return fmt.Errorf("advance next runs: %w", err)
-		}
-		return nil
-	}
-	for _, a := range batch {
-		t, ok := next[a.ID]
-		if !ok {
-			continue
-		}
-		a.NextRunAt = &t
-		a.UpdatedAt = now
-		if err := s.cfg.Store.UpdateAccount(ctx, a); err != nil {
-			s.cfg.Logger.ErrorContext(ctx, "advance next run", "account", a.ID, "err", err)
-		}
+	// One transaction per batch, touching only next_run_at of accounts
+	// still active, so a status changed meanwhile is never overwritten.
+	if err := s.cfg.Store.SetNextRuns(ctx, next); err != nil {
+		return fmt.Errorf("advance next runs: %w", err)
 	}
 	return nil
 }
@@ -248,15 +227,15 @@ func SlotTaskID(accountID string, slot time.Time) string {
 // FirstRun is when a new or newly enrolled account should first run.
 func (s *Scheduler) FirstRun() time.Time { return s.cfg.Now().Add(s.cfg.FirstRunDelay).UTC() }
 
-// ScheduleSoon makes the account run within FirstRunDelay, for accounts
-// just created or enrolled (enroll.Config.Confirmed).
+// ScheduleSoon makes an active account run within FirstRunDelay, for
+// accounts just created or enrolled (enroll.Config.Confirmed).
 func (s *Scheduler) ScheduleSoon(ctx context.Context, a *twofetch.Account) error {
 	next := s.FirstRun()
-	a.NextRunAt = &next
-	if a.Status == twofetch.AccountNeedsEnrollment && a.HasKey {
-		a.Status = twofetch.AccountActive
+	if err := s.cfg.Store.SetNextRuns(ctx, map[string]time.Time{a.ID: next}); err != nil {
+		return err
 	}
-	return s.cfg.Store.UpdateAccount(ctx, a)
+	a.NextRunAt = &next
+	return nil
 }
 
 // NextRun is the account's first slot strictly after after, in its
@@ -331,21 +310,53 @@ func NextSlot(accountID string, t *twofetch.Tenant, after time.Time) time.Time {
 		windowHours = (qs - qe + 24) % 24
 	}
 	window := time.Duration(windowHours) * time.Hour
-	offset := time.Duration(accountHash(accountID)%uint64(window/time.Second)) * time.Second
+	// The slot is a wall-clock time, not midnight plus a duration: on the
+	// days clocks change, a duration would move every run by an hour and
+	// push some into quiet hours.
+	wall := startHour*3600 + int(accountHash(accountID)%uint64(window/time.Second))
 
 	local := after.In(loc)
 	// Start a day early: a window that crosses midnight may still have
 	// yesterday's slot ahead.
-	day := time.Date(local.Year(), local.Month(), local.Day()-1, 0, 0, 0, 0, loc)
-	for i := 0; i < 10; i++ {
-		d := time.Date(day.Year(), day.Month(), day.Day()+i, startHour, 0, 0, 0, loc)
-		slot := d.Add(offset)
+	for i := -1; i < 9; i++ {
+		slot := wallClock(local.Year(), local.Month(), local.Day()+i, wall, loc)
 		if !slot.After(after) || quietDays[slot.Weekday()] {
 			continue
 		}
 		return slot.UTC()
 	}
 	return after.Add(DailyInterval).UTC()
+}
+
+// wallClock is the instant the clocks of loc show secs seconds past
+// midnight of the given day (secs may pass into the next day). A time the
+// clocks skip, inside a spring-forward gap, becomes the instant the gap
+// ends; a time they show twice is the first of the two.
+func wallClock(year int, month time.Month, day, secs int, loc *time.Location) time.Time {
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	t := time.Date(year, month, day, h, m, sec, 0, loc)
+	want := time.Date(year, month, day, h, m, sec, 0, time.UTC)
+	if shown := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC); !shown.Equal(want) {
+		// time.Date resolved the skipped time with the offset of one side
+		// of the gap; the gap ends where t's period starts or ends.
+		start, end := t.ZoneBounds()
+		if shown.After(want) {
+			return start
+		}
+		return end
+	}
+	// After clocks go back, the wall times of the first period after the
+	// change repeat those just before it; take the earlier instant.
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return t
+	}
+	_, off := t.Zone()
+	_, prev := start.Add(-time.Second).Zone()
+	if back := time.Duration(prev-off) * time.Second; back > 0 && t.Sub(start) < back {
+		return t.Add(-back)
+	}
+	return t
 }
 
 // locations caches loaded time zones: LoadLocation reads the zone file

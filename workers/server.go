@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,9 +39,14 @@ type ServerConfig struct {
 	Store twofetch.Store
 	Blobs blob.Store
 	// Fetcher runs the portal scripts.
-	Fetcher Fetcher
+	Fetcher twofetch.Fetcher
+	// Secrets gives a run the account's credentials; nil for fetchers
+	// that need none.
+	Secrets func(*twofetch.Account) twofetch.Secrets
 	SMS     SMSSender
-	// DataDir holds DataDir/artifacts/RUN_ID of failed runs.
+	// DataDir holds each attempt's scratch directory for artifacts, which
+	// are then kept in Blobs under artifacts/RUN_ID/. If empty, the
+	// system's temporary directory.
 	DataDir string
 	// Concurrency is how many tasks run at once. If zero, 2.
 	Concurrency int
@@ -67,6 +70,12 @@ type ServerConfig struct {
 	// Alert is called once per portal, outcome and day when support must
 	// look (besides the log line, metric and audit event). Optional.
 	Alert func(ctx context.Context, a Alert)
+	// Relay queues the events of the store's outbox. If nil, one is made;
+	// Run runs it.
+	Relay *Relay
+	// Fault, when set, is called at named points of a run ("invoice-stored":
+	// the invoice row is written), so tests can kill the worker there.
+	Fault func(point string)
 	// Scheduler places the next run of an account after a run. If nil, one
 	// is made on Store.
 	Scheduler *Scheduler
@@ -80,7 +89,7 @@ type Server struct {
 	rdb     redis.UniversalClient
 	store   twofetch.Store
 	blobs   blob.Store
-	fetcher Fetcher
+	fetcher twofetch.Fetcher
 	sched   *Scheduler
 	enq     *Enqueuer
 	limits  *limiter
@@ -95,8 +104,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Redis == nil || cfg.Store == nil {
 		return nil, errors.New("workers: Redis and Store are required")
 	}
-	if cfg.Fetcher != nil && (cfg.Blobs == nil || cfg.DataDir == "") {
-		return nil, errors.New("workers: fetching needs Blobs and DataDir")
+	if cfg.Fetcher != nil && cfg.Blobs == nil {
+		return nil, errors.New("workers: fetching needs Blobs")
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2
@@ -121,6 +130,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Fault == nil {
+		cfg.Fault = func(string) {}
+	}
+	if cfg.Relay == nil {
+		cfg.Relay = NewRelay(cfg.Redis, cfg.Store, cfg.Logger)
 	}
 	if cfg.Scheduler == nil {
 		sc, err := NewScheduler(SchedulerConfig{Store: cfg.Store, Redis: cfg.Redis, Logger: cfg.Logger, Now: cfg.Now})
@@ -175,12 +190,14 @@ func (s *Server) Run(ctx context.Context) error {
 	insp := asynq.NewInspectorFromRedisClient(s.rdb)
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
-	janitor := time.NewTicker(time.Hour)
+	janitor := time.NewTicker(time.Minute)
 	defer janitor.Stop()
+	rctx, stopRelay := context.WithCancel(ctx)
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); s.cfg.Relay.Run(rctx) }()
+	defer func() { stopRelay(); <-relayDone }()
 	_ = UpdateQueueMetrics(insp)
-	if s.cfg.DataDir != "" {
-		s.expire(ctx)
-	}
+	s.janitor(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -189,14 +206,19 @@ func (s *Server) Run(ctx context.Context) error {
 		case <-t.C:
 			_ = UpdateQueueMetrics(insp)
 		case <-janitor.C:
-			if s.cfg.DataDir != "" {
-				s.expire(ctx)
-			}
+			s.janitor(ctx)
 		}
 	}
 }
 
-func (s *Server) expire(ctx context.Context) {
+// janitor ends runs whose worker is gone and deletes expired artifacts.
+func (s *Server) janitor(ctx context.Context) {
+	if _, err := s.SweepRuns(ctx); err != nil {
+		s.log.WarnContext(ctx, "sweep lost runs", "err", err)
+	}
+	if s.blobs == nil {
+		return
+	}
 	if n, err := s.ExpireArtifacts(ctx); err != nil {
 		s.log.WarnContext(ctx, "expire run artifacts", "err", err)
 	} else if n > 0 {
@@ -204,26 +226,52 @@ func (s *Server) expire(ctx context.Context) {
 	}
 }
 
+// SweepRuns ends as transient the runs whose lease ran out with their
+// worker gone, and has them run again within minutes.
+func (s *Server) SweepRuns(ctx context.Context) ([]*twofetch.Run, error) {
+	now := s.now()
+	runs, err := s.store.SweepRuns(ctx, now, now.Add(sweptRetryDelay))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		metrics.Runs.WithLabelValues(r.Portal, string(r.Outcome)).Inc()
+		s.log.WarnContext(ctx, "run lost with its worker; rescheduled", "run", r.ID, "account", r.AccountID)
+	}
+	if len(runs) > 0 {
+		s.cfg.Relay.Kick()
+	}
+	return runs, nil
+}
+
+// sweptRetryDelay is how soon the account of a lost run runs again.
+const sweptRetryDelay = 5 * time.Minute
+
 // ExpireArtifacts deletes the artifacts of runs that finished more than
-// ArtifactRetention ago and returns how many directories it removed.
+// ArtifactRetention ago, by key, from the blob store every process shares,
+// and returns how many runs' artifacts it removed.
 func (s *Server) ExpireArtifacts(ctx context.Context) (int, error) {
-	dirs, err := s.store.ExpireArtifacts(ctx, s.now().Add(-s.cfg.ArtifactRetention))
+	prefixes, err := s.store.ExpireArtifacts(ctx, s.now().Add(-s.cfg.ArtifactRetention))
 	if err != nil {
 		return 0, err
 	}
-	root := filepath.Join(s.cfg.DataDir, "artifacts") + string(filepath.Separator)
 	n := 0
-	for _, d := range dirs {
-		// Only ever delete below our own artifacts directory, whatever the
-		// row says.
-		if !strings.HasPrefix(filepath.Clean(d)+string(filepath.Separator), root) || filepath.Clean(d)+string(filepath.Separator) == root {
+	for _, p := range prefixes {
+		// Only ever delete what a run's artifacts can be, whatever the row
+		// says.
+		if !strings.HasPrefix(p, "artifacts/") || strings.Count(p, "/") != 2 || !strings.HasSuffix(p, "/") {
 			continue
 		}
-		if err := os.RemoveAll(d); err != nil {
-			s.log.WarnContext(ctx, "remove run artifacts", "dir", d, "err", err)
-			continue
+		failed := false
+		for name := range twofetch.ArtifactFiles {
+			if err := s.blobs.Delete(ctx, p+name); err != nil {
+				s.log.WarnContext(ctx, "remove run artifact", "key", p+name, "err", err)
+				failed = true
+			}
 		}
-		n++
+		if !failed {
+			n++
+		}
 	}
 	return n, nil
 }

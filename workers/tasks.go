@@ -48,18 +48,11 @@ type SMSPayload struct {
 	EnrollmentID string `json:"enrollment_id"`
 }
 
-// Event is a webhook event, self-contained so delivery never depends on
-// rows that may have changed since.
-type Event struct {
-	ID        string          `json:"id"`
-	Type      string          `json:"type"`
-	TenantID  string          `json:"tenant_id"`
-	CreatedAt time.Time       `json:"created_at"`
-	Data      json.RawMessage `json:"data"`
-}
+// Event is a webhook event.
+type Event = twofetch.Event
 
 // Event types.
-const EventInvoiceCreated = "invoice.created"
+const EventInvoiceCreated = twofetch.EventInvoiceCreated
 
 // WebhookPayload is the payload of a webhook:deliver task.
 type WebhookPayload struct {
@@ -69,6 +62,9 @@ type WebhookPayload struct {
 // maxFetchRetries bounds asynq's own retry counter; the policy stops far
 // earlier for every outcome, so this only guards against loops.
 const maxFetchRetries = 20
+
+// fetchTimeout bounds one attempt of a run.
+const fetchTimeout = 15 * time.Minute
 
 // NewFetchTask returns a fetch:account task. Manual and enrolment runs go
 // to the critical queue, scheduled ones to the daily batch.
@@ -90,7 +86,7 @@ func NewFetchTask(p FetchPayload, opts ...asynq.Option) (*asynq.Task, error) {
 	if p.Trigger == twofetch.TriggerSchedule {
 		q = QueueDaily
 	}
-	base := []asynq.Option{asynq.Queue(q), asynq.MaxRetry(maxFetchRetries), asynq.Timeout(15 * time.Minute)}
+	base := []asynq.Option{asynq.Queue(q), asynq.MaxRetry(maxFetchRetries), asynq.Timeout(fetchTimeout)}
 	return asynq.NewTask(TypeFetchAccount, b, append(base, opts...)...), nil
 }
 

@@ -21,14 +21,14 @@ import (
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/replica"
 	"github.com/twofetch/twofetch/portals/scripts"
-	"github.com/twofetch/twofetch/workers"
+	"github.com/twofetch/twofetch/vault"
 )
 
 func init() {
 	register(&Command{
 		Name:    "portal",
 		Summary: "list, lint and test portal scripts",
-		Usage:   "list [--json] | lint [FILE...] | test ID (--replica [--misbehave MODE] | --live --account ID) [--out DIR] | demo-key ID",
+		Usage:   "list [--json] | lint [FILE...] | test ID|FILE (--replica [NAME] [--misbehave MODE] | --live --account ID) [--out DIR] | detect URL|FILE [--json] | detect-bench DIR [-v] | new ID --login-url URL [--dir DIR] | demo-key ID",
 		Help: `
 portal list prints every built-in portal script: id, name, the second
 factors the portal offers and what the script was verified against.
@@ -37,7 +37,9 @@ portal lint checks script files (default: the built-in ones) against the
 schema and the rules the schema cannot express, printing FILE:LINE (PATH):
 PROBLEM for each; the exit status is 1 when any file has a problem.
 
-portal test runs a script in headless Chromium and prints each step with
+portal test runs a script (a portal id, or a script FILE that is not in
+use: portal test FILE --replica NAME tests it against NAME's replica)
+in headless Chromium and prints each step with
 its time. --replica starts the local replica of the portal and logs in as
 its demo user (demo@example.com / demo-password, with the demo key);
 --misbehave makes the replica fail the way the real portal sometimes does
@@ -53,16 +55,31 @@ is required, so the code is never one a worker already used). It stores
 nothing: documents go to --out only, and the session cookies are read but
 not replaced.
 
+portal detect opens a page (a URL, or a saved HTML file, opened offline) in
+the browser and prints what kind of sign-in step it is (login, identifier,
+password, code, method_picker, other) and the selector and confidence of
+its username, password, one-time-code and submit elements. --json adds
+the signals behind each choice.
+
+portal detect-bench measures the detector on a labelled corpus (a folder
+holding labels.jsonl, such as ../shared/data/logincorpus) and prints
+precision and recall per role; -v lists the pages it got wrong.
+
+portal new writes ID.yaml (in --dir, default the current folder; never
+over an existing file), a starting script whose login types into the fields
+the detector finds on --login-url. Its sources, the steps after the first
+page and the documents are left for the author; lint names what is missing.
+
 portal demo-key prints the otpauth URI of the demo user's authenticator key
 on a replica, as its 2FA settings page shows it in a QR code.`,
-		Settings: settings(storeSettings, vaultSettings, redisSettings, browserSettings),
+		Settings: settings(portalsSettings, storeSettings, vaultSettings, redisSettings, browserSettings),
 		Run:      runPortal,
 	})
 }
 
 func runPortal(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return usagef("portal needs a subcommand: list, lint, test or demo-key")
+		return usagef("portal needs a subcommand: list, lint, test, new, detect, detect-bench or demo-key")
 	}
 	sub, args := args[0], args[1:]
 	flags := flag.NewFlagSet("twofetch portal "+sub, flag.ContinueOnError)
@@ -73,6 +90,10 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	account := flags.String("account", "", "test --live: the account whose credentials to use")
 	out := flags.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
 	timeout := flags.Duration("timeout", 5*time.Minute, "test: time limit of the run")
+	loginURL := flags.String("login-url", "", "new: the portal's sign-in page")
+	dir := flags.String("dir", "", "new: folder to write ID.yaml in (default the current folder)")
+	noScripts := flags.Bool("no-scripts", false, "detect-bench: do not run the saved pages' inline scripts")
+	verbose := flags.Bool("v", false, "detect-bench: list every page the detector got wrong")
 	mode := flags.String("misbehave", "", "test --replica: comma-separated replica modes to try the script's outcome rules: "+strings.Join(modeNames(), ", "))
 	// Settings may also follow the subcommand: they share the values the
 	// framework parsed before it.
@@ -96,11 +117,31 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	if err := m.Config.finish(flags, nil); err != nil {
 		return err
 	}
+	replicaName := ""
 	switch sub {
 	case "list":
 		return portalList(m, *asJSON)
 	case "lint":
 		return portalLint(m, pos)
+	case "detect":
+		if len(pos) != 1 {
+			return usagef("portal detect needs one URL or HTML file")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalDetect(ctx, m, pos[0], *asJSON)
+	case "new":
+		if len(pos) != 1 {
+			return usagef("portal new needs one portal id")
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return portalNew(ctx, m, pos[0], *loginURL, *dir)
+	case "detect-bench":
+		if len(pos) != 1 {
+			return usagef("portal detect-bench needs the corpus folder (holding labels.jsonl)")
+		}
+		return portalDetectBench(ctx, m, pos[0], *verbose, *asJSON, *noScripts)
 	case "demo-key":
 		if len(pos) != 1 {
 			return usagef("portal demo-key needs one portal id")
@@ -112,8 +153,14 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stdout, uri)
 		return nil
 	case "test":
+		// A script file may be tested against another portal's replica:
+		// portal test FILE --replica NAME.
+		if len(pos) == 2 && *useReplica && isScriptFile(pos[0]) {
+			replicaName = pos[1]
+			pos = pos[:1]
+		}
 		if len(pos) != 1 {
-			return usagef("portal test needs one portal id")
+			return usagef("portal test needs one portal id or script file")
 		}
 		switch {
 		case *useReplica == *live:
@@ -126,24 +173,24 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		if *live {
 			return portalTestLive(ctx, m, pos[0], *account, *out)
 		}
-		return portalTestReplica(ctx, m, pos[0], *out, *mode)
+		return portalTestReplica(ctx, m, pos[0], replicaName, *out, *mode)
 	}
 	return usagef("unknown portal subcommand %q", sub)
 }
 
 func portalList(m *Main, asJSON bool) error {
-	reg, err := portals.Builtin()
+	reg, err := m.portalScripts()
 	if err != nil {
 		return err
 	}
 	type entry struct {
-		ID        string   `json:"id"`
-		Name      string   `json:"name"`
-		Homepage  string   `json:"homepage"`
-		Hosts     []string `json:"hosts"`
-		Countries []string `json:"countries"`
-		TwoFactor []string `json:"two_factor"`
-		Verified  string   `json:"verified"`
+		ID        string           `json:"id"`
+		Name      string           `json:"name"`
+		Homepage  string           `json:"homepage"`
+		Hosts     []string         `json:"hosts"`
+		Countries []string         `json:"countries"`
+		TwoFactor []string         `json:"two_factor"`
+		Verified  portals.Verified `json:"verified"`
 	}
 	var list []entry
 	for _, s := range reg.List() {
@@ -187,7 +234,11 @@ func portalLint(m *Main, files []string) error {
 		if err != nil {
 			return err
 		}
+		probs = append(probs, portals.LintFragments(scripts.FS, "portals/scripts")...)
 		for _, e := range entries {
+			if e.IsDir() {
+				continue // fragments, checked above and where scripts use them
+			}
 			data, err := fs.ReadFile(scripts.FS, e.Name())
 			if err != nil {
 				return err
@@ -217,14 +268,14 @@ func portalLint(m *Main, files []string) error {
 	return nil
 }
 
-func portalTestReplica(ctx context.Context, m *Main, id, out, modes string) error {
-	reg, err := portals.Builtin()
+func portalTestReplica(ctx context.Context, m *Main, target, replicaName, out, modes string) error {
+	reg, script, err := m.testScript(target)
 	if err != nil {
 		return err
 	}
-	script, ok := reg.Get(id)
-	if !ok {
-		return fmt.Errorf("no portal script %q (see twofetch portal list)", id)
+	id := replicaName
+	if id == "" {
+		id = script.ID
 	}
 	uri := replica.DemoKey(id)
 	if uri == "" {
@@ -293,6 +344,7 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 	res, err := portals.NewRunner(reg, pool).Run(ctx, job)
 	fmt.Fprintf(m.Stdout, "outcome %s, %d new document(s), %d code(s) used, session reused: %v, %v\n",
 		res.Outcome, res.New, codes(), res.SessionReused, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(m.Stdout, "script %s version %s (%s)\n", id, res.ScriptVersion, reg.Origin(id))
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "twofetch portal test: %v\n", err)
 		if res.ArtifactDir != "" {
@@ -306,14 +358,12 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 
 // portalTestLive runs a script against the real portal with an account's
 // secrets from the vault.
-func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) error {
-	reg, err := portals.Builtin()
+func portalTestLive(ctx context.Context, m *Main, target, accountID, out string) error {
+	reg, script, err := m.testScript(target)
 	if err != nil {
 		return err
 	}
-	if _, ok := reg.Get(id); !ok {
-		return fmt.Errorf("no portal script %q (see twofetch portal list)", id)
-	}
+	id := script.ID
 	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
@@ -339,19 +389,19 @@ func portalTestLive(ctx context.Context, m *Main, id, accountID, out string) err
 	if err != nil {
 		return err
 	}
-	sec := &liveSecrets{VaultSecrets: &workers.VaultSecrets{Vault: v, TenantID: acct.TenantID, AccountID: acct.ID}}
+	sec := &liveSecrets{AccountSecrets: vault.SecretsOf(v, acct)}
 	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
 }
 
 // liveSecrets are an account's vault secrets for a test run that must
 // leave no trace: saved cookies are read, never replaced. It counts codes.
 type liveSecrets struct {
-	*workers.VaultSecrets
+	*vault.AccountSecrets
 	codes atomic.Int64
 }
 
 func (s *liveSecrets) Code(ctx context.Context) (string, error) {
-	c, err := s.VaultSecrets.Code(ctx)
+	c, err := s.AccountSecrets.Code(ctx)
 	if err == nil {
 		s.codes.Add(1)
 	}
@@ -359,6 +409,10 @@ func (s *liveSecrets) Code(ctx context.Context) (string, error) {
 }
 
 func (s *liveSecrets) SaveCookies(context.Context, []byte) error { return nil }
+
+// The login's browser identity and profile stay as the workers left them.
+func (s *liveSecrets) SaveIdentity(context.Context, []byte) error { return nil }
+func (s *liveSecrets) SaveProfile(context.Context, []byte) error  { return nil }
 
 func (s *liveSecrets) codesUsed() int { return int(s.codes.Load()) }
 

@@ -168,6 +168,15 @@ func portalCatalog() (web.PortalCatalog, error) {
 	return registryCatalog{reg}, nil
 }
 
+// portalCatalog is the registry of the scripts this process uses.
+func (m *Main) portalCatalog() (web.PortalCatalog, error) {
+	reg, err := m.portalScripts()
+	if err != nil {
+		return nil, err
+	}
+	return registryCatalog{reg}, nil
+}
+
 type registryCatalog struct{ reg *portals.Registry }
 
 func (c registryCatalog) Has(id string) bool { _, ok := c.reg.Get(id); return ok }

@@ -42,7 +42,7 @@ applied at start. Unlike "all", it needs TWOFETCH_REDIS_URL.`,
 	})
 }
 
-var webSettings = settings(storeSettings, redisSettings, vaultSettings, enrollSettings, pipelineSettings, []string{"addr"})
+var webSettings = settings(portalsSettings, storeSettings, redisSettings, vaultSettings, enrollSettings, pipelineSettings, []string{"addr"})
 
 // services are the shared parts every long-running command builds on.
 type services struct {
@@ -88,7 +88,7 @@ func (m *Main) openServices(ctx context.Context, embeddedRedis bool) (*services,
 // mounted, and prints the URL it serves, so a caller that asked for port 0
 // learns the real one.
 func (m *Main) listenWeb(ctx context.Context, svc *services) (*web.Server, net.Listener, error) {
-	catalog, err := portalCatalog()
+	catalog, err := m.portalCatalog()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -74,10 +74,10 @@ func (m *Main) publicURL(l net.Listener) string {
 }
 
 // portalNames maps portal ids to display names for SMS and pages.
-func portalNames() (func(string) string, error) {
-	reg, err := builtinPortals()
+func (m *Main) portalNames() (func(string) string, error) {
+	reg, err := m.portalScripts()
 	if err != nil {
-		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+		return nil, err
 	}
 	return func(id string) string {
 		if s, ok := reg.Get(id); ok && s.Name != "" {
@@ -95,7 +95,7 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	if err != nil {
 		return nil, err
 	}
-	names, err := portalNames()
+	names, err := m.portalNames()
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,8 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 		TTL:        m.Config.Duration("enrollment-ttl"),
 		PortalName: names,
 		EnqueueSMS: enq.EnqueueSMS,
-		Notify:     enq.Publish,
+		// No Notify: the store writes the enrollment.* events with each
+		// change of status, in the same transaction.
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
 			if err := sched.ScheduleSoon(ctx, a); err != nil {
 				m.Logger.WarnContext(ctx, "schedule first run after enrolment", "account", a.ID, "err", err)
@@ -147,18 +148,12 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 	if err != nil {
 		return err
 	}
-	dataDir, err := m.Config.DataDir()
-	if err != nil {
-		return err
-	}
-	names, err := portalNames()
+	names, err := m.portalNames()
 	if err != nil {
 		return err
 	}
 	p := &web.Pipeline{
 		Store: svc.Store, Runs: svc.enqueuer(m), Blob: blobs,
-		// The workers keep a failed run's artifacts under DATA_DIR/artifacts.
-		ArtifactRoot: filepath.Join(dataDir, "artifacts"),
 		Portals:      names,
 		StatusKey:    key,
 		BaseURL:      publicURL,

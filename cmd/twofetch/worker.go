@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/blob"
 	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/vault"
 	"github.com/twofetch/twofetch/workers"
 )
 
@@ -47,7 +49,7 @@ tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
 	})
 }
 
-var workerSettings = settings(storeSettings, redisSettings, vaultSettings, browserSettings, enrollSettings,
+var workerSettings = settings(portalsSettings, storeSettings, redisSettings, vaultSettings, browserSettings, enrollSettings,
 	[]string{"addr", "blob-url", "concurrency", "artifact-retention", "portal-sessions", "portal-starts-per-minute", "webhook-give-up"})
 
 // openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
@@ -91,9 +93,9 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := builtinPortals()
+	reg, err := m.portalScripts()
 	if err != nil {
-		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+		return nil, err
 	}
 	concurrency := 2
 	if m.Config.Has("concurrency") {
@@ -115,7 +117,8 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		Redis:             svc.Redis,
 		Store:             svc.Store,
 		Blobs:             blobs,
-		Fetcher:           &workers.PortalFetcher{Runner: portals.NewRunner(reg, pool), Vault: svc.Vault},
+		Fetcher:           portals.NewRunner(reg, pool),
+		Secrets:           func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(svc.Vault, a) },
 		DataDir:           dataDir,
 		Concurrency:       concurrency,
 		ArtifactRetention: m.durationSetting("artifact-retention"),

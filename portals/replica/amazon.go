@@ -1,48 +1,31 @@
 package replica
 
-// Amazon.de: e-mail and password on two pages (/ap/signin), the OTP page of
-// "Zwei-Schritt-Verifizierung" with "don't ask again on this browser", and
-// invoices as PDF links from the order history.
+import (
+	"encoding/hex"
+	"fmt"
+)
+
+// Amazon.de serves its own pages (amazon_pages.go): the sign-in of
+// www.amazon.de/ap/signin as woob and GetMyInvoices-style scripts show it,
+// and the order history as order cards whose invoices sit behind a
+// per-order popover.
 func init() {
 	register(&spec{
 		ID: "amazon-de", Name: "Amazon.de", Lang: "de", Currency: "EUR", Color: "#232f3e",
 		SessionCookie: "session-token",
 		DeviceCookie:  "x-acbde",
-		Login: loginSpec{
-			URL:         "https://www.amazon.de/ap/signin",
-			PasswordURL: "https://www.amazon.de/ap/signin/password",
-			Heading:     "Anmelden",
-			Email:       field{Name: "email", ID: "ap_email", Label: "E-Mail-Adresse oder Mobiltelefonnummer"},
-			Password:    field{Name: "password", ID: "ap_password", Label: "Passwort"},
-			Remember:    field{Name: "rememberMe", ID: "rememberMe", Label: "Angemeldet bleiben"},
-			Next:        button{ID: "continue", Label: "Weiter"},
-			Submit:      button{ID: "signInSubmit", Label: "Anmelden"},
+		Login:         loginSpec{URL: "https://www.amazon.de/ap/signin"},
+		TwoFA:         twoFASpec{URL: "https://www.amazon.de/ap/mfa"},
+		Billing:       billingSpec{URL: "https://www.amazon.de/gp/css/order-history"},
+		Settings:      "https://www.amazon.de/a/settings/approval/setup/register",
+		Mint: func(sum []byte, _ int) (string, string) {
+			// Document ids are UUIDs (/documents/download/<uuid>/invoice.pdf)
+			// and order numbers read 302-1234567-1234567.
+			h := hex.EncodeToString(sum[:16])
+			id := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+			n := func(b []byte) int { return (int(b[0])<<16 | int(b[1])<<8 | int(b[2])) % 10000000 }
+			return id, fmt.Sprintf("302-%07d-%07d", n(sum[16:]), n(sum[19:]))
 		},
-		TwoFA: twoFASpec{
-			URL:      "https://www.amazon.de/ap/mfa",
-			Heading:  "Zwei-Schritt-Verifizierung",
-			Hint:     "Geben Sie das Einmalpasswort ein, das von Ihrer Authenticator-App generiert wurde.",
-			Code:     field{Name: "otpCode", ID: "auth-mfa-otpcode", Label: "Einmalpasswort eingeben"},
-			Remember: field{Name: "rememberDevice", ID: "auth-mfa-remember-device", Label: "Auf diesem Browser nicht mehr nach einem Code fragen"},
-			Submit:   button{ID: "auth-signin-button", Label: "Anmelden"},
-		},
-		Billing: billingSpec{
-			URL:      "https://www.amazon.de/gp/css/order-history",
-			Heading:  "Meine Bestellungen",
-			Document: "https://www.amazon.de/documents/download/{id}/invoice.pdf",
-			TableID:  "ordersContainer",
-		},
-		Settings:            "https://www.amazon.de/a/settings/approval/setup/register",
-		Terms:               "https://www.amazon.de/gp/help/customer/terms-update",
-		InvoiceIDPrefix:     "302-",
-		InvoiceNumberPrefix: "DE6AEUK",
-		Text: texts{
-			BadPassword: "Ihr Passwort ist falsch",
-			UnknownUser: "Wir können kein Konto mit dieser E-Mail-Adresse finden",
-			BadCode:     "Der eingegebene Code ist ungültig. Bitte versuchen Sie es erneut.",
-			Captcha:     "Geben Sie die angezeigten Zeichen ein",
-			Push:        "Genehmigen Sie die Benachrichtigung, die an Ihr Gerät gesendet wurde.",
-			NewDevice:   "Zur Sicherheit Ihres Kontos haben wir Ihnen eine E-Mail mit einem Code gesendet.",
-		},
+		Pages: amazonPages,
 	})
 }

@@ -1,35 +1,37 @@
 package replica
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
-
-	qrcode "github.com/skip2/go-qrcode"
 )
 
-// routes registers the portal's pages. Every portal gets the same
-// machinery; its spec decides URLs, field names and the billing style.
+// routes registers the portal's pages: its own (spec.Pages) where public
+// sources describe them, otherwise the shared template, whose spec decides
+// URLs, field names and the billing style. Each host's root leads to the
+// billing page unless the portal serves a page there.
 func (p *Portal) routes(mux *http.ServeMux) {
 	sp := p.spec
-	seen := map[string]bool{}
-	handle := func(method, raw string, h http.HandlerFunc) {
-		u, err := url.Parse(raw)
-		if err != nil {
-			panic(fmt.Sprintf("replica %s: bad URL %q: %v", sp.ID, raw, err))
-		}
-		pattern := method + " " + u.Host + u.Path
-		if strings.HasSuffix(u.Path, "/") {
-			pattern += "{$}" // the page itself, not the tree below it
-		}
-		seen[pattern] = true
-		mux.HandleFunc(pattern, h)
+	rs := &Routes{p: p, mux: mux, seen: map[string]bool{}}
+	if sp.Pages != nil {
+		sp.Pages(p, rs)
+	} else {
+		p.templateRoutes(rs)
 	}
+	for _, h := range sp.hosts() {
+		if !rs.Has("GET " + h + "/{$}") {
+			mux.HandleFunc("GET "+h+"/{$}", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, sp.Billing.URL, http.StatusFound)
+			})
+		}
+	}
+}
+
+func (p *Portal) templateRoutes(rs *Routes) {
+	sp := p.spec
+	handle := rs.Handle
 	handle("GET", sp.Login.URL, p.loginPage)
 	handle("POST", sp.Login.URL, p.loginSubmit)
 	if sp.Login.PasswordURL != "" && sp.Login.PasswordURL != sp.Login.URL {
@@ -53,13 +55,6 @@ func (p *Portal) routes(mux *http.ServeMux) {
 	handle("GET", sp.Settings, p.settingsPage)
 	handle("GET", sp.Terms, p.termsPage)
 	handle("POST", sp.Terms, p.termsSubmit)
-	for _, h := range sp.hosts() {
-		if !seen["GET "+h+"/{$}"] {
-			mux.HandleFunc("GET "+h+"/{$}", func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, sp.Billing.URL, http.StatusFound)
-			})
-		}
-	}
 }
 
 // view is the spec as currently rendered and parsed: redesigned in mode
@@ -103,7 +98,7 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if len(password) > 0 {
 		pw = password[0]
 	}
-	if u == nil || mode&RejectPassword != 0 || subtle.ConstantTimeCompare([]byte(pw), []byte(u.password)) != 1 {
+	if !p.passwordOK(u, pw) {
 		d.Error = sp.Text.BadPassword
 		page := "login"
 		if twoStep && u != nil {
@@ -117,24 +112,9 @@ func (p *Portal) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	p.mu.Lock()
-	p.stats.PasswordLogins++
-	trusted := false
-	if c, err := r.Cookie(sp.DeviceCookie); err == nil && p.devices[c.Value] == u {
-		trusted = true
-	}
-	s := &session{user: u, stage: stage2FA}
-	switch {
-	case mode&NewDevice != 0 && !trusted:
-		s.stage = stageNewDevice
-	case trusted || u.key == nil:
-		s.stage = stageIn
-	}
-	st := s.stage
-	p.mu.Unlock()
 	// "Keep me signed in" turns the session cookie into a lasting one.
 	keep := sp.Login.Remember.Name != "" && r.PostForm.Get(sp.Login.Remember.Name) != ""
-	p.startSession(w, s, keep)
+	s, st := p.signIn(w, r, u, keep)
 
 	switch st {
 	case stageNewDevice:
@@ -200,33 +180,14 @@ func (p *Portal) twoFASubmit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusOK, "push", d)
 		return
 	}
-	p.mu.Lock()
-	ok := p.checkCode(s.user, r.PostForm.Get(sp.TwoFA.Code.Name))
-	if ok {
-		p.stats.CodesAccepted++
-	} else {
-		p.stats.CodesRefused++
-	}
-	var device string
-	if ok && sp.TwoFA.Remember.Name != "" && r.PostForm.Get(sp.TwoFA.Remember.Name) != "" {
-		device = token()
-		p.devices[device] = s.user
-	}
-	p.mu.Unlock()
-	if !ok {
+	if !p.verifyCode(s, r.PostForm.Get(sp.TwoFA.Code.Name)) {
 		d.Error = sp.Text.BadCode
 		p.render(w, http.StatusOK, "twofa", d)
 		return
 	}
-	if device != "" {
-		http.SetCookie(w, p.cookie(sp.DeviceCookie, device, 180*24*3600))
+	if sp.TwoFA.Remember.Name != "" && r.PostForm.Get(sp.TwoFA.Remember.Name) != "" {
+		p.trustDevice(w, s.user)
 	}
-	p.mu.Lock()
-	s.stage = stageIn
-	if mode&Terms != 0 {
-		s.stage = stageTerms
-	}
-	p.mu.Unlock()
 	p.enter(w, r, s, d.Return)
 }
 
@@ -285,9 +246,7 @@ func (p *Portal) billingPage(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) billingAPI(w http.ResponseWriter, r *http.Request) {
 	s, st := p.session(r)
 	if s == nil || st != stageIn {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"error":{"type":"unauthorized","message":"Not logged in."}}`))
+		writeJSON(w, http.StatusUnauthorized, []byte(`{"error":{"type":"unauthorized","message":"Not logged in."}}`))
 		return
 	}
 	type item struct {
@@ -305,8 +264,8 @@ func (p *Portal) billingAPI(w http.ResponseWriter, r *http.Request) {
 	for _, v := range p.invoiceViews(s.user) {
 		out.Data = append(out.Data, item{v.ID, v.Number, v.ISODate, v.Decimal, v.Currency, v.URL})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(out)
+	b, _ := json.Marshal(out)
+	writeJSON(w, http.StatusOK, b)
 }
 
 // document serves one invoice: a PDF attachment, or for printPage portals
@@ -359,14 +318,13 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request) {
 	if s == nil || s.user.key == nil {
 		return
 	}
-	uri := keyURI(s.user.key)
-	png, err := qrcode.Encode(uri, qrcode.Medium, 256)
+	qr, key, err := p.keyQR(s.user)
 	if err != nil {
 		http.Error(w, "QR code: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	p.render(w, http.StatusOK, "settings", &pageData{S: sp, Title: "Two-factor authentication", Email: s.user.email,
-		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), SetupKey: setupKey(s.user.key)})
+		QR: qr, SetupKey: key})
 }
 
 func (p *Portal) startSession(w http.ResponseWriter, s *session, lasting bool) {

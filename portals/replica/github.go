@@ -1,40 +1,27 @@
 package replica
 
-// GitHub: username or e-mail and password on /login, the TOTP page at
-// /sessions/two-factor/app, and receipts as PDF links in the payment history.
+import "fmt"
+
+// GitHub serves its own pages (github_pages.go): /login posting to
+// /session, the authenticator page /sessions/two-factor/app, GitHub
+// Mobile and device verification, the periodic two-factor checkup, and
+// receipts in the payment history.
 func init() {
 	register(&spec{
 		ID: "github", Name: "GitHub", Color: "#24292f",
 		SessionCookie: "user_session",
-		Login: loginSpec{
-			URL:      "https://github.com/login",
-			Heading:  "Sign in to GitHub",
-			Email:    field{Name: "login", ID: "login_field", Label: "Username or email address"},
-			Password: field{Name: "password", ID: "password", Label: "Password"},
-			Submit:   button{ID: "sign-in-button", Label: "Sign in"},
+		DeviceCookie:  "_device_id",
+		Login:         loginSpec{URL: "https://github.com/login"},
+		TwoFA:         twoFASpec{URL: "https://github.com/sessions/two-factor/app"},
+		Billing:       billingSpec{URL: "https://github.com/account/billing/history"},
+		Settings:      "https://github.com/settings/two_factor_authentication/setup/intro",
+		Terms:         "https://github.com/settings/two_factor_checkup",
+		Mint: func(sum []byte, _ int) (string, string) {
+			// One number names a payment in the list (".id") and its
+			// receipt; its format is not shown by any source.
+			id := fmt.Sprintf("%08d", (int(sum[0])<<24|int(sum[1])<<16|int(sum[2])<<8|int(sum[3]))%100000000)
+			return id, id
 		},
-		TwoFA: twoFASpec{
-			URL:     "https://github.com/sessions/two-factor/app",
-			Heading: "Two-factor authentication",
-			Hint:    "Open your two-factor authenticator (TOTP) app or browser extension to view your authentication code.",
-			Code:    field{Name: "app_otp", ID: "app_totp", Label: "Authentication code"},
-			Submit:  button{ID: "verify-button", Label: "Verify"},
-		},
-		Billing: billingSpec{
-			URL:      "https://github.com/account/billing/history",
-			Heading:  "Payment history",
-			Document: "https://github.com/account/receipts/{id}",
-			TableID:  "payment-history",
-		},
-		Settings:            "https://github.com/settings/two_factor_authentication/setup/intro",
-		Terms:               "https://github.com/site/terms-update",
-		InvoiceIDPrefix:     "",
-		InvoiceNumberPrefix: "GH",
-		Text: texts{
-			BadPassword: "Incorrect username or password.",
-			UnknownUser: "Incorrect username or password.",
-			BadCode:     "Two-factor authentication failed.",
-			NewDevice:   "Device verification: we just sent your authentication code via email.",
-		},
+		Pages: githubPages,
 	})
 }

@@ -1,8 +1,14 @@
 package replica
 
-// PayPal: e-mail then password on /signin, a "confirm it's you" method
-// picker, the authenticator code page, and monthly statements downloaded by
-// a button that posts a form.
+// PayPal stays on the shared template: public sources show only its
+// identifier-first sign-in (VIP-Whisper/PayPal-Login PayPal.py and
+// Bchass/AutoPay AutoPay.js: /signin, #email, #btnNext, #password,
+// #btnLogin; a "Security Challenge" page asks for the code) and where the
+// monthly statements live (/reports/statements/monthly, named by public
+// scripts that fetch PayPal reports). The field names, the refusal wording,
+// the method picker, the code page's markup and the statements list are
+// not shown by any source (read 2026-12-06); the template's generic markup
+// stands for them.
 func init() {
 	register(&spec{
 		ID: "paypal", Name: "PayPal", Currency: "EUR", Color: "#003087",
@@ -27,17 +33,17 @@ func init() {
 		},
 		TwoFA: twoFASpec{
 			URL:      "https://www.paypal.com/authflow/challenges/softwareToken",
-			Heading:  "Enter your code",
+			Heading:  "Security Challenge",
 			Hint:     "Open your authenticator app and enter the 6-digit code.",
 			Code:     field{Name: "otpCode", ID: "otpCode", Label: "Security code"},
 			Remember: field{Name: "trustedDevice", ID: "trustedDevice", Label: "Don't ask again on this device"},
 			Submit:   button{ID: "submitSoftwareToken", Label: "Submit"},
 		},
 		Billing: billingSpec{
-			URL:      "https://www.paypal.com/myaccount/statements",
+			URL:      "https://www.paypal.com/reports/statements/monthly",
 			Heading:  "Statements",
 			Style:    buttonDownload,
-			Document: "https://www.paypal.com/myaccount/statements/download",
+			Document: "https://www.paypal.com/reports/statements/monthly/download",
 			TableID:  "statementList",
 		},
 		Settings:            "https://www.paypal.com/myaccount/security/two-step-verification",

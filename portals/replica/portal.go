@@ -220,9 +220,13 @@ func (p *Portal) addInvoice(u *user) *Invoice {
 	n := len(u.invoices)
 	first := time.Date(2026, time.August, 1, 0, 0, 0, 0, time.UTC)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", p.spec.ID, u.email, p.seq))
+	id, number := p.spec.InvoiceIDPrefix+hex.EncodeToString(sum[:6]), fmt.Sprintf("%s%06d", p.spec.InvoiceNumberPrefix, 1000+p.seq)
+	if p.spec.Mint != nil {
+		id, number = p.spec.Mint(sum[:], p.seq)
+	}
 	inv := &Invoice{
-		ID:       p.spec.InvoiceIDPrefix + hex.EncodeToString(sum[:6]),
-		Number:   fmt.Sprintf("%s%06d", p.spec.InvoiceNumberPrefix, 1000+p.seq),
+		ID:       id,
+		Number:   number,
 		Date:     first.AddDate(0, n, 0),
 		Amount:   int64(1200 + 731*((p.seq*7)%11)),
 		Currency: p.spec.Currency,

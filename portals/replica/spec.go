@@ -34,6 +34,19 @@ type spec struct {
 	InvoiceNumberPrefix string
 
 	Text texts
+
+	// Pages, when set, registers the portal's own pages (its markup, ids,
+	// texts and flow as public sources show them) in place of the shared
+	// template. The spec's Login.URL, Billing.URL, Settings and Terms still
+	// name where the shared backend sends a browser (to log in, after
+	// login, to show the key, to accept terms).
+	Pages func(p *Portal, rs *Routes)
+	// Mint, when set, makes an invoice's id and number in the portal's own
+	// format from a stable hash and the portal's invoice counter.
+	Mint func(sum []byte, seq int) (id, number string)
+	// Hosts are further host names the portal's own pages use (an API or
+	// invoice host), beyond those of the URLs above.
+	Hosts []string
 }
 
 type field struct{ Name, ID, Label string }
@@ -180,6 +193,9 @@ func (sp *spec) urls() []string {
 		sp.Billing.API, sp.Billing.Document, sp.Settings, sp.Terms}
 	if sp.Picker != nil {
 		us = append(us, sp.Picker.URL)
+	}
+	for _, h := range sp.Hosts {
+		us = append(us, "https://"+h+"/")
 	}
 	return slices.DeleteFunc(us, func(s string) bool { return s == "" })
 }

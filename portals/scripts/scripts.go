@@ -5,7 +5,8 @@ package scripts
 
 import "embed"
 
-// FS holds the script files at its root: <id>.yaml.
+// FS holds the script files at its root, <id>.yaml, and the fragments
+// they use in folders: login/<name>.yaml, outcomes/<name>.yaml.
 //
-//go:embed *.yaml
+//go:embed *.yaml */*.yaml
 var FS embed.FS

@@ -1,0 +1,134 @@
+package twofetch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Fetcher logs into an account's portal and hands each new document to
+// job.Save. Package portals implements it on headless Chrome; the workers
+// call it without knowing how.
+//
+// Fetch must stop promptly when ctx is done: the queue abandons a task at
+// its timeout but cannot stop the goroutine running it. A failed run
+// returns an error whose outcome OutcomeOf can read (a *RunError), and
+// still returns the result so far (steps, whether a session was reused).
+type Fetcher interface {
+	Fetch(ctx context.Context, job *FetchJob) (*FetchResult, error)
+}
+
+// FetcherFunc adapts a function to Fetcher.
+type FetcherFunc func(ctx context.Context, job *FetchJob) (*FetchResult, error)
+
+// Fetch calls f.
+func (f FetcherFunc) Fetch(ctx context.Context, job *FetchJob) (*FetchResult, error) {
+	return f(ctx, job)
+}
+
+// FetchJob is one attempt of one run of one account.
+type FetchJob struct {
+	Account *Account
+	// Tenant is the account's tenant, when known: its language and time
+	// zone shape the browser identity a new login is given.
+	Tenant *Tenant
+	RunID  string
+	// Secrets opens the account's credentials when the script needs them;
+	// nil for fetchers that need none.
+	Secrets Secrets
+	// ArtifactDir is an existing, empty scratch directory for the
+	// screenshot, page HTML and step log of a failed attempt; the caller
+	// moves what it finds there to the blob store and removes it.
+	ArtifactDir string
+	// Known reports which of the portal's invoice ids are already stored,
+	// so they are not downloaded again.
+	Known func(ctx context.Context, ids []string) (map[string]bool, error)
+	// Save stores one downloaded document. It is idempotent: a document
+	// stored by an earlier attempt is accepted and not counted again.
+	Save   func(ctx context.Context, d *Document) error
+	Logger *slog.Logger
+}
+
+// FetchResult is how an attempt went, failed or not.
+type FetchResult struct {
+	// Outcome is ok or no_documents when the fetcher decides it; empty
+	// leaves it to the count of documents actually stored. A failure's
+	// outcome is in the error.
+	Outcome Outcome
+	Detail  string
+	// SessionReused is true when restored cookies made login unnecessary.
+	SessionReused bool
+	// Steps is the step log, kept with the run for support.
+	Steps []StepLog
+}
+
+// Document is one downloaded invoice; fields other than PortalInvoiceID
+// and Data are optional. The receiver recomputes SHA256 from Data.
+type Document struct {
+	PortalInvoiceID string
+	Number          string
+	Date            string
+	Amount          string
+	Currency        string
+	ContentType     string
+	SHA256          string
+	Data            []byte
+}
+
+// Secrets gives a run an account's credentials at the moment it needs
+// them. Implementations fetch from the vault; nothing is cached by the
+// caller beyond the run.
+type Secrets interface {
+	Password(ctx context.Context) (string, error)
+	// Code is called only when the code field is about to be filled; it
+	// returns an OTPMissing *RunError when no key is enrolled.
+	Code(ctx context.Context) (string, error)
+	// HasKey reports whether an authenticator key is enrolled, without
+	// opening it.
+	HasKey(ctx context.Context) (bool, error)
+	// Cookies returns what SaveCookies stored, or an error for which
+	// IsNotFound is true.
+	Cookies(ctx context.Context) ([]byte, error)
+	SaveCookies(ctx context.Context, b []byte) error
+}
+
+// StepLog is one step of a portal script as it ran. It never holds typed
+// values: a type step shows its template ({{password}}), not what was typed.
+type StepLog struct {
+	Path     string        `json:"path"` // e.g. login/3/then/0
+	Kind     string        `json:"kind"`
+	Name     string        `json:"name"`
+	Detail   string        `json:"detail,omitempty"`
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration"`
+	Skipped  bool          `json:"skipped,omitempty"`
+	Err      string        `json:"error,omitempty"`
+}
+
+func (s StepLog) String() string {
+	status := "ok"
+	switch {
+	case s.Err != "":
+		status = "FAILED: " + s.Err
+	case s.Skipped:
+		status = "skipped"
+	}
+	d := ""
+	if s.Detail != "" {
+		d = " " + s.Detail
+	}
+	return fmt.Sprintf("%-22s %-9s %-28s%s  %6dms  %s", s.Path, s.Kind, s.Name, d, s.Duration.Milliseconds(), status)
+}
+
+// ArtifactFiles are the files a failed attempt may leave in its artifact
+// directory, with their content types; the workers keep them in the blob
+// store under ArtifactPrefix(runID) and support views serve only these.
+var ArtifactFiles = map[string]string{
+	"screenshot.png": "image/png",
+	"page.html":      "text/html; charset=utf-8",
+	"steps.log":      "text/plain; charset=utf-8",
+}
+
+// ArtifactPrefix is the blob key prefix of a run's artifacts.
+func ArtifactPrefix(runID string) string { return "artifacts/" + runID + "/" }
