@@ -48,6 +48,10 @@ type FetchJob struct {
 	// stored by an earlier attempt is accepted and not counted again.
 	Save   func(ctx context.Context, d *Document) error
 	Logger *slog.Logger
+	// Since, when set, limits the run to documents dated on or after it:
+	// a first run typically fetches the last twelve months, and older
+	// documents are fetched on request by a run without it.
+	Since time.Time
 }
 
 // FetchResult is how an attempt went, failed or not.
@@ -61,6 +65,8 @@ type FetchResult struct {
 	SessionReused bool
 	// Steps is the step log, kept with the run for support.
 	Steps []StepLog
+	// ScriptVersion names the version of the portal script the run played.
+	ScriptVersion string
 }
 
 // Document is one downloaded invoice; fields other than PortalInvoiceID

@@ -26,6 +26,7 @@ func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.F
 		Save:        job.Save,
 		ArtifactDir: job.ArtifactDir,
 		Logger:      job.Logger,
+		Since:       job.Since,
 	})
 	out := &twofetch.FetchResult{}
 	if res != nil {
@@ -33,6 +34,7 @@ func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.F
 		// actually stored, leaving out documents an earlier attempt saved.
 		out.SessionReused = res.SessionReused
 		out.Steps = res.Steps
+		out.ScriptVersion = res.ScriptVersion
 	}
 	return out, err
 }

@@ -21,7 +21,7 @@ const maxStepTimeout = 5 * time.Minute
 // passed the schema.
 func lint(s *Script) []Problem {
 	l := &linter{s: s, defined: map[string]bool{}, creds: map[string]Credential{}}
-	if u, err := url.Parse(s.Homepage); err == nil && !slices.Contains(s.Hosts, u.Hostname()) {
+	if u, err := url.Parse(s.Homepage); err == nil && !HostListed(s.Hosts, u.Hostname()) {
 		l.addf("/homepage", "host %q of the homepage is not listed in hosts", u.Hostname())
 	}
 	creds := map[string]bool{}
@@ -150,7 +150,7 @@ func (l *linter) checkURL(ptr, raw string) {
 		l.addf(ptr, "%q is not an absolute https URL", raw)
 		return
 	}
-	if !slices.Contains(l.s.Hosts, u.Hostname()) {
+	if !HostListed(l.s.Hosts, u.Hostname()) {
 		l.addf(ptr, "host %q is not listed in hosts", u.Hostname())
 	}
 }

@@ -28,6 +28,8 @@ type Script struct {
 	Homepage string `yaml:"homepage" json:"homepage"`
 	// Hosts lists every host name the script navigates to or downloads
 	// from; replicas map exactly these names, and lint rejects others.
+	// "*.example.com" admits any host below example.com, for portals that
+	// give each customer a host of their own (HostListed).
 	Hosts []string `yaml:"hosts" json:"hosts"`
 	// Countries are ISO 3166-1 alpha-2 codes, or "*" for everywhere.
 	Countries   []string     `yaml:"countries" json:"countries"`

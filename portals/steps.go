@@ -388,7 +388,7 @@ func (rn *run) resolveURL(ctx context.Context, u string) (string, error) {
 	if pu.Scheme == "data" || pu.Scheme == "blob" {
 		return pu.String(), nil
 	}
-	if !slices.Contains(rn.s.Hosts, pu.Hostname()) {
+	if !HostListed(rn.s.Hosts, pu.Hostname()) {
 		return "", twofetch.Fail(twofetch.OutcomePortalChanged, "the script reached host %q, which its hosts do not list", pu.Hostname())
 	}
 	return pu.String(), nil

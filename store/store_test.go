@@ -73,6 +73,9 @@ func runSuite(t *testing.T, open opener) {
 		{"SecretCAS", testSecretCAS},
 		{"ConcurrentMigrate", testConcurrentMigrate},
 		{"PingClose", testPingClose},
+		{"Events", testEvents},
+		{"FinishRun", testFinishRun},
+		{"SweepRuns", testSweepRuns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })

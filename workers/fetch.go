@@ -160,6 +160,11 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 			pf.Cause = ferr.Error()
 		}
 	}
+	if vs, ok := s.store.(scriptStore); ok && res != nil && res.ScriptVersion != "" {
+		if err := vs.SetRunScript(bctx, run.TenantID, run.ID, res.ScriptVersion, failedStep(res.Steps)); err != nil {
+			log.ErrorContext(ctx, "record the run's script version", "err", err)
+		}
+	}
 	metrics.Runs.WithLabelValues(acct.Portal, string(outcome)).Inc()
 	metrics.RunDuration.WithLabelValues(acct.Portal).Observe(elapsed.Seconds())
 	log.InfoContext(ctx, "run finished", "outcome", outcome, "new", saved.Load(), "attempt", run.Attempt,
@@ -415,4 +420,20 @@ type Alert struct {
 	RunID     string           `json:"run_id"`
 	AccountID string           `json:"account_id"`
 	Detail    string           `json:"detail,omitempty"`
+}
+
+// scriptStore is met by stores that keep which script version each run
+// played and where it failed, for the portal health view.
+type scriptStore interface {
+	SetRunScript(ctx context.Context, tenantID, runID, version, failedStep string) error
+}
+
+// failedStep is the path of the last step that failed, if any.
+func failedStep(steps []twofetch.StepLog) string {
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Err != "" {
+			return steps[i].Path
+		}
+	}
+	return ""
 }

@@ -2,6 +2,8 @@ package workers
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +69,102 @@ func testConfirmKeyDuringRun(t *testing.T, e *env) {
 	}
 	for _, ev := range e.hooks.ofType("account.needs_enrollment") {
 		t.Errorf("account.needs_enrollment sent for an account that has its key: %s", ev.Data)
+	}
+}
+
+// failingFinish is a store whose FinishRun fails while fail is set, as when
+// the database is briefly away at the end of a run.
+type failingFinish struct {
+	twofetch.Store
+	fail bool
+}
+
+func (f *failingFinish) FinishRun(ctx context.Context, rf *twofetch.RunFinish) error {
+	if f.fail {
+		return errors.New("database unavailable")
+	}
+	return f.Store.FinishRun(ctx, rf)
+}
+
+// A result that cannot be recorded fails the task; its retry records the
+// result without fetching again.
+func TestFinishRetriedWithoutFetching(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.account(t, "hugo")
+	e.portal.setInvoices("hugo", "H1")
+	st := &failingFinish{Store: e.store, fail: true}
+	fetches := 0
+	cfg := e.config()
+	cfg.Store = st
+	inner := cfg.Fetcher
+	cfg.Fetcher = twofetch.FetcherFunc(func(ctx context.Context, job *twofetch.FetchJob) (*twofetch.FetchResult, error) {
+		fetches++
+		return inner.Fetch(ctx, job)
+	})
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p FetchPayload
+	decode(task, &p)
+	if err := s.Handler().ProcessTask(ctx, task); err == nil || !strings.Contains(err.Error(), "database unavailable") {
+		t.Fatalf("attempt whose result was not recorded returned %v", err)
+	}
+	if r := e.run(t, p.RunID); r.Outcome != "" {
+		t.Fatalf("run recorded as %q although the store refused", r.Outcome)
+	}
+	st.fail = false
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if fetches != 1 {
+		t.Fatalf("portal fetched %d times, want once", fetches)
+	}
+	r := e.run(t, p.RunID)
+	if r.Outcome != twofetch.OutcomeOK || r.NewInvoices != 1 {
+		t.Fatalf("run after the retry: %q with %d new", r.Outcome, r.NewInvoices)
+	}
+	a, _ := e.store.AccountByID(ctx, acc.ID)
+	if a.LastOutcome != twofetch.OutcomeOK || a.NextRunAt == nil {
+		t.Fatalf("account after the retry: %+v", a)
+	}
+}
+
+// A run whose worker vanished (and whose task is gone with it) is ended as
+// transient by the sweeper of any worker and runs again soon.
+func TestSweeperEndsLostRuns(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.account(t, "ida")
+	started := time.Now().Add(-time.Hour)
+	lease := started.Add(runLease)
+	run := &twofetch.Run{TenantID: acc.TenantID, AccountID: acc.ID, Portal: acc.Portal, Trigger: twofetch.TriggerSchedule}
+	if err := e.store.CreateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	run.Attempt, run.StartedAt, run.LeaseUntil = 1, &started, &lease
+	if err := e.store.StartRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	swept, err := s.SweepRuns(ctx)
+	if err != nil || len(swept) != 1 {
+		t.Fatalf("SweepRuns = %v, %v", swept, err)
+	}
+	r := e.run(t, run.ID)
+	if r.Outcome != twofetch.OutcomeTransient || r.FinishedAt == nil {
+		t.Fatalf("lost run: %q finished %v", r.Outcome, r.FinishedAt)
+	}
+	a, _ := e.store.AccountByID(ctx, acc.ID)
+	if a.NextRunAt == nil || a.NextRunAt.After(time.Now().Add(sweptRetryDelay)) {
+		t.Fatalf("account of the lost run runs next at %v", a.NextRunAt)
 	}
 }

@@ -310,13 +310,13 @@ func portalTestReplica(ctx context.Context, m *Main, target, replicaName, out, m
 	}
 	defer pool.Close()
 	sec := &demoSecrets{password: replica.DemoPassword, key: keys[0]}
-	return runPortalTest(ctx, m, reg, pool, script.ID, replica.DemoEmail, sec, out, sec.codesUsed)
+	return runPortalTest(ctx, m, reg, pool, script.ID, replica.DemoEmail, replica.DemoFields(script.ID), sec, out, sec.codesUsed)
 }
 
 // runPortalTest runs one job, printing each step and document, and saves
 // the artifacts of a failure under out.
 func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *portals.Pool, id, username string,
-	sec portals.Secrets, out string, codes func() int) error {
+	fields map[string]string, sec portals.Secrets, out string, codes func() int) error {
 	if out == "" {
 		var err error
 		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
@@ -326,6 +326,7 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 	job := &portals.Job{
 		Portal:      id,
 		Username:    username,
+		Fields:      fields,
 		Secrets:     sec,
 		ArtifactDir: filepath.Join(out, "artifacts"),
 		Logger:      m.Logger,
@@ -390,7 +391,7 @@ func portalTestLive(ctx context.Context, m *Main, target, accountID, out string)
 		return err
 	}
 	sec := &liveSecrets{AccountSecrets: vault.SecretsOf(v, acct)}
-	return runPortalTest(ctx, m, reg, pool, id, acct.Username, sec, out, sec.codesUsed)
+	return runPortalTest(ctx, m, reg, pool, id, acct.Username, nil, sec, out, sec.codesUsed)
 }
 
 // liveSecrets are an account's vault secrets for a test run that must

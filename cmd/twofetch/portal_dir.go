@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/web"
 )
 
 // portalsSettings are read by every process that plays or lists scripts.
@@ -87,4 +88,19 @@ func (m *Main) testScript(target string) (*portals.Registry, *portals.Script, er
 		return nil, nil, fmt.Errorf("%s does not pass lint (%d problem(s))", target, len(le.Problems))
 	}
 	return reg, s, err
+}
+
+// registryScripts shows the scripts in use to the portal health view.
+type registryScripts struct{ *portals.Registry }
+
+func (r registryScripts) Refused() []web.RefusedScript {
+	var out []web.RefusedScript
+	for _, ref := range r.Registry.Refused() {
+		probs := make([]string, len(ref.Problems))
+		for i, p := range ref.Problems {
+			probs[i] = p.String()
+		}
+		out = append(out, web.RefusedScript{File: ref.File, Problems: probs, Since: ref.Since, InUse: ref.InUse})
+	}
+	return out
 }

@@ -162,6 +162,11 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 		Logger:       m.Logger.With("component", "web"),
 	}
 	p.Mount(srv)
+	reg, err := m.portalScripts()
+	if err != nil {
+		return err
+	}
+	p.MountPortalHealth(srv, registryScripts{reg})
 	opt, err := asynq.ParseRedisURI(svc.RedisURL)
 	if err != nil {
 		return fmt.Errorf("TWOFETCH_REDIS_URL: %w", err)

@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,11 @@ func TestReplicaLoginPages(t *testing.T) {
 			continue
 		}
 		t.Run(s.ID, func(t *testing.T) {
-			res, err := detect.Load(tab, s.Login[0].Navigate.URL, detect.LoadOptions{Settle: 2 * time.Second})
+			start := s.Login[0].Navigate.URL
+			for name, v := range replica.DemoFields(s.ID) {
+				start = strings.ReplaceAll(start, "{{"+name+"}}", v)
+			}
+			res, err := detect.Load(tab, start, detect.LoadOptions{Settle: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -58,6 +58,8 @@ import (
 
 const amazonBase = "https://www.amazon.de"
 
+const amazonPageSize = 10
+
 type amazonData struct {
 	Title   string
 	Error   string
@@ -68,6 +70,8 @@ type amazonData struct {
 
 	Filter  string
 	Filters []amazonFilter
+	Next    string // the next page of orders, if any
+	Paged   bool
 	Orders  []amazonOrder
 	Order   *amazonOrder
 }
@@ -277,6 +281,7 @@ func (p *Portal) amazonOrders(w http.ResponseWriter, r *http.Request) {
 	d := &amazonData{Title: "Meine Bestellungen", Signed: true, Filter: filter,
 		Filters: []amazonFilter{{"months-3", "in den letzten 3 Monaten"}}}
 	var years []int
+	var shown []invoiceView
 	for _, v := range invs {
 		t, _ := time.Parse(time.DateOnly, v.ISODate)
 		if !slices.Contains(years, t.Year()) {
@@ -285,8 +290,25 @@ func (p *Portal) amazonOrders(w http.ResponseWriter, r *http.Request) {
 		if t.Before(from) || !t.Before(to) {
 			continue
 		}
+		shown = append(shown, v)
+	}
+	// Ten orders a page; the next page is linked from ul.a-pagination
+	// li.a-last (woob follows that link). The startIndex parameter is the
+	// replica's own: no source shows how Amazon numbers its pages.
+	start, _ := strconv.Atoi(r.URL.Query().Get("startIndex"))
+	if start < 0 || start > len(shown) {
+		start = 0
+	}
+	end := min(start+amazonPageSize, len(shown))
+	for _, v := range shown[start:end] {
 		d.Orders = append(d.Orders, p.amazonOrder(v, rid))
 	}
+	if end < len(shown) {
+		q := r.URL.Query()
+		q.Set("startIndex", strconv.Itoa(end))
+		d.Next = r.URL.Path + "?" + q.Encode()
+	}
+	d.Paged = len(shown) > amazonPageSize
 	if !slices.Contains(years, now.Year()) {
 		years = append(years, now.Year())
 	}
@@ -495,6 +517,7 @@ var amazonPageSet = newPageSet(amazonLayout, map[string]string{
 </div></div></div></div></div>
 <div class="a-box shipment"><div class="a-box-inner">Zugestellt</div></div>
 </div>{{else}}<div class="a-box"><div class="a-box-inner" id="no-orders">Sie haben in diesem Zeitraum keine Bestellungen aufgegeben.</div></div>{{end}}
+{{if .Paged}}<div class="a-row pagination-full"><ul class="a-pagination">{{if .Next}}<li class="a-last"><a href="{{.Next}}">Weiter</a></li>{{else}}<li class="a-disabled a-last">Weiter</li>{{end}}</ul></div>{{end}}
 </div>
 <script>
 // The A-UI popover: a click loads the fragment named in data-a-popover and

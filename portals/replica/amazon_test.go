@@ -226,3 +226,49 @@ func TestAmazonRememberDeviceAndKeepSignedIn(t *testing.T) {
 		t.Errorf("untrusted browser skipped the code: at %s", v.url)
 	}
 }
+
+func TestAmazonOrderPages(t *testing.T) {
+	s := server(t)
+	p := s.Portal("amazon-de")
+	email, pw, k := newUser(t, p)
+	for range 11 {
+		if _, err := p.AddInvoice(email); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := s.Client()
+	amazonSignIn(t, c, p.spec, email, pw, currentCode(t, k, time.Now()))
+	year := time.Now().Format("2006")
+	seen := map[string]bool{}
+	next := "/gp/your-account/order-history?orderFilter=year-" + year
+	pages := 0
+	for next != "" && pages < 5 {
+		v := get(t, c, "https://www.amazon.de"+strings.ReplaceAll(next, "&amp;", "&"))
+		pages++
+		cards := amazonCard.FindAllStringSubmatch(v.body, -1)
+		if len(cards) > amazonPageSize {
+			t.Errorf("page %d shows %d orders", pages, len(cards))
+		}
+		for _, m := range cards {
+			if seen[m[1]] {
+				t.Errorf("order %s on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := regexp.MustCompile(`<li class="a-last"><a href="([^"]+)">`).FindStringSubmatch(v.body); m != nil {
+			next = m[1]
+		} else if !strings.Contains(v.body, `<li class="a-disabled a-last">`) {
+			t.Errorf("page %d has neither a next link nor a disabled one", pages)
+		}
+	}
+	want := 0
+	for _, inv := range p.Invoices(email) {
+		if inv.Date.Format("2006") == year {
+			want++
+		}
+	}
+	if pages != 2 || len(seen) != want {
+		t.Errorf("%d pages, %d orders; want 2 pages, %d orders", pages, len(seen), want)
+	}
+}

@@ -1,7 +1,9 @@
 package replica
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +31,10 @@ const (
 	hetznerHost     = "https://accounts.hetzner.com"
 	hetznerLoginURL = hetznerHost + "/login"
 	hetznerListURL  = hetznerHost + "/invoice"
+	// hetznerPageSize invoices show on a page of the list. The real page
+	// size is not in the sources; a small one makes the scripts' paging
+	// run on the replica's few invoices.
+	hetznerPageSize = 2
 )
 
 func init() {
@@ -61,6 +67,8 @@ type hetznerData struct {
 	Username string
 	Email    string
 	Invoices []invoiceView
+	// Prev and Next link the neighbouring pages of the list ("" at an end).
+	Prev, Next string
 }
 
 type hetzner struct {
@@ -164,7 +172,18 @@ func (h *hetzner) list(w http.ResponseWriter, r *http.Request) {
 	}
 	d := h.data()
 	d.Email = s.user.email
-	d.Invoices = h.p.invoiceViews(s.user)
+	all := h.p.invoiceViews(s.user)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	from := min((page-1)*hetznerPageSize, len(all))
+	to := min(from+hetznerPageSize, len(all))
+	d.Invoices = all[from:to]
+	if page > 1 {
+		d.Prev = fmt.Sprintf("/invoice?page=%d", page-1)
+	}
+	if to < len(all) {
+		d.Next = fmt.Sprintf("/invoice?page=%d", page+1)
+	}
 	h.pages.render(w, http.StatusOK, "invoices", d)
 }
 
@@ -253,9 +272,9 @@ window.addEventListener('load', () => setTimeout(() => {
 </div>{{end}}`,
 
 	// The list: one li.row per invoice in .invoice-container .invoice-list,
-	// its link ending in "pdf" relative to the host. The real list pages
-	// through .pagination-control a[rel="next"]; the replica's few
-	// invoices fit on one page.
+	// its link ending in "pdf" relative to the host, paged through
+	// .pagination-control a[rel="next"]. The page parameter's name is not in
+	// the sources.
 	"invoices": `{{define "content"}}
 <div class="topbar"><span>Hetzner Accounts</span><span>{{.Email}} <a class="link-logout" href="/logout">Logout</a></span></div>
 <div class="box">
@@ -270,5 +289,6 @@ window.addEventListener('load', () => setTimeout(() => {
 </li>
 {{end}}</ul>
 </div>
+<div class="pagination-control">{{with .Prev}}<a rel="prev" href="{{.}}">«</a>{{end}} {{with .Next}}<a rel="next" href="{{.}}">»</a>{{end}}</div>
 </div>{{end}}`,
 }

@@ -36,11 +36,18 @@ func TestHetznerPages(t *testing.T) {
 		if v.url != hetznerListURL {
 			t.Fatalf("after the code at %s:\n%s", v.url, v.body)
 		}
-		contains(t, v, `class="invoice-container"`, `<a class="link-logout" href="/logout">`)
+		contains(t, v, `class="invoice-container"`, `<a class="link-logout" href="/logout">`, `<a rel="next" href="/invoice?page=2">`)
 		rows := hetznerRow.FindAllStringSubmatch(v.body, -1)
+		if len(rows) != hetznerPageSize {
+			t.Fatalf("%d rows on the first page, want %d:\n%s", len(rows), hetznerPageSize, v.body)
+		}
+		last := get(t, c, hetznerListURL+"?page=2")
+		contains(t, last, `<a rel="prev" href="/invoice?page=1">`)
+		lacks(t, last, `rel="next"`)
+		rows = append(rows, hetznerRow.FindAllStringSubmatch(last.body, -1)...)
 		want := p.Invoices(email)
 		if len(rows) != 3 {
-			t.Fatalf("%d rows, want 3:\n%s", len(rows), v.body)
+			t.Fatalf("%d rows on both pages, want 3", len(rows))
 		}
 		for i, r := range rows {
 			if r[1] != want[i].Number || r[2] != want[i].Date.Format("02.01.2006") || !strings.HasSuffix(r[3], "€") {

@@ -281,6 +281,16 @@ func DemoKey(id string) string {
 	return keyURI(demoKey(sp))
 }
 
+// DemoFields returns the credentials beyond username and password that the
+// replica id's script asks for, as the replica knows them (Slack's
+// workspace), or nil.
+func DemoFields(id string) map[string]string {
+	if id == "slack" {
+		return map[string]string{"workspace": SlackWorkspace}
+	}
+	return nil
+}
+
 func keyURI(k *otpauth.Key) string {
 	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(k.Secret)
 	q := url.Values{}

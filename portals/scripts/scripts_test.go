@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,7 +175,7 @@ func (e *env) runWith(t *testing.T, r *portals.Runner, id string, a *account) (*
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	return r.Run(ctx, &portals.Job{
-		Portal: id, Username: a.email, Secrets: a.secrets,
+		Portal: id, Username: a.email, Secrets: a.secrets, Fields: replica.DemoFields(id),
 		Known: a.store.known, Save: a.store.save,
 		ArtifactDir: testenv.Artifacts(t),
 	})
@@ -206,7 +207,7 @@ var more = map[string]misbehaviour{
 	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	"github":       {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
-	"slack":        {name: "terms", mode: replica.Terms, want: twofetch.OutcomeActionNeeded},
+	"slack":        {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
 	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
 	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
 	"hetzner":      {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
@@ -217,6 +218,19 @@ var more = map[string]misbehaviour{
 var refused = map[string]misbehaviour{
 	"github": {name: "rate limited", mode: replica.RateLimited, want: twofetch.OutcomeRateLimited},
 	"paypal": {name: "blocked", mode: replica.Blocked, want: twofetch.OutcomeBlocked},
+}
+
+// further are more of a portal's own pages that its sources show, each
+// proving the script's rule for it.
+var further = map[string][]misbehaviour{
+	"ionos": {
+		{name: "app approval", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+		{name: "e-mail confirmation", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	},
+	"zoom": {
+		{name: "reCAPTCHA refusal", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+		{name: "unusual sign-in", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	},
 }
 
 // slow are portals run once with every page answering late: scripts wait
@@ -254,6 +268,13 @@ func TestHosts(t *testing.T) {
 			t.Errorf("script %s has no replica", s.ID)
 		}
 		for _, h := range s.Hosts {
+			if strings.HasPrefix(h, "*.") {
+				// A host per customer: some replica host must be one.
+				if !slices.ContainsFunc(srv.Hosts(), func(x string) bool { return portals.HostListed([]string{h}, x) }) {
+					t.Errorf("script %s lists hosts %s, none of which a replica serves", s.ID, h)
+				}
+				continue
+			}
 			if !served[h] {
 				t.Errorf("script %s lists host %s, which no replica serves", s.ID, h)
 			}
@@ -299,6 +320,9 @@ func TestScripts(t *testing.T) {
 					}
 					if want := inv.Date.Format(time.DateOnly); d.Date != "" && d.Date != want {
 						t.Errorf("invoice %s: date %q, want %q", inv.ID, d.Date, want)
+					}
+					if want := fmt.Sprintf("%d.%02d", inv.Amount/100, inv.Amount%100); d.Amount != "" && (d.Amount != want || d.Currency != inv.Currency) {
+						t.Errorf("invoice %s: amount %q %q, want %s %s", inv.ID, d.Amount, d.Currency, want, inv.Currency)
 					}
 				}
 			})
@@ -358,6 +382,7 @@ func TestScripts(t *testing.T) {
 					cases = append(cases, c)
 				}
 			}
+			cases = append(cases, further[id]...)
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					b := e.account(t, p)
