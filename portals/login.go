@@ -121,8 +121,6 @@ func (rn *run) prepareLogin() error {
 					rn.log.Warn("browser profile unreadable; starting with an empty one", "error", err)
 					os.RemoveAll(dir)
 					os.MkdirAll(dir, 0o700)
-				} else {
-					rn.profileRestored = true
 				}
 			}
 		}

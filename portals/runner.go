@@ -244,13 +244,13 @@ type run struct {
 	l      *lease
 	login  *loginState
 	ptr    pointer
-	// profileRestored is set when the login's sealed profile was unpacked;
-	// signedIn once the run is past login.
-	profileRestored, signedIn bool
-	downloadDir               string
-	log                       *slog.Logger
-	vars                      *vars
-	idle                      *idleTracker
+	// signedIn is set once the run is past login: only then is the
+	// profile worth sealing.
+	signedIn    bool
+	downloadDir string
+	log         *slog.Logger
+	vars        *vars
+	idle        *idleTracker
 
 	mu    sync.Mutex
 	steps []StepLog
@@ -309,7 +309,7 @@ func (rn *run) play() error {
 	if err := rn.runSteps("documents", rn.s.Documents); err != nil {
 		return err
 	}
-	if u := rn.blockedURL(); u != "" {
+	if rn.blockedURL() != "" {
 		return errBlocked
 	}
 	rn.keepSession()
