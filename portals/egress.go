@@ -476,13 +476,17 @@ func (e *egress) resolve(addr string) (string, error) {
 		// Chromium's rules never apply to address literals either.
 		return addr, nil
 	}
+	// As in Chromium, an EXCLUDE wins over every MAP.
 	for _, r := range e.rules {
-		if ok, _ := path.Match(r.pattern, host); !ok {
+		if ok, _ := path.Match(r.pattern, host); ok && r.target == "" {
+			return addr, nil
+		}
+	}
+	for _, r := range e.rules {
+		if ok, _ := path.Match(r.pattern, host); !ok || r.target == "" {
 			continue
 		}
 		switch {
-		case r.target == "":
-			return addr, nil
 		case r.target == "~NOTFOUND":
 			return "", fmt.Errorf("%s: no such host", host)
 		}
