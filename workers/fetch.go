@@ -172,6 +172,11 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
 	}
+	// Before the finish is recorded, so whoever sees the run finished also
+	// sees the event it raised.
+	if !outcome.Success() {
+		s.checkDegraded(bctx, twofetch.PortalRun{ID: run.ID, TenantID: run.TenantID, Portal: acct.Portal, Outcome: outcome, Detail: detail, FinishedAt: now})
+	}
 	return s.finish(bctx, pf)
 }
 

@@ -291,6 +291,9 @@ func TestScripts(t *testing.T) {
 	e := setup(t)
 	reg, _ := portals.Load(scripts.FS)
 	for _, id := range replica.IDs() {
+		if s, ok := reg.Get(id); ok && len(s.Documents) == 0 {
+			continue // signs in only: TestSourceDocumentScripts
+		}
 		t.Run(id, func(t *testing.T) {
 			if _, ok := reg.Get(id); !ok {
 				t.Fatalf("no script for replica %s", id)
