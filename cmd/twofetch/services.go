@@ -148,7 +148,7 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 		if cfg.RemoteURL != "" {
 			return nil, fmt.Errorf("TWOFETCH_CHROME_URL: %w", err)
 		}
-		return nil, fmt.Errorf("TWOFETCH_CHROME_PATH: %w (install it with: apt-get install chromium-headless-shell)", err)
+		return nil, fmt.Errorf("TWOFETCH_CHROME_PATH: %w (install it with: apt-get install chromium)", err)
 	}
 	m.OnClose(pool.Close)
 	return pool, nil
