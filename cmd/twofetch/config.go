@@ -73,7 +73,7 @@ var Settings = []*Setting{
 		Help: "networks (10.1.0.0/16,127.0.0.1) webhooks and the SMS gateway may reach although private; by default loopback, private, link-local and metadata addresses are refused", Check: checkNetworks},
 	{Flag: "outbound-http", Env: "TWOFETCH_OUTBOUND_HTTP", Default: "false",
 		Help: "let webhooks and the SMS gateway use plain http:// (development only; by default https is required)", Check: checkBool},
-	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium-headless-shell",
+	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium",
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
