@@ -149,3 +149,7 @@ func rate(n, of int) *float64 {
 	r := float64(n) / float64(of)
 	return &r
 }
+
+// EventPortalDegraded announces that a portal's success rate fell sharply
+// (see PortalHealth.Degraded); it is sent once a day at most per portal.
+const EventPortalDegraded = "portal.degraded"

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,9 @@ type Config struct {
 	TTL time.Duration
 	// PortalName returns a portal's display name. Optional: the id is shown.
 	PortalName func(id string) string
+	// PortalInfo describes a portal's second factors. Optional: without it
+	// every portal is taken to offer an authenticator app.
+	PortalInfo func(id string) PortalInfo
 	// EnqueueSMS queues the sending of an enrolment's SMS, to be done by
 	// SendSMS in a worker with retries. Optional: if nil, Start sends inline.
 	EnqueueSMS func(ctx context.Context, enrollmentID string) error
@@ -66,6 +70,23 @@ type Config struct {
 	Decode func(ctx context.Context, photo []byte) ([]qrdecode.Result, error)
 	Logger *slog.Logger
 	Now    func() time.Time
+}
+
+// PortalInfo is what the enrolment page says about a portal's second
+// factors.
+type PortalInfo struct {
+	// TwoFactor lists the second factors the portal offers, as its script
+	// names them (totp, hotp, push, recovery_codes, …).
+	TwoFactor []string
+	// PushApp names the app in which the portal asks for approval on a
+	// phone, for portals that offer no code instead.
+	PushApp string
+}
+
+// approvalOnly reports whether the portal asks for an approval in an app
+// and offers no code twofetch could answer.
+func (pi PortalInfo) approvalOnly() bool {
+	return pi.PushApp != "" && !slices.Contains(pi.TwoFactor, "totp") && !slices.Contains(pi.TwoFactor, "hotp")
 }
 
 // Service runs enrolments.
@@ -90,6 +111,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.PortalName == nil {
 		cfg.PortalName = func(id string) string { return id }
+	}
+	if cfg.PortalInfo == nil {
+		cfg.PortalInfo = func(string) PortalInfo { return PortalInfo{TwoFactor: []string{"totp"}} }
 	}
 	if cfg.Decode == nil {
 		cfg.Decode = func(ctx context.Context, photo []byte) ([]qrdecode.Result, error) {
@@ -189,17 +213,28 @@ func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID,
 func (s *Service) Link(token string) string { return s.cfg.PublicURL + "/e/" + token }
 
 // linkRef is where an enrolment's link token is sealed. It hangs off the
-// account so deleting the account's secrets removes it too.
+// login so deleting the login's secrets removes it too.
 func linkRef(e *twofetch.Enrollment) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "enrollment_link:" + e.ID}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: "enrollment_link:" + e.ID}
 }
 
 func candidatesRef(e *twofetch.Enrollment) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "totp_candidates:" + e.ID}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: "totp_candidates:" + e.ID}
 }
 
+// keyRef is a field of the enrolment's login: a portal lets a key be
+// enrolled once per sign-in, and every account behind it uses that key.
 func keyRef(e *twofetch.Enrollment, field string) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: field}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: field}
+}
+
+// loginOf is the enrolment's login; one made before the store filled it in
+// is its account's own.
+func loginOf(e *twofetch.Enrollment) string {
+	if e.LoginID != "" {
+		return e.LoginID
+	}
+	return e.AccountID
 }
 
 // SendSMS sends (or re-sends) an enrolment's SMS and records the result.
@@ -604,6 +639,7 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 		return err
 	}
 	_ = s.cfg.Vault.Delete(ctx, linkRef(e))
+	s.cfg.Redis.Del(ctx, codeCacheKey(e))
 	// Only the key and the status it decides: a run in flight may be
 	// recording its own outcome on the same account right now.
 	a, err := s.cfg.Store.ConfirmKey(ctx, e.TenantID, e.AccountID)

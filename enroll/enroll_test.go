@@ -105,6 +105,7 @@ func newEnv(t *testing.T) *env {
 			return nil
 		}),
 		PortalName: func(id string) string { return map[string]string{"github": "GitHub"}[id] },
+		PortalInfo: testPortalInfo,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +168,12 @@ type view struct {
 	Received *Received
 	Choices  []Choice
 	Notice   string
+	// PushApp is set for portals that only ask for an approval in an app,
+	// which cannot be given automatically: the page says so.
+	PushApp string
+	// Recovery is true for portals that give recovery codes, so the page
+	// offers to keep them from the start.
+	Recovery bool
 }
 
 func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
@@ -189,7 +196,13 @@ func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *sessio
 }
 
 func (s *Service) viewOf(ss *session, state string) *view {
-	return &view{Lang: ss.e.Language, Token: ss.tokenFromPath, Portal: s.cfg.PortalName(ss.account.Portal), State: state}
+	v := &view{Lang: ss.e.Language, Token: ss.tokenFromPath, Portal: s.cfg.PortalName(ss.account.Portal), State: state}
+	info := s.cfg.PortalInfo(ss.account.Portal)
+	if info.approvalOnly() {
+		v.PushApp = info.PushApp
+	}
+	v.Recovery = slices.Contains(info.TwoFactor, "recovery_codes")
+	return v
 }
 
 func (s *Service) showPage(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -203,7 +216,11 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request, ss *session) 
 		v.State, v.Received = "received", rec
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": ss.e.Status, "portal": v.Portal})
+		body := map[string]any{"status": ss.e.Status, "portal": v.Portal}
+		if v.PushApp != "" {
+			body["approval_app"] = v.PushApp
+		}
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
 	s.render(w, r, http.StatusOK, v, nil)
@@ -431,9 +448,14 @@ func (s *Service) cachedCode(ctx context.Context, ss *session) (*Received, error
 	b, err := s.cfg.Redis.Get(ctx, codeCacheKey(ss.e)).Bytes()
 	if err == nil {
 		var rec Received
-		if json.Unmarshal(b, &rec) == nil && rec.ValidUntil.Sub(s.cfg.Now()) > 3*time.Second {
-			rec.SecondsLeft = int(rec.ValidUntil.Sub(s.cfg.Now()) / time.Second)
-			return &rec, nil
+		if json.Unmarshal(b, &rec) == nil {
+			if rec.ValidUntil.IsZero() {
+				return &rec, nil
+			}
+			if rec.ValidUntil.Sub(s.cfg.Now()) > 3*time.Second {
+				rec.SecondsLeft = int(rec.ValidUntil.Sub(s.cfg.Now()) / time.Second)
+				return &rec, nil
+			}
 		}
 	}
 	rec, err := s.liveCode(ctx, ss)
@@ -448,12 +470,22 @@ func (s *Service) cachedCode(ctx context.Context, ss *session) (*Received, error
 
 func (s *Service) cacheCode(ctx context.Context, ss *session, rec *Received) error {
 	ttl := rec.ValidUntil.Sub(s.cfg.Now())
+	if rec.ValidUntil.IsZero() {
+		// A counter-based code (HOTP, MobilePASS) stays valid until used,
+		// and each new one advances the counter: show the same one until
+		// the customer is done.
+		ttl = counterCodeTTL
+	}
 	if ttl <= 0 {
 		return nil
 	}
 	b, _ := json.Marshal(rec)
 	return s.cfg.Redis.Set(ctx, codeCacheKey(ss.e), b, ttl).Err()
 }
+
+// counterCodeTTL is how long the page keeps showing one code of a
+// counter-based key.
+const counterCodeTTL = 30 * time.Minute
 
 func codeCacheKey(e *twofetch.Enrollment) string { return "twofetch:enroll:code:" + e.ID }
 

@@ -6,6 +6,11 @@ import "fmt"
 // fallback for a missing key.
 var messages = map[string]map[string]string{
 	"en": {
+		"counter_code":         "This code stays valid until it is used. Each new code moves the key on, so this page keeps showing the same one.",
+		"recovery_portal":      "%s gives recovery codes when two-step verification is set up. You may paste them here: they are stored encrypted and only used by support in an emergency, never automatically.",
+		"push_title":           "%s cannot be connected automatically",
+		"push_text":            "%[1]s confirms every login with an approval in the %[2]s app on your phone (Face ID or fingerprint). Only you can give that approval, on your phone; it cannot be given automatically. The QR codes shown for %[2]s lead to the app store and hold no key.",
+		"push_todo":            "What you can do: download your documents from %[1]s yourself and pass them on to your bookkeeping. If %[1]s offers you a login with a code from an authenticator app instead, set it up and tell your bookkeeping service; they then send you a new link.",
 		"sms":                  "%s asks for a second login step. To let your bookkeeping fetch your invoices automatically, open this link on your phone: %s",
 		"title":                "Connect %s",
 		"intro":                "Your bookkeeping service fetches your %s invoices for you. %s asks for a code from an authenticator app at login. Give us that app's key once, and we answer it for you from now on.",
@@ -55,6 +60,11 @@ var messages = map[string]map[string]string{
 		"footer":               "Secured connection. Your key is stored encrypted and is only used to log in to %s for your bookkeeping.",
 	},
 	"de": {
+		"counter_code":         "Dieser Code bleibt gültig, bis er verwendet wird. Jeder neue Code schaltet den Schlüssel weiter, daher zeigt diese Seite immer denselben.",
+		"recovery_portal":      "%s zeigt beim Einrichten der zweistufigen Anmeldung Wiederherstellungscodes. Sie können sie hier einfügen: Sie werden verschlüsselt gespeichert und nur im Notfall vom Support verwendet, nie automatisch.",
+		"push_title":           "%s kann nicht automatisch verbunden werden",
+		"push_text":            "%[1]s lässt jede Anmeldung in der %[2]s-App auf Ihrem Smartphone freigeben (mit Face-ID oder Fingerabdruck). Diese Freigabe können nur Sie auf Ihrem Smartphone erteilen, nie automatisch. Die QR-Codes zur %[2]s-App führen in den App Store und enthalten keinen Schlüssel.",
+		"push_todo":            "Was Sie tun können: Laden Sie Ihre Unterlagen selbst aus %[1]s herunter und geben Sie sie an Ihre Buchhaltung weiter. Bietet Ihnen %[1]s stattdessen eine Anmeldung mit einem Code aus einer Authenticator-App an, richten Sie diese ein und sagen Sie Ihrem Buchhaltungsservice Bescheid; Sie erhalten dann einen neuen Link.",
 		"sms":                  "%s verlangt einen zweiten Anmeldeschritt. Damit Ihre Buchhaltung Ihre Rechnungen automatisch abrufen kann, öffnen Sie diesen Link auf Ihrem Handy: %s",
 		"title":                "%s verbinden",
 		"intro":                "Ihr Buchhaltungsservice ruft Ihre %s-Rechnungen für Sie ab. %s fragt bei der Anmeldung nach einem Code aus einer Authenticator-App. Geben Sie uns einmal den Schlüssel dieser App, dann beantworten wir die Abfrage künftig für Sie.",
@@ -102,6 +112,11 @@ var messages = map[string]map[string]string{
 		"footer":               "Gesicherte Verbindung. Ihr Schlüssel wird verschlüsselt gespeichert und nur für die Anmeldung bei %s für Ihre Buchhaltung verwendet.",
 	},
 	"nl": {
+		"counter_code":         "Deze code blijft geldig tot hij gebruikt wordt. Elke nieuwe code zet de sleutel verder, daarom toont deze pagina steeds dezelfde.",
+		"recovery_portal":      "%s geeft herstelcodes zodra tweestapsverificatie is ingesteld. U kunt ze hier plakken: ze worden versleuteld bewaard en alleen in noodgevallen door support gebruikt, nooit automatisch.",
+		"push_title":           "%s kan niet automatisch worden gekoppeld",
+		"push_text":            "%[1]s laat elke aanmelding goedkeuren in de %[2]s-app op uw telefoon (met Face ID of vingerafdruk). Alleen u kunt die goedkeuring geven, op uw telefoon; dat kan niet automatisch. De QR-codes voor de %[2]s-app leiden naar de app store en bevatten geen sleutel.",
+		"push_todo":            "Wat u kunt doen: download uw documenten zelf uit %[1]s en geef ze door aan uw boekhouding. Biedt %[1]s u in plaats daarvan aanmelden met een code uit een authenticator-app aan, stel die dan in en laat het uw boekhouddienst weten; u krijgt dan een nieuwe link.",
 		"sms":                  "%s vraagt om een tweede inlogstap. Open deze link op uw telefoon, zodat uw boekhouding uw facturen automatisch kan ophalen: %s",
 		"title":                "%s koppelen",
 		"intro":                "Uw boekhouddienst haalt uw %s-facturen voor u op. %s vraagt bij het inloggen om een code uit een authenticator-app. Geef ons één keer de sleutel van die app, dan beantwoorden wij die vraag voortaan voor u.",

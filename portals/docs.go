@@ -3,6 +3,7 @@ package portals
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -196,7 +197,21 @@ func MarkdownTable(reg *Registry) string {
 	b.WriteString("| id | portal | countries | 2FA offered | verified against |\n|---|---|---|---|---|\n")
 	for _, s := range reg.List() {
 		verified := s.Verified.String()
-		fmt.Fprintf(&b, "| `%s` | [%s](%s) | %s | %s | %s |\n", s.ID, mdCell(s.Name), s.Homepage,
+		if len(s.Documents) == 0 && s.Verified.Against != "none" {
+			verified = "sign-in and 2FA verified, no documents known; " + verified
+		}
+		portal := fmt.Sprintf("[%s](%s)", mdCell(s.Name), s.Homepage)
+		if u, err := url.Parse(s.Homepage); err == nil && strings.HasSuffix(u.Hostname(), ".example") {
+			// An address the evidence does not give is not linked.
+			portal = mdCell(s.Name) + " (address assumed)"
+		}
+		for _, src := range s.Sources {
+			if strings.HasPrefix(src.Path, "portals/sources/") {
+				portal += fmt.Sprintf(", from a [source document](%s)", src.Path)
+				break
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.ID, portal,
 			strings.Join(s.Countries, ", "), strings.Join(s.TwoFactor, ", "), verified)
 	}
 	return b.String()

@@ -60,8 +60,11 @@ func lint(s *Script) []Problem {
 	case hasTOTP && !l.usesOTP:
 		l.addf("/login", "two_factor offers totp but the login never types {{otp}}")
 	}
-	if !l.downloads {
+	if len(s.Documents) > 0 && !l.downloads {
 		l.addf("/documents", "the documents flow has no download or go step, so it can never store anything")
+	}
+	if s.PushApp != "" && !slices.Contains(s.TwoFactor, "push") {
+		l.addf("/push_app", "push_app names an approval app but two_factor does not list push")
 	}
 	return l.probs
 }

@@ -49,6 +49,7 @@ func TestParseProblems(t *testing.T) {
 		{"bad duration", "optional: true", "optional: true\n        timeout: soon", "timeout"},
 		{"scope outside loop", `click: "a#use-authenticator"`, `click: ":scope a"`, ":scope names the current row"},
 		{"no downloads", "        - download:", "        - js: {script: \"return 1\"}\n          download:", "mutually exclusive"},
+		{"approval app without push", "two_factor: [totp, sms]", "two_factor: [totp, sms]\npush_app: smartIDENT", "two_factor does not list push"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +88,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("id: x\nlogin: [{navigate: {url: 1}}]"))
 	f.Add([]byte("{}"))
 	f.Add([]byte("- a\n- b"))
+	f.Add([]byte(acmeMail))
+	f.Add([]byte("uses: [{name: login/amazon, with: {start: x}}, outcomes/http, outcomes/http]\nsources: []\n"))
+	f.Add([]byte("uses: login/../http\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
 			return
@@ -117,6 +121,30 @@ func TestStatusOutcome(t *testing.T) {
 		if got, ok := statusOutcome(tc.status); got != tc.want || ok != tc.ok {
 			t.Errorf("statusOutcome(%d) = %q, %v; want %q, %v", tc.status, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A portal whose documents pages are not known is scripted without a
+// documents flow: it loads, and the portal table says what was verified.
+func TestScriptWithoutDocuments(t *testing.T) {
+	base, err := os.ReadFile("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, found := strings.Cut(string(base), "\ndocuments:")
+	if !found {
+		t.Fatal("example has no documents flow")
+	}
+	s, err := Parse("example.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("script without documents: %v", err)
+	}
+	reg, err := NewRegistry(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if table := MarkdownTable(reg); !strings.Contains(table, "| sign-in and 2FA verified, no documents known; local replica") {
+		t.Errorf("portal table:\n%s", table)
 	}
 }
 

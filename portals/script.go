@@ -37,6 +37,9 @@ type Script struct {
 	// TwoFactor lists the second factors the portal offers; the script
 	// always answers with an authenticator code (totp) where offered.
 	TwoFactor []string `yaml:"two_factor" json:"two_factor"`
+	// PushApp names the app in which the portal asks for approval (push),
+	// so customers are told which app cannot be answered automatically.
+	PushApp string `yaml:"push_app,omitempty" json:"push_app,omitempty"`
 	// Verified says what the script last passed its test against, and when.
 	Verified Verified `yaml:"verified" json:"verified"`
 	// Sources name the public evidence the script's URLs, selectors, texts
@@ -57,9 +60,11 @@ type Script struct {
 	// steps and rules.
 	Uses []Use `yaml:"-" json:"-"`
 
-	Session   *Session      `yaml:"session,omitempty" json:"session,omitempty"`
-	Login     []Step        `yaml:"login" json:"login"`
-	Documents []Step        `yaml:"documents" json:"documents"`
+	Session *Session `yaml:"session,omitempty" json:"session,omitempty"`
+	Login   []Step   `yaml:"login" json:"login"`
+	// Documents is empty for a portal whose documents pages are not known:
+	// its runs sign in and answer the second factor, and fetch nothing.
+	Documents []Step        `yaml:"documents,omitempty" json:"documents,omitempty"`
 	Outcomes  []OutcomeRule `yaml:"outcomes,omitempty" json:"outcomes,omitempty"`
 
 	// File is where the script was loaded from, for messages.

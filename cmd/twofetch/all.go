@@ -21,7 +21,7 @@ runs when TWOFETCH_REDIS_URL is empty. With --replicas=true the browser
 reaches local replicas of every scripted portal instead of the real sites,
 for demos. It prints the URL it serves ("twofetch listening on
 http://HOST:PORT"). SIGINT or SIGTERM stops it gracefully.`,
-		Settings: settings(webSettings, workerSettings),
+		Settings: settings(webSettings, workerSettings, []string{"schedule-interval"}),
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			if len(args) != 0 {
 				return usagef("all takes no arguments")

@@ -20,7 +20,7 @@ come (a fixed time of day per account, outside the tenant's quiet hours and
 days), in batches, and moves the account to its next slot. Several
 schedulers may run at once for availability: each slot is queued once.
 Slots missed while no scheduler ran are caught up at start.`,
-		Settings: settings(storeSettings, redisSettings),
+		Settings: settings(storeSettings, redisSettings, []string{"schedule-interval"}),
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			if len(args) != 0 {
 				return usagef("scheduler takes no arguments")
@@ -46,7 +46,8 @@ Slots missed while no scheduler ran are caught up at start.`,
 // newScheduler builds the scheduler, closed with m; `all` runs it
 // in-process the same way.
 func (m *Main) newScheduler(st twofetch.Store, rdb redis.UniversalClient) (*workers.Scheduler, error) {
-	s, err := workers.NewScheduler(workers.SchedulerConfig{Store: st, Redis: rdb, Logger: m.Logger})
+	s, err := workers.NewScheduler(workers.SchedulerConfig{Store: st, Redis: rdb, Logger: m.Logger,
+		Interval: m.Config.Duration("schedule-interval")})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 
 // Settings of the enrolment flow: where links point, how long they live,
 // and how the SMS goes out.
-var enrollSettings = []string{"public-url", "enrollment-ttl", "sms", "sms-sender-id",
+var enrollSettings = []string{"public-url", "enrollment-ttl", "first-run-delay", "sms", "sms-sender-id",
 	"sms-webhook-url", "sms-webhook-secret", "aws-endpoint-url"}
 
 // Settings of the pages and API around runs and invoices.
@@ -99,8 +99,13 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 	if err != nil {
 		return nil, err
 	}
+	reg, err := builtinPortals()
+	if err != nil {
+		return nil, fmt.Errorf("load built-in portal scripts: %w", err)
+	}
 	enq := svc.enqueuer(m)
-	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger})
+	sched, err := workers.NewScheduler(workers.SchedulerConfig{Store: svc.Store, Logger: m.Logger,
+		FirstRunDelay: m.Config.Duration("first-run-delay")})
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +114,13 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 		PublicURL:  publicURL,
 		TTL:        m.Config.Duration("enrollment-ttl"),
 		PortalName: names,
+		PortalInfo: func(id string) enroll.PortalInfo {
+			s, ok := reg.Get(id)
+			if !ok {
+				return enroll.PortalInfo{TwoFactor: []string{"totp"}}
+			}
+			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
+		},
 		EnqueueSMS: enq.EnqueueSMS,
 		// No Notify: the store writes the enrollment.* events with each
 		// change of status, in the same transaction.

@@ -23,8 +23,10 @@
 
   // Live countdown of the activation code; fetch the next code when it runs out.
   var code = document.getElementById("code");
-  if (!code) return;
   var countdown = document.getElementById("countdown");
+  // A counter-based code has no countdown: it stays valid until used, and
+  // fetching another would advance the counter.
+  if (!code || !countdown) return;
   var bar = document.getElementById("bar");
   var template = countdown.getAttribute("data-template");
   var validUntil = parseInt(code.getAttribute("data-valid-until"), 10) * 1000;

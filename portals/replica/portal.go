@@ -266,17 +266,28 @@ func (p *Portal) checkCode(u *user, code string) bool {
 // demoKey is the demo user's fixed key: derived from the portal id so that
 // an enrolled demo account keeps working across server starts.
 func demoKey(sp *spec) *otpauth.Key {
+	if sp.DemoToken != "" {
+		k, err := otpauth.MobilePassKey(sp.DemoToken, "")
+		if err != nil {
+			panic("replica " + sp.ID + ": demo token: " + err.Error())
+		}
+		return k
+	}
 	sum := sha256.Sum256([]byte("twofetch replica demo key/" + sp.ID))
 	return &otpauth.Key{Type: otpauth.TOTP, Issuer: sp.Name, Account: DemoEmail,
 		Secret: sum[:20], Algorithm: otpauth.SHA1, Digits: 6, Period: 30}
 }
 
 // DemoKey returns the otpauth URI of demo@example.com's authenticator key on
-// the replica id, or "" for an unknown id.
+// the replica id (for MobilePASS portals, its token string), or "" for an
+// unknown id.
 func DemoKey(id string) string {
 	sp, ok := specByID(id)
 	if !ok {
 		return ""
+	}
+	if sp.DemoToken != "" {
+		return sp.DemoToken
 	}
 	return keyURI(demoKey(sp))
 }

@@ -41,6 +41,10 @@ type spec struct {
 	// name where the shared backend sends a browser (to log in, after
 	// login, to show the key, to accept terms).
 	Pages func(p *Portal, rs *Routes)
+	// DemoToken, when set, is the demo user's SafeNet MobilePASS token
+	// string instead of a TOTP key, for portals whose second factor is
+	// MobilePASS.
+	DemoToken string
 	// Mint, when set, makes an invoice's id and number in the portal's own
 	// format from a stable hash and the portal's invoice counter.
 	Mint func(sum []byte, seq int) (id, number string)
