@@ -125,7 +125,10 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("load scripts: %v", err)
 	}
-	pool, err := portals.NewPool(context.Background(), portals.PoolConfig{ChromePath: chrome, ExtraFlags: srv.ChromeFlags()})
+	// The scripts run in browser contexts of one shared browser: these
+	// tests are about the scripts, and a browser per login, tested in
+	// package portals, would start dozens more browsers.
+	pool, err := portals.NewPool(context.Background(), portals.PoolConfig{ChromePath: chrome, SharedBrowser: true, ExtraFlags: srv.ChromeFlags()})
 	if err != nil {
 		testenv.Missing(t, "start Chromium: %v", err)
 	}
@@ -136,6 +139,10 @@ func setup(t *testing.T) *env {
 	r.StepTimeout = 10 * time.Second
 	quick := portals.NewRunner(reg, pool)
 	quick.StepTimeout = 2 * time.Second
+	// Keys still arrive one by one, faster than a person types: these
+	// tests are about the scripts, not the typing.
+	r.TypingGap = [2]time.Duration{time.Millisecond, 4 * time.Millisecond}
+	quick.TypingGap = r.TypingGap
 	return &env{srv: srv, runner: r, quick: quick}
 }
 
