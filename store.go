@@ -13,6 +13,7 @@ import (
 // workers and the scheduler, which act for every tenant.
 type Store interface {
 	TenantStore
+	LoginStore
 	AccountStore
 	EnrollmentStore
 	RunStore
@@ -45,8 +46,27 @@ type Page struct {
 	Limit int
 }
 
+// LoginStore keeps logins, the sign-ins accounts share.
+type LoginStore interface {
+	CreateLogin(ctx context.Context, l *Login) error
+	Login(ctx context.Context, tenantID, id string) (*Login, error)
+	// LoginByID is Login without the tenant check, for workers.
+	LoginByID(ctx context.Context, id string) (*Login, error)
+	// FindLogins returns the tenant's logins with this username whose
+	// portal is one of portals (the portals of one family), oldest first.
+	FindLogins(ctx context.Context, tenantID, username string, portals []string) ([]*Login, error)
+	// LoginAccounts returns the accounts behind a login, oldest first.
+	LoginAccounts(ctx context.Context, tenantID, loginID string) ([]*Account, error)
+	// ConfirmLoginKey is ConfirmKey for every account behind the login, in
+	// one transaction; it returns them as they now are.
+	ConfirmLoginKey(ctx context.Context, tenantID, loginID string) ([]*Account, error)
+}
+
 // AccountStore keeps portal accounts.
 type AccountStore interface {
+	// CreateAccount inserts a behind the login a.LoginID, which must be
+	// the tenant's; an empty LoginID creates the account's own login,
+	// under the account's id, in the same transaction.
 	CreateAccount(ctx context.Context, a *Account) error
 	// UpdateAccount writes status, label, has_key, next_run_at, last_run_at
 	// and last_outcome from a, whatever changed since a was read: it is for
@@ -54,8 +74,9 @@ type AccountStore interface {
 	// methods named after what they do (ConfirmKey, SetNextRuns, FinishRun,
 	// SweepRuns), which touch only their columns.
 	UpdateAccount(ctx context.Context, a *Account) error
-	// ConfirmKey records an enrolled key: has_key, and the status active if
-	// the account waited for a key, in one guarded update. It returns the
+	// ConfirmKey records an enrolled key of the account's login: has_key,
+	// and the status active if an account waited for a key, in one guarded
+	// update of the login and every account behind it. It returns the
 	// account as it now is.
 	ConfirmKey(ctx context.Context, tenantID, id string) (*Account, error)
 	// SetNextRuns moves the next run of active accounts, touching nothing
@@ -141,13 +162,30 @@ type InvoiceStore interface {
 	KnownInvoiceIDs(ctx context.Context, accountID string, ids []string) (map[string]bool, error)
 }
 
-// SecretRef names one sealed secret: a field of an account of a tenant. The
+// SecretRef names one sealed secret: a field of a login of a tenant. The
 // vault binds every sealed value to its ref, so a value copied to another ref
 // does not open.
 type SecretRef struct {
-	TenantID  string
+	TenantID string
+	// AccountID is the id of the login that owns the secret. A login made
+	// for an account (every login that existed before accounts could share
+	// one) has the account's id, so secrets sealed for it still open.
 	AccountID string
 	Field     string
+}
+
+// LoginSecret names the field of the login of account a.
+func LoginSecret(a *Account, field string) SecretRef {
+	return SecretRef{TenantID: a.TenantID, AccountID: a.LoginOrOwnID(), Field: field}
+}
+
+// LoginOrOwnID is the id of the account's login; an account read before
+// it had one is its own login.
+func (a *Account) LoginOrOwnID() string {
+	if a.LoginID != "" {
+		return a.LoginID
+	}
+	return a.ID
 }
 
 func (r SecretRef) String() string { return r.TenantID + "/" + r.AccountID + "/" + r.Field }

@@ -55,16 +55,45 @@ const (
 	AccountPaused AccountStatus = "paused"
 )
 
-// Account is one customer login at one portal.
+// Login is one sign-in of a customer at a portal family: Amazon.de,
+// Amazon.fr and Audible.de share one Amazon sign-in, Google Ads and Google
+// Workspace one Google account. The login owns what belongs to the sign-in:
+// the username, and (in the vault, under the login's id) the password,
+// authenticator key, recovery codes and cookies; the enrolment of its key,
+// the lock that keeps two runs from signing in at once and the guard that
+// never gives the same code twice. A portal lets a key be enrolled once per
+// sign-in, so the login is what is enrolled, not the account.
+type Login struct {
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	// Portal is the portal whose script signs in: that of the login's
+	// first account. Every portal of the same family can use the login.
+	Portal   string `json:"portal"`
+	Username string `json:"username"`
+	// Family names the sign-in the login's portal uses (its login
+	// fragment, e.g. "amazon"); it is read from the scripts, not stored.
+	Family string `json:"family,omitempty"`
+	// HasKey reports whether an authenticator key is enrolled.
+	HasKey    bool      `json:"has_key"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Account is one product of a customer at one portal whose documents are
+// fetched, behind a Login that signs in for it.
 type Account struct {
-	ID       string        `json:"id"`
-	TenantID string        `json:"tenant_id"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	// LoginID names the login the account signs in with. An account
+	// created without one gets its own login under the account's id.
+	LoginID  string        `json:"login_id"`
 	Portal   string        `json:"portal"`
 	Username string        `json:"username"`
 	Status   AccountStatus `json:"status"`
 	// Label is the operator's own reference (their customer id), free text.
 	Label string `json:"label,omitempty"`
-	// HasKey reports whether an authenticator key is enrolled.
+	// HasKey reports whether an authenticator key is enrolled for its
+	// login.
 	HasKey      bool       `json:"has_key"`
 	NextRunAt   *time.Time `json:"next_run_at,omitempty"`
 	LastRunAt   *time.Time `json:"last_run_at,omitempty"`
@@ -91,8 +120,12 @@ const (
 // Enrollment is one attempt to capture an authenticator key from the customer
 // through a single-use SMS link.
 type Enrollment struct {
-	ID        string           `json:"id"`
-	TenantID  string           `json:"tenant_id"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	// LoginID is the login whose key is enrolled; AccountID the account
+	// through which it was asked for. An empty LoginID is the account's
+	// login.
+	LoginID   string           `json:"login_id"`
 	AccountID string           `json:"account_id"`
 	Phone     string           `json:"phone"`
 	Language  string           `json:"language"`

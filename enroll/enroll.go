@@ -213,17 +213,28 @@ func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID,
 func (s *Service) Link(token string) string { return s.cfg.PublicURL + "/e/" + token }
 
 // linkRef is where an enrolment's link token is sealed. It hangs off the
-// account so deleting the account's secrets removes it too.
+// login so deleting the login's secrets removes it too.
 func linkRef(e *twofetch.Enrollment) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "enrollment_link:" + e.ID}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: "enrollment_link:" + e.ID}
 }
 
 func candidatesRef(e *twofetch.Enrollment) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: "totp_candidates:" + e.ID}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: "totp_candidates:" + e.ID}
 }
 
+// keyRef is a field of the enrolment's login: a portal lets a key be
+// enrolled once per sign-in, and every account behind it uses that key.
 func keyRef(e *twofetch.Enrollment, field string) twofetch.SecretRef {
-	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: e.AccountID, Field: field}
+	return twofetch.SecretRef{TenantID: e.TenantID, AccountID: loginOf(e), Field: field}
+}
+
+// loginOf is the enrolment's login; one made before the store filled it in
+// is its account's own.
+func loginOf(e *twofetch.Enrollment) string {
+	if e.LoginID != "" {
+		return e.LoginID
+	}
+	return e.AccountID
 }
 
 // SendSMS sends (or re-sends) an enrolment's SMS and records the result.

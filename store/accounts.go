@@ -11,13 +11,13 @@ import (
 )
 
 const accountColumns = `id, tenant_id, portal, username, status, label, has_key,
-	next_run_at, last_run_at, last_outcome, created_at, updated_at, state_version`
+	next_run_at, last_run_at, last_outcome, created_at, updated_at, state_version, login_id`
 
 func scanAccount(s scanner) (*twofetch.Account, error) {
 	var a twofetch.Account
 	var next, last, created, updated sql.NullInt64
 	err := s.Scan(&a.ID, &a.TenantID, &a.Portal, &a.Username, &a.Status, &a.Label, &a.HasKey,
-		&next, &last, &a.LastOutcome, &created, &updated, &a.StateVersion)
+		&next, &last, &a.LastOutcome, &created, &updated, &a.StateVersion, &a.LoginID)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +64,36 @@ func (db *DB) CreateAccount(ctx context.Context, a *twofetch.Account) error {
 	a.NextRunAt = utcp(a.NextRunAt)
 	a.LastRunAt = utcp(a.LastRunAt)
 	a.StateVersion = 0
-	_, err := db.exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-		a.ID, a.TenantID, a.Portal, a.Username, string(a.Status), a.Label, a.HasKey,
-		nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt))
-	return fail("create account", err, "an account with this id already exists", "unknown tenant")
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if a.LoginID == "" {
+			a.LoginID = a.ID
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO logins (`+loginColumns+`)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`), a.ID, a.TenantID, a.Portal, a.Username, a.HasKey,
+				nanos(a.CreatedAt), nanos(a.CreatedAt)); err != nil {
+				return err
+			}
+		} else {
+			// Touching the login's row locks it against a DeleteAccount
+			// removing it with its last account meanwhile.
+			res, err := tx.ExecContext(ctx, db.q(`UPDATE logins SET updated_at = ? WHERE id = ? AND tenant_id = ?`),
+				nanos(a.CreatedAt), a.LoginID, a.TenantID)
+			if err != nil {
+				return err
+			}
+			if oneRow(res) != nil {
+				return twofetch.Errorf(twofetch.EINVALID, "unknown login %q", a.LoginID)
+			}
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT has_key FROM logins WHERE id = ?`), a.LoginID).Scan(&a.HasKey); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO accounts (`+accountColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`),
+			a.ID, a.TenantID, a.Portal, a.Username, string(a.Status), a.Label, a.HasKey,
+			nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.LoginID)
+		return err
+	})
+	return fail("create account", err, "an account or login with this id already exists", "unknown tenant")
 }
 
 // UpdateAccount writes status, label, has_key, next_run_at, last_run_at and
@@ -94,29 +119,47 @@ func (db *DB) UpdateAccount(ctx context.Context, a *twofetch.Account) error {
 	return nil
 }
 
-// ConfirmKey records an enrolled key. An account that waited for one (or
-// whose customer had to re-enrol after rejected codes) becomes active; any
-// other status, such as paused, stays. The state version moves, so a run
-// that started before cannot put the account back to needs_enrollment.
+// ConfirmKey records an enrolled key of the account's login for the login
+// and every account behind it; see ConfirmLoginKey.
 func (db *DB) ConfirmKey(ctx context.Context, tenantID, id string) (*twofetch.Account, error) {
 	var a *twofetch.Account
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET has_key = TRUE,
-			status = CASE WHEN status = ? OR (status = ? AND last_outcome IN (?, ?)) THEN ? ELSE status END,
-			state_version = state_version + 1, updated_at = ? WHERE id = ? AND tenant_id = ?`),
-			string(twofetch.AccountNeedsEnrollment), string(twofetch.AccountNeedsCustomer),
-			string(twofetch.OutcomeOTPMissing), string(twofetch.OutcomeOTPRejected), string(twofetch.AccountActive),
-			nanos(now()), id, tenantID)
+		var login string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT login_id FROM accounts WHERE id = ? AND tenant_id = ?`),
+			id, tenantID).Scan(&login)
 		if err != nil {
 			return err
 		}
-		if err := oneRow(res); err != nil {
+		if err := db.confirmLoginKey(ctx, tx, tenantID, login); err != nil {
 			return err
 		}
 		a, err = scanAccount(tx.QueryRowContext(ctx, db.q(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`), id))
 		return err
 	})
 	return a, fail("confirm key", err, "", "")
+}
+
+// confirmLoginKey records the login's key. An account that waited for one
+// (or whose customer had to re-enrol after rejected codes) becomes active;
+// any other status, such as paused, stays. The state versions move, so a
+// run that started before cannot put an account back to needs_enrollment.
+func (db *DB) confirmLoginKey(ctx context.Context, tx *sql.Tx, tenantID, loginID string) error {
+	at := nanos(now())
+	res, err := tx.ExecContext(ctx, db.q(`UPDATE logins SET has_key = TRUE, updated_at = ? WHERE id = ? AND tenant_id = ?`),
+		at, loginID, tenantID)
+	if err != nil {
+		return err
+	}
+	if err := oneRow(res); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, db.q(`UPDATE accounts SET has_key = TRUE,
+		status = CASE WHEN status = ? OR (status = ? AND last_outcome IN (?, ?)) THEN ? ELSE status END,
+		state_version = state_version + 1, updated_at = ? WHERE login_id = ? AND tenant_id = ?`),
+		string(twofetch.AccountNeedsEnrollment), string(twofetch.AccountNeedsCustomer),
+		string(twofetch.OutcomeOTPMissing), string(twofetch.OutcomeOTPRejected), string(twofetch.AccountActive),
+		at, loginID, tenantID)
+	return err
 }
 
 // SetNextRuns moves the next run of many accounts in one transaction,
@@ -171,11 +214,23 @@ func (db *DB) ListAccounts(ctx context.Context, tenantID string, p twofetch.Page
 	return as, fail("list accounts", err, "", "")
 }
 
-// DeleteAccount removes the account with its enrolments, runs and sealed
-// secrets in one transaction. Its invoices stay: they are the tenant's
+// DeleteAccount removes the account with its enrolments and runs in one
+// transaction, and its login with the login's sealed secrets when no other
+// account signs in with it. Its invoices stay: they are the tenant's
 // documents, not the login's.
 func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var login string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT login_id FROM accounts WHERE id = ? AND tenant_id = ?`),
+			id, tenantID).Scan(&login)
+		if err != nil {
+			return err
+		}
+		// Lock the login first, as CreateAccount does, so an account
+		// joining it meanwhile either is counted or finds it gone.
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE logins SET updated_at = ? WHERE id = ?`), nanos(now()), login); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE id = ? AND tenant_id = ?`), id, tenantID)
 		if err != nil {
 			return err
@@ -183,7 +238,17 @@ func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string) error {
 		if err := oneRow(res); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.q(`DELETE FROM secrets WHERE tenant_id = ? AND account_id = ?`), tenantID, id)
+		var others int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM accounts WHERE login_id = ?`), login).Scan(&others); err != nil {
+			return err
+		}
+		if others > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM logins WHERE id = ? AND tenant_id = ?`), login, tenantID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`DELETE FROM secrets WHERE tenant_id = ? AND account_id = ?`), tenantID, login)
 		return err
 	})
 	return fail("delete account", err, "", "")

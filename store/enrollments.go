@@ -3,12 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/twofetch/twofetch"
 )
 
 const enrollmentColumns = `id, tenant_id, account_id, phone, language, status, token_hash, issuer,
-	key_account, error_message, sms_count, expires_at, created_at, updated_at, confirmed_at`
+	key_account, error_message, sms_count, expires_at, created_at, updated_at, confirmed_at, login_id`
 
 const enrollmentConflict = "an enrolment with this id or link token already exists"
 
@@ -16,7 +17,7 @@ func scanEnrollment(s scanner) (*twofetch.Enrollment, error) {
 	var e twofetch.Enrollment
 	var expires, created, updated, confirmed sql.NullInt64
 	err := s.Scan(&e.ID, &e.TenantID, &e.AccountID, &e.Phone, &e.Language, &e.Status, &e.TokenHash,
-		&e.Issuer, &e.KeyAccount, &e.Error, &e.SMSCount, &expires, &created, &updated, &confirmed)
+		&e.Issuer, &e.KeyAccount, &e.Error, &e.SMSCount, &expires, &created, &updated, &confirmed, &e.LoginID)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,8 @@ func checkEnrollmentTimes(e *twofetch.Enrollment) error {
 }
 
 // CreateEnrollment inserts e; an empty Status means pending. The account
-// must belong to e.TenantID.
+// must belong to e.TenantID; the enrolment is of the account's login, which
+// e.LoginID, if set, must name.
 func (db *DB) CreateEnrollment(ctx context.Context, e *twofetch.Enrollment) error {
 	if e.TenantID == "" || e.AccountID == "" {
 		return twofetch.Errorf(twofetch.EINVALID, "an enrolment needs a tenant and an account")
@@ -48,6 +50,20 @@ func (db *DB) CreateEnrollment(ctx context.Context, e *twofetch.Enrollment) erro
 	if err := checkEnrollmentTimes(e); err != nil {
 		return err
 	}
+	// An account's login never changes, so reading it outside the insert
+	// cannot race.
+	var login string
+	err := db.queryRow(ctx, `SELECT login_id FROM accounts WHERE id = ? AND tenant_id = ?`, e.AccountID, e.TenantID).Scan(&login)
+	if errors.Is(err, sql.ErrNoRows) {
+		return twofetch.Errorf(twofetch.EINVALID, "unknown account")
+	}
+	if err != nil {
+		return fail("create enrollment", err, "", "")
+	}
+	if e.LoginID != "" && e.LoginID != login {
+		return twofetch.Errorf(twofetch.EINVALID, "account %s does not sign in with login %s", e.AccountID, e.LoginID)
+	}
+	e.LoginID = login
 	if e.ID == "" {
 		e.ID = twofetch.NewID("enr")
 	}
@@ -61,11 +77,11 @@ func (db *DB) CreateEnrollment(ctx context.Context, e *twofetch.Enrollment) erro
 	e.UpdatedAt = e.CreatedAt
 	e.ExpiresAt = utc(e.ExpiresAt)
 	e.ConfirmedAt = utcp(e.ConfirmedAt)
-	_, err := db.exec(ctx, `INSERT INTO enrollments (`+enrollmentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = db.exec(ctx, `INSERT INTO enrollments (`+enrollmentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.TenantID, e.AccountID, e.Phone, e.Language, string(e.Status), bytesOrNull(e.TokenHash),
 		e.Issuer, e.KeyAccount, e.Error, e.SMSCount, nanos(e.ExpiresAt), nanos(e.CreatedAt),
-		nanos(e.UpdatedAt), nanosp(e.ConfirmedAt))
+		nanos(e.UpdatedAt), nanosp(e.ConfirmedAt), e.LoginID)
 	return fail("create enrollment", err, enrollmentConflict, "unknown account")
 }
 

@@ -23,8 +23,8 @@ func (v *Vault) HasKey(ctx context.Context, ref twofetch.SecretRef) (bool, error
 	return true, nil
 }
 
-// AccountSecrets opens one account's secrets, one at a time, when a portal
-// script needs them.
+// AccountSecrets opens one login's secrets, one at a time, when a portal
+// script needs them. AccountID is the login's id (see SecretRef).
 type AccountSecrets struct {
 	Vault               *Vault
 	TenantID, AccountID string
@@ -32,9 +32,10 @@ type AccountSecrets struct {
 
 var _ twofetch.Secrets = (*AccountSecrets)(nil)
 
-// SecretsOf returns the account's secrets in v.
+// SecretsOf returns the secrets of the account's login in v: every account
+// behind one login signs in with the same password, key and cookies.
 func SecretsOf(v *Vault, a *twofetch.Account) *AccountSecrets {
-	return &AccountSecrets{Vault: v, TenantID: a.TenantID, AccountID: a.ID}
+	return &AccountSecrets{Vault: v, TenantID: a.TenantID, AccountID: a.LoginOrOwnID()}
 }
 
 func (s *AccountSecrets) ref(field string) twofetch.SecretRef {

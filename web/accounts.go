@@ -93,7 +93,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, fmt.Errorf("create account: %w", err))
 		return
 	}
-	ref := twofetch.SecretRef{TenantID: t.ID, AccountID: a.ID, Field: twofetch.FieldPassword}
+	ref := twofetch.LoginSecret(a, twofetch.FieldPassword)
 	if err := s.cfg.Vault.Seal(ctx, ref, []byte(req.Password)); err != nil {
 		// An account without its password would only ever fail its runs.
 		if derr := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); derr != nil {
@@ -155,13 +155,22 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, notFoundOr(err, "account"))
 		return
 	}
-	// Secrets go first: if that fails the account stays, and deleting it
-	// again finishes the job, instead of sealed data outliving its account.
-	for _, f := range secretFields {
-		ref := twofetch.SecretRef{TenantID: t.ID, AccountID: a.ID, Field: f}
-		if err := s.cfg.Vault.Delete(ctx, ref); err != nil && !twofetch.IsNotFound(err) {
-			s.Error(w, r, fmt.Errorf("delete %s secret of account %s: %w", f, a.ID, err))
-			return
+	// The login's secrets go first when this is its last account: if that
+	// fails the account stays, and deleting it again finishes the job,
+	// instead of sealed data outliving its login. Other accounts behind
+	// the login still sign in with them.
+	behind, err := s.cfg.Store.LoginAccounts(ctx, t.ID, a.LoginOrOwnID())
+	if err != nil {
+		s.Error(w, r, fmt.Errorf("accounts of login %s: %w", a.LoginOrOwnID(), err))
+		return
+	}
+	if len(behind) <= 1 {
+		for _, f := range secretFields {
+			ref := twofetch.LoginSecret(a, f)
+			if err := s.cfg.Vault.Delete(ctx, ref); err != nil && !twofetch.IsNotFound(err) {
+				s.Error(w, r, fmt.Errorf("delete %s secret of account %s: %w", f, a.ID, err))
+				return
+			}
 		}
 	}
 	if err := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); err != nil {

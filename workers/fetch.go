@@ -21,7 +21,10 @@ import (
 	"github.com/twofetch/twofetch/metrics"
 )
 
-func accountLockKey(id string) string { return "twofetch:lock:account:" + id }
+// loginLockKey names the lock of a login: the accounts behind one sign-in
+// never sign in at once, or the second would log the first out or reuse
+// its code.
+func loginLockKey(id string) string { return "twofetch:lock:login:" + id }
 
 // handleFetch runs one attempt of a fetch:account task.
 func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
@@ -44,9 +47,9 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	}
 	log = log.With("portal", acct.Portal, "tenant", acct.TenantID)
 
-	lock, err := AcquireLock(ctx, s.rdb, accountLockKey(acct.ID), s.cfg.LockTTL)
+	lock, err := AcquireLock(ctx, s.rdb, loginLockKey(acct.LoginOrOwnID()), s.cfg.LockTTL)
 	if errors.Is(err, ErrBusy) {
-		return &retryAfter{delay: 30 * time.Second, err: errors.New("account is being fetched by another worker")}
+		return &retryAfter{delay: 30 * time.Second, err: errors.New("the account's login is being used by another worker")}
 	}
 	if err != nil {
 		return err

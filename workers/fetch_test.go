@@ -241,7 +241,7 @@ func TestFetchHonoursTimeout(t *testing.T) {
 		t.Fatalf("%d invoices stored by a timed-out run", n)
 	}
 	// The lock went with the run.
-	l, err := AcquireLock(ctx, e.rdb, accountLockKey(acc.ID), time.Minute)
+	l, err := AcquireLock(ctx, e.rdb, loginLockKey(acc.LoginOrOwnID()), time.Minute)
 	if err != nil {
 		t.Fatalf("account lock still held after the run ended: %v", err)
 	}
