@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       ?= bin/twofetch
-CHROME    ?= /usr/lib/chromium/chromium-headless-shell
+CHROME    ?= /usr/lib/chromium/chromium
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 TESTFLAGS ?= -race -timeout 40m
@@ -18,7 +18,7 @@ run: build
 	$(BIN) all --replicas=$${TWOFETCH_REPLICAS:-true}
 
 deps:
-	@scripts/deps.sh chromium redis postgres
+	@scripts/deps.sh chromium redis postgres npm
 
 vet:
 	$(GO) vet ./...

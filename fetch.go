@@ -30,7 +30,10 @@ func (f FetcherFunc) Fetch(ctx context.Context, job *FetchJob) (*FetchResult, er
 // FetchJob is one attempt of one run of one account.
 type FetchJob struct {
 	Account *Account
-	RunID   string
+	// Tenant is the account's tenant, when known: its language and time
+	// zone shape the browser identity a new login is given.
+	Tenant *Tenant
+	RunID  string
 	// Secrets opens the account's credentials when the script needs them;
 	// nil for fetchers that need none.
 	Secrets Secrets

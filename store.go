@@ -197,6 +197,14 @@ const (
 	FieldTOTPPending   = "totp_pending"
 	FieldCookies       = "cookies"
 	FieldRecoveryCodes = "recovery_codes"
+	// FieldBrowserIdentity and FieldBrowserProfile are a login's browser
+	// identity and packed profile; FieldProxy its outbound proxy URL,
+	// credentials included.
+	FieldBrowserIdentity = "browser_identity"
+	FieldBrowserProfile  = "browser_profile"
+	FieldProxy           = "proxy"
+	// TenantWide is the account id of a tenant's own secrets (its proxy).
+	TenantWide = "*"
 )
 
 // Secret is a sealed value as stored. Only package vault reads Sealed.

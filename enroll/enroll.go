@@ -650,7 +650,16 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 	s.audit(ctx, e, "customer", "enrollment.confirmed", "")
 	s.event(ctx, e, "enrollment.confirmed")
 	if s.cfg.Confirmed != nil {
-		s.cfg.Confirmed(ctx, a)
+		// The key is the login's: every account behind it may run now.
+		behind, err := s.cfg.Store.LoginAccounts(ctx, e.TenantID, a.LoginOrOwnID())
+		if err != nil || len(behind) == 0 {
+			behind = []*twofetch.Account{a}
+		}
+		for _, b := range behind {
+			if b.Status == twofetch.AccountActive {
+				s.cfg.Confirmed(ctx, b)
+			}
+		}
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ func (s *Service) Mount(r Router) {
 	r.HandleAPI("POST /api/v1/accounts/{id}/enrollments", http.HandlerFunc(s.apiCreate))
 	r.HandleAPI("GET /api/v1/accounts/{id}/enrollments/{eid}", http.HandlerFunc(s.apiGet))
 	r.HandleAPI("POST /api/v1/accounts/{id}/enrollments/{eid}/resend", http.HandlerFunc(s.apiResend))
+	// A key is enrolled once per sign-in: the login's enrolment serves
+	// every account behind it, and the account routes above enrol the
+	// account's login.
+	r.HandleAPI("POST /api/v1/logins/{id}/enrollments", http.HandlerFunc(s.apiCreateForLogin))
 
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site form post to a
 	// customer's link is refused. Programs without those headers pass.
@@ -77,6 +81,7 @@ func cacheStatic(h http.Handler) http.Handler {
 
 type enrollmentJSON struct {
 	ID          string                    `json:"id"`
+	LoginID     string                    `json:"login_id"`
 	AccountID   string                    `json:"account_id"`
 	Status      twofetch.EnrollmentStatus `json:"status"`
 	Phone       string                    `json:"phone"`
@@ -92,7 +97,7 @@ type enrollmentJSON struct {
 }
 
 func toJSON(e *twofetch.Enrollment) enrollmentJSON {
-	return enrollmentJSON{ID: e.ID, AccountID: e.AccountID, Status: e.Status, Phone: e.Phone, Language: e.Language,
+	return enrollmentJSON{ID: e.ID, LoginID: e.LoginID, AccountID: e.AccountID, Status: e.Status, Phone: e.Phone, Language: e.Language,
 		Issuer: e.Issuer, KeyAccount: e.KeyAccount, Error: e.Error, SMSCount: e.SMSCount,
 		ExpiresAt: e.ExpiresAt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, ConfirmedAt: e.ConfirmedAt}
 }
@@ -119,6 +124,27 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, toJSON(e))
+}
+
+// apiCreateForLogin starts an enrolment of a login through its first
+// account.
+func (s *Service) apiCreateForLogin(w http.ResponseWriter, r *http.Request) {
+	t := twofetch.TenantFromContext(r.Context())
+	if t == nil {
+		writeError(w, twofetch.Errorf(twofetch.EUNAUTHORIZED, "missing or invalid bearer token"))
+		return
+	}
+	as, err := s.cfg.Store.LoginAccounts(r.Context(), t.ID, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(as) == 0 {
+		writeError(w, twofetch.Errorf(twofetch.ENOTFOUND, "login not found"))
+		return
+	}
+	r.SetPathValue("id", as[0].ID)
+	s.apiCreate(w, r)
 }
 
 // pathEnrollment is the enrolment the API path names, checked against

@@ -21,16 +21,18 @@ import (
 // worker's default concurrency is 2, and 4 shows how memory grows.
 const benchConcurrency = 4
 
-// BenchmarkJobs compares one shared browser, a browser context per job,
-// with a browser process per job, running the GitHub script against its
-// replica. Each job logs in a fresh replica user with an authenticator code
-// and downloads its three invoices. It reports jobs per minute and the
-// proportional memory (PSS) of all Chromium processes at the peak, per
-// concurrent job.
+// BenchmarkJobs compares the browser setups side by side, running the
+// GitHub script against its replica: Debian's full Chromium (new headless
+// mode) and chromium-headless-shell, each with a browser process per login
+// on the login's own profile (the default) and with browser contexts of one
+// shared browser. Each job logs in a fresh replica user with an
+// authenticator code and downloads its three invoices, typing at a
+// person's pace. It reports jobs per minute and the proportional memory
+// (PSS) of all Chromium processes at the peak, per concurrent job.
 //
 //	go test ./portals -run '^$' -bench Jobs -benchtime 20x
 func BenchmarkJobs(b *testing.B) {
-	chrome := testenv.ChromePath(b)
+	testenv.ChromePath(b)
 	rs, err := replica.Start(replica.Options{Portals: []string{"github"}})
 	if err != nil {
 		b.Fatal(err)
@@ -40,15 +42,23 @@ func BenchmarkJobs(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()}
-	shared, err := NewPool(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer shared.Close()
 	var users atomic.Int64
-	for _, mode := range []string{"shared-browser", "browser-per-job"} {
-		b.Run(mode, func(b *testing.B) {
+	for _, mode := range []struct {
+		name   string
+		chrome string
+		shared bool
+	}{
+		{"chromium/browser-per-login", DefaultChromePath, false},
+		{"chromium/shared-browser", DefaultChromePath, true},
+		{"headless-shell/browser-per-login", HeadlessShellPath, false},
+		{"headless-shell/shared-browser", HeadlessShellPath, true},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			pool, err := NewPool(context.Background(), PoolConfig{ChromePath: mode.chrome, SharedBrowser: mode.shared, ExtraFlags: rs.ChromeFlags()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
 			var sampler pssSampler
 			sampler.start()
 			var next atomic.Int64
@@ -59,7 +69,7 @@ func BenchmarkJobs(b *testing.B) {
 			for w := 0; w < benchConcurrency; w++ {
 				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
-						errs <- benchJob(rs, reg, shared, cfg, mode == "browser-per-job", users.Add(1))
+						errs <- benchJob(rs, reg, pool, users.Add(1))
 					}
 				})
 			}
@@ -79,18 +89,11 @@ func BenchmarkJobs(b *testing.B) {
 	}
 }
 
-func benchJob(rs *replica.Server, reg *Registry, shared *Pool, cfg PoolConfig, ownBrowser bool, n int64) error {
+func benchJob(rs *replica.Server, reg *Registry, pool *Pool, n int64) error {
 	email := fmt.Sprintf("bench%d@example.com", n)
 	key, err := rs.Portal("github").AddUser(email, "bench-password")
 	if err != nil {
 		return err
-	}
-	pool := shared
-	if ownBrowser {
-		if pool, err = NewPool(context.Background(), cfg); err != nil {
-			return err
-		}
-		defer pool.Close()
 	}
 	code, err := key.Code(key.Step(time.Now()))
 	if err != nil {
@@ -101,7 +104,9 @@ func benchJob(rs *replica.Server, reg *Registry, shared *Pool, cfg PoolConfig, o
 	st := &memStore{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := NewRunner(reg, pool).Run(ctx, &Job{Portal: "github", Username: email, Secrets: sec, Known: st.known, Save: st.save})
+	r := NewRunner(reg, pool)
+	r.TypingGap = HumanTypingGap
+	res, err := r.Run(ctx, &Job{Portal: "github", Username: email, Secrets: sec, Known: st.known, Save: st.save})
 	if err != nil {
 		return err
 	}

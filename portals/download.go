@@ -187,7 +187,7 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 	if rn.scoped(sel) {
 		err = rn.clickScoped(ctx, sel, "", -1)
 	} else {
-		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		err = rn.ptr.click(ctx, sel)
 	}
 	if err != nil {
 		return nil, err

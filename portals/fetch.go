@@ -11,9 +11,16 @@ var _ twofetch.Fetcher = (*Runner)(nil)
 // Fetch plays the account's portal script for the workers.
 func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.FetchResult, error) {
 	a := job.Account
+	hints := IdentityHints{}
+	if t := job.Tenant; t != nil {
+		hints.Language, hints.TimeZone = t.Language, t.TimeZone
+	}
 	res, err := r.Run(ctx, &Job{
-		Portal:      a.Portal,
-		Username:    a.Username,
+		Portal:   a.Portal,
+		Username: a.Username,
+		// One login per account until logins are their own records.
+		Login:       a.ID,
+		Identity:    hints,
 		Secrets:     job.Secrets,
 		Known:       job.Known,
 		Save:        job.Save,

@@ -20,7 +20,7 @@ func (rn *run) popup(ctx context.Context, path string, p *PopupStep) (string, er
 	if rn.scoped(sel) {
 		err = rn.clickScoped(ctx, sel, "", -1)
 	} else {
-		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		err = rn.ptr.click(ctx, sel)
 	}
 	if err != nil {
 		return sel, err
@@ -160,7 +160,7 @@ func (rn *run) clickForMore(ctx context.Context, sel string) (bool, error) {
 	if rn.scoped(sel) {
 		err = rn.clickScoped(ctx, sel, "", -1)
 	} else {
-		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		err = rn.ptr.click(ctx, sel)
 	}
 	if err != nil {
 		return false, err

@@ -8,19 +8,28 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
 )
 
 // PoolConfig configures the browser pool.
 type PoolConfig struct {
-	// ChromePath is the Chromium binary; default
-	// /usr/lib/chromium/chromium-headless-shell. Ignored with RemoteURL.
+	// ChromePath is the Chromium binary; default /usr/lib/chromium/chromium,
+	// Debian's full browser, run in its new headless mode.
+	// /usr/lib/chromium/chromium-headless-shell is the lighter alternative
+	// that bot checks recognise (see docs/portals.md). Ignored with RemoteURL.
 	ChromePath string
+	// SharedBrowser runs every job in a browser context of one shared
+	// browser instead of a browser process of its own per login. Contexts
+	// are cheaper but keep only cookies between runs, and the identity is
+	// applied by DevTools overrides; a remote browser always works this way.
+	SharedBrowser bool
 	// RemoteURL is the ws:// or http:// DevTools endpoint of a browser
 	// that runs elsewhere; when set no local browser is started. Downloads
 	// started by a click land on the browser's machine, so with a remote
@@ -39,8 +48,13 @@ type PoolConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultChromePath is Debian's headless Chromium.
-const DefaultChromePath = "/usr/lib/chromium/chromium-headless-shell"
+// DefaultChromePath is Debian's full Chromium; with --headless it runs the
+// real browser without a window.
+const DefaultChromePath = "/usr/lib/chromium/chromium"
+
+// HeadlessShellPath is Debian's chromium-headless-shell, the old headless
+// mode as a separate, lighter binary.
+const HeadlessShellPath = "/usr/lib/chromium/chromium-headless-shell"
 
 // Pool shares one browser process among jobs: each job gets its own browser
 // context (cookies, storage, downloads) in it, which is far cheaper than a
@@ -52,7 +66,11 @@ type Pool struct {
 	mu     sync.Mutex
 	cur    *generation
 	closed bool
-	starts int
+	starts atomic.Int64
+	// browserUA is what the browser reports as its user agent, read once,
+	// so identities follow the pinned browser.
+	browserUA string
+	logins    map[string]chan struct{}
 }
 
 // generation is one browser process and the jobs it has served.
@@ -64,6 +82,7 @@ type generation struct {
 	jobs          int
 	active        int
 	retired       bool
+	stopOnce      sync.Once
 }
 
 // NewPool starts the browser. ctx bounds only the start: the browser itself
@@ -75,33 +94,78 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*Pool, error) {
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 30 * time.Second
 	}
-	p := &Pool{cfg: cfg, log: cfg.Logger, base: context.WithoutCancel(ctx)}
+	if cfg.RemoteURL != "" {
+		cfg.SharedBrowser = true
+	}
+	p := &Pool{cfg: cfg, log: cfg.Logger, base: context.WithoutCancel(ctx), logins: map[string]chan struct{}{}}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	g, err := p.start(ctx)
+	// A browser per login still starts one here: it proves the binary
+	// works before the first job, answers Ping and tells the version.
+	g, err := p.start(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	p.cur = g
+	v, err := chromedp.CallBrowser(g.browserCtx, browser.GetVersion, cdp.Empty{})
+	if err != nil {
+		g.stop()
+		return nil, fmt.Errorf("portals: browser version: %w", err)
+	}
+	p.browserUA = v.UserAgent
 	return p, nil
 }
 
-func (p *Pool) allocatorOptions(dataDir string) []chromedp.ExecAllocatorOption {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// BrowserUserAgent is the user agent the running browser reports itself.
+func (p *Pool) BrowserUserAgent() string { return p.browserUA }
+
+// allocatorOptions is the command line of a browser: Chromium as a person
+// starts it, in headless mode, minus what phones home. chromedp's defaults
+// are not used: they include --enable-automation, which sets
+// navigator.webdriver, and switches only automation uses.
+func (p *Pool) allocatorOptions(dataDir string, ls *loginSetup) []chromedp.ExecAllocatorOption {
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(p.cfg.ChromePath),
 		chromedp.UserDataDir(dataDir),
+		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-blink-features", "AutomationControlled"),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("password-store", "basic"),
+		// Background services would reach hosts no script lists.
+		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("no-first-run", true),
-	)
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		// WebRTC must not send UDP around the proxy.
+		chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
+	}
+	if ls != nil {
+		if ls.identity != nil {
+			for k, v := range ls.identity.flags() {
+				opts = append(opts, chromedp.Flag(k, v))
+			}
+			opts = append(opts, chromedp.Env(ls.identity.env()...))
+		}
+		if ls.proxy != "" {
+			opts = append(opts, chromedp.ProxyServer(ls.proxy),
+				// Loopback too goes through the proxy: nothing may bypass it.
+				chromedp.Flag("proxy-bypass-list", "<-loopback>"))
+		}
+	}
 	for _, f := range p.cfg.ExtraFlags {
+		if strings.HasPrefix(strings.TrimLeft(f, "-"), "host-resolver-rules=") {
+			// Every job's traffic goes through its egress proxy, which
+			// applies these rules; in the browser they would also catch
+			// the proxy's own address.
+			continue
+		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(f, "-"), "=")
 		if hasVal {
 			opts = append(opts, chromedp.Flag(name, val))
@@ -112,19 +176,24 @@ func (p *Pool) allocatorOptions(dataDir string) []chromedp.ExecAllocatorOption {
 	return opts
 }
 
-// start launches (or connects to) a browser. The caller holds p.mu.
-func (p *Pool) start(ctx context.Context) (*generation, error) {
+// start launches (or connects to) a browser: the shared one when ls is
+// nil, else one for a login, on its profile directory. The caller holds p.mu
+// for the shared browser.
+func (p *Pool) start(ctx context.Context, ls *loginSetup) (*generation, error) {
 	g := &generation{}
 	var allocCtx context.Context
-	if p.cfg.RemoteURL != "" {
+	switch {
+	case p.cfg.RemoteURL != "":
 		allocCtx, g.allocCancel = remote.NewAllocator(p.base, p.cfg.RemoteURL)
-	} else {
+	case ls != nil:
+		allocCtx, g.allocCancel = chromedp.NewExecAllocator(p.base, p.allocatorOptions(ls.profileDir, ls)...)
+	default:
 		dir, err := os.MkdirTemp("", "twofetch-chrome-")
 		if err != nil {
 			return nil, fmt.Errorf("portals: browser profile: %w", err)
 		}
 		g.dataDir = dir
-		allocCtx, g.allocCancel = chromedp.NewExecAllocator(p.base, p.allocatorOptions(dir)...)
+		allocCtx, g.allocCancel = chromedp.NewExecAllocator(p.base, p.allocatorOptions(dir, nil)...)
 	}
 	// chromedp logs to the standard logger by default; its messages can
 	// quote protocol traffic, so they go to the pool's logger at debug level
@@ -158,8 +227,10 @@ func (p *Pool) start(ctx context.Context) (*generation, error) {
 		g.stop()
 		return nil, fmt.Errorf("portals: start browser %s: %w", p.where(), err)
 	}
-	p.starts++
-	p.log.Info("browser started", "browser", p.where(), "pid", g.pid(), "starts", p.starts)
+	n := p.starts.Add(1)
+	if ls == nil {
+		p.log.Info("browser started", "browser", p.where(), "pid", g.pid(), "starts", n)
+	}
 	return g, nil
 }
 
@@ -189,11 +260,18 @@ func chromeProcess(g *generation) *os.Process {
 func (g *generation) alive() bool { return g.browserCtx.Err() == nil }
 
 func (g *generation) stop() {
-	g.browserCancel()
-	g.allocCancel()
-	if g.dataDir != "" {
-		os.RemoveAll(g.dataDir)
-	}
+	g.stopOnce.Do(func() {
+		// A graceful close lets Chromium write its stores (cookies are
+		// flushed lazily) before the profile is sealed.
+		c, cancel := context.WithTimeout(g.browserCtx, 10*time.Second)
+		_ = chromedp.Cancel(c)
+		cancel()
+		g.browserCancel()
+		g.allocCancel()
+		if g.dataDir != "" {
+			os.RemoveAll(g.dataDir)
+		}
+	})
 }
 
 // lease is one job's browser context and tab.
@@ -204,11 +282,114 @@ type lease struct {
 	pool     *Pool
 	ctxID    cdp.BrowserContextID
 	download string
+	// own is set when the lease has a browser process of its own.
+	own    bool
+	unlock func()
 }
 
-// acquire opens a fresh browser context with its own download directory,
-// replacing a dead browser and recycling a worn one first.
-func (p *Pool) acquire(ctx context.Context, downloadDir string) (*lease, error) {
+// loginSetup is what makes a job's browser the login's device: its
+// identity, its profile directory (a browser per login) and the job's
+// egress proxy.
+type loginSetup struct {
+	key        string
+	identity   *Identity
+	profileDir string
+	proxy      string
+}
+
+// lockLogin holds the login's slot in this process until the returned
+// func is called: two runs of one login never share its profile.
+func (p *Pool) lockLogin(ctx context.Context, key string) (func(), error) {
+	if key == "" {
+		return func() {}, nil
+	}
+	for {
+		p.mu.Lock()
+		ch, busy := p.logins[key]
+		if !busy {
+			ch = make(chan struct{})
+			p.logins[key] = ch
+			p.mu.Unlock()
+			return func() {
+				p.mu.Lock()
+				delete(p.logins, key)
+				p.mu.Unlock()
+				close(ch)
+			}, nil
+		}
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// acquire opens the job's browser: a process of its own on the login's
+// profile, or a fresh context of the shared browser. Either way it gets
+// the identity, the egress proxy and its own download directory.
+func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) (*lease, error) {
+	key := ""
+	if ls != nil {
+		key = ls.key
+	}
+	unlock, err := p.lockLogin(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var l *lease
+	if p.cfg.SharedBrowser || ls == nil || ls.profileDir == "" {
+		l, err = p.acquireShared(ctx, downloadDir, ls)
+	} else {
+		l, err = p.acquireOwn(ctx, downloadDir, ls)
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	l.unlock = unlock
+	return l, nil
+}
+
+func (p *Pool) acquireOwn(ctx context.Context, downloadDir string, ls *loginSetup) (*lease, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("portals: pool is closed")
+	}
+	p.mu.Unlock()
+	g, err := p.start(ctx, ls)
+	if err != nil {
+		return nil, err
+	}
+	g.active = 1
+	l := &lease{gen: g, pool: p, download: downloadDir, own: true}
+	// The browser's first tab is the job's tab, as in a browser a person
+	// opens; the context cancels nothing itself, stop does.
+	l.ctx, l.cancel = g.browserCtx, func() {}
+	err = withDeadlineOf(ctx, l.ctx, 0, func(c context.Context) error {
+		_, err := chromedp.CallBrowser(c, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior:      browser.SetDownloadBehaviorBehaviorAllowAndName,
+			DownloadPath:  downloadDir,
+			EventsEnabled: new(true),
+		})
+		return err
+	})
+	if err == nil && ls.identity != nil {
+		// The launch switches set the user agent everywhere, but a
+		// user agent given on the command line leaves the high-entropy
+		// client hints empty; the override fills them.
+		err = withDeadlineOf(ctx, l.ctx, 0, ls.identity.overrideUserAgent)
+	}
+	if err != nil {
+		g.stop()
+		return nil, fmt.Errorf("portals: open browser: %w", err)
+	}
+	return l, nil
+}
+
+func (p *Pool) acquireShared(ctx context.Context, downloadDir string, ls *loginSetup) (*lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -225,7 +406,7 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string) (*lease, error) 
 			p.retire(g)
 		}
 		var err error
-		if g, err = p.start(ctx); err != nil {
+		if g, err = p.start(ctx, nil); err != nil {
 			p.cur = nil
 			p.mu.Unlock()
 			return nil, err
@@ -237,7 +418,14 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string) (*lease, error) 
 	p.mu.Unlock()
 
 	l := &lease{gen: g, pool: p, download: downloadDir}
-	l.ctx, l.cancel = chromedp.NewContext(g.browserCtx, chromedp.WithNewBrowserContext())
+	var opts []chromedp.CreateBrowserContextOption
+	if ls != nil && ls.proxy != "" {
+		opts = append(opts, func(cp *target.CreateBrowserContextParams) {
+			cp.ProxyServer = ls.proxy
+			cp.ProxyBypassList = "<-loopback>"
+		})
+	}
+	l.ctx, l.cancel = chromedp.NewContext(g.browserCtx, chromedp.WithNewBrowserContext(opts...))
 	// The first Do attaches the tab and ties its event loop to the context
 	// it is given, so it gets the deadline-free tab context; the job's
 	// deadline is applied by cancelling the tab instead.
@@ -265,6 +453,9 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string) (*lease, error) 
 			return err
 		})
 	}
+	if err == nil && ls != nil && ls.identity != nil {
+		err = withDeadlineOf(ctx, l.ctx, 0, ls.identity.override)
+	}
 	if err != nil {
 		l.release()
 		return nil, fmt.Errorf("portals: open browser context: %w", err)
@@ -283,7 +474,18 @@ func (p *Pool) retire(g *generation) {
 	}
 }
 
+// release ends the lease's browser or context; the login stays locked
+// until done, so its profile can be sealed first.
 func (l *lease) release() {
+	if l.own {
+		// Leaving the page hands its pending storage writes to the
+		// browser, which commits them as it closes.
+		c, cancel := context.WithTimeout(l.ctx, 5*time.Second)
+		_ = chromedp.Do(c, chromedp.Navigate("about:blank"))
+		cancel()
+		l.gen.stop()
+		return
+	}
 	l.cancel()
 	p := l.pool
 	p.mu.Lock()
@@ -296,10 +498,30 @@ func (l *lease) release() {
 	}
 }
 
+func (l *lease) done() {
+	if l.unlock != nil {
+		l.unlock()
+		l.unlock = nil
+	}
+}
+
 // Ping checks that the browser answers.
 func (p *Pool) Ping(ctx context.Context) error {
 	p.mu.Lock()
 	g := p.cur
+	if !p.cfg.SharedBrowser && !p.closed && (g == nil || !g.alive()) {
+		// With a browser per login this one only proves that browsers
+		// start; a new one answers for it.
+		if g != nil {
+			p.retire(g)
+		}
+		var err error
+		if g, err = p.start(ctx, nil); err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		p.cur = g
+	}
 	p.mu.Unlock()
 	if g == nil || !g.alive() {
 		return errors.New("portals: browser is not running")
@@ -310,12 +532,10 @@ func (p *Pool) Ping(ctx context.Context) error {
 	})
 }
 
-// Starts reports how many times a browser was started, for health pages
-// and tests of crash recovery.
+// Starts reports how many times a browser was started (the shared one and
+// those of logins), for health pages and tests of crash recovery.
 func (p *Pool) Starts() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.starts
+	return int(p.starts.Load())
 }
 
 // Close stops the browser; running jobs fail.

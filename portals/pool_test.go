@@ -12,7 +12,7 @@ import (
 
 // TestRecycle restarts the browser after RecycleAfter jobs.
 func TestRecycle(t *testing.T) {
-	pool := testPool(t)
+	pool := testSharedPool(t)
 	host, s := newSite(t)
 	r := NewRunner(scriptFor(t, host, header+twoFactor+loginSteps+linkDocuments), pool)
 	pool.mu.Lock()
@@ -74,7 +74,9 @@ func TestRemoteBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool, err := NewPool(ctx, PoolConfig{RemoteURL: u})
+	// The resolver rules reach the job's egress proxy, which resolves for
+	// the browser.
+	pool, err := NewPool(ctx, PoolConfig{RemoteURL: u, ExtraFlags: local.cfg.ExtraFlags})
 	if err != nil {
 		t.Fatal(err)
 	}

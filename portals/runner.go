@@ -50,6 +50,17 @@ type Job struct {
 	Logger      *slog.Logger
 	// Progress, when set, is called after each step (for `portal test`).
 	Progress func(StepLog)
+	// Login names the sign-in whose browser identity and profile the run
+	// uses; runs of one login never overlap. Empty means portal and
+	// username.
+	Login string
+	// Identity is what a new login's identity is drawn from.
+	Identity IdentityHints
+	// Proxy is the login's (or its tenant's) outbound proxy, http://,
+	// https:// or socks5:// with credentials; empty connects directly.
+	Proxy string
+	// ExtraHosts are hosts the browser may reach besides the script's.
+	ExtraHosts []string
 	// Since, when set, is the start of the date window: documents dated
 	// earlier are not fetched, and {{since}} holds it (YYYY-MM-DD) for
 	// listings that filter by date. A first run typically fetches the last
@@ -121,13 +132,25 @@ type Runner struct {
 	SessionTimeout time.Duration
 	// MaxDocumentSize refuses larger downloads; default 50 MiB.
 	MaxDocumentSize int
+	// TypingGap bounds the pause between two keys; default 45–160ms, the
+	// range of an ordinary typist.
+	TypingGap [2]time.Duration
 }
+
+// HumanTypingGap is the range of pauses between keys of an ordinary
+// typist, the default of Runner.TypingGap.
+var HumanTypingGap = [2]time.Duration{45 * time.Millisecond, 160 * time.Millisecond}
+
+// defaultTypingGap is what NewRunner starts with; tests that do not look at
+// typing speed it up.
+var defaultTypingGap = HumanTypingGap
 
 // NewRunner returns a runner for reg's scripts. steps add Go steps for this
 // runner only; they shadow global steps of the same name.
 func NewRunner(reg *Registry, pool *Pool, steps ...Steps) *Runner {
 	r := &Runner{reg: reg, pool: pool, steps: map[string]StepFunc{},
-		StepTimeout: 30 * time.Second, SessionTimeout: 15 * time.Second, MaxDocumentSize: 50 << 20}
+		StepTimeout: 30 * time.Second, SessionTimeout: 15 * time.Second, MaxDocumentSize: 50 << 20,
+		TypingGap: defaultTypingGap}
 	for _, set := range steps {
 		for n, f := range set {
 			r.steps[n] = f
@@ -164,9 +187,10 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	if len(missing) > 0 {
 		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "script %s calls unregistered Go steps %v", s.ID, missing)
 	}
-	rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, saved: map[string]bool{}, fresh: map[string]bool{},
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, abort: abort, saved: map[string]bool{}, fresh: map[string]bool{},
 		vars: &vars{v: map[string]any{}}, log: job.Logger, frameTabs: map[cdp.FrameID]context.Context{}}
-
 	if rn.log == nil {
 		rn.log = slog.New(slog.DiscardHandler)
 	}
@@ -194,6 +218,10 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 	if rn.l != nil {
 		rn.l.release()
 	}
+	rn.finishLogin()
+	if rn.l != nil {
+		rn.l.done()
+	}
 	if rn.downloadDir != "" {
 		os.RemoveAll(rn.downloadDir)
 	}
@@ -207,12 +235,18 @@ func walkAll(s *Script, f func(*Step)) {
 
 // run is the state of one Run call.
 type run struct {
-	r           *Runner
-	job         *Job
-	s           *Script
-	res         *Result
-	jobCtx      context.Context
-	l           *lease
+	r      *Runner
+	job    *Job
+	s      *Script
+	res    *Result
+	jobCtx context.Context
+	abort  context.CancelCauseFunc
+	l      *lease
+	login  *loginState
+	ptr    pointer
+	// signedIn is set once the run is past login: only then is the
+	// profile worth sealing.
+	signedIn    bool
 	downloadDir string
 	log         *slog.Logger
 	vars        *vars
@@ -242,7 +276,10 @@ func (rn *run) play() error {
 		return fmt.Errorf("download directory: %w", err)
 	}
 	rn.downloadDir = dir
-	l, err := rn.r.pool.acquire(rn.jobCtx, dir)
+	if err := rn.prepareLogin(); err != nil {
+		return err
+	}
+	l, err := rn.r.pool.acquire(rn.jobCtx, dir, rn.login.setup)
 	if err != nil {
 		return twofetch.FailWith(twofetch.OutcomeTransient, err, "no browser available")
 	}
@@ -256,6 +293,7 @@ func (rn *run) play() error {
 	}
 	if loggedIn {
 		rn.res.SessionReused = true
+		rn.signedIn = true
 	} else {
 		if err := rn.runSteps("login", rn.s.Login); err != nil {
 			return err
@@ -265,10 +303,14 @@ func (rn *run) play() error {
 		}
 		// Keep the fresh session at once: if the documents flow fails, the
 		// next run still skips login and 2FA.
+		rn.signedIn = true
 		rn.keepSession()
 	}
 	if err := rn.runSteps("documents", rn.s.Documents); err != nil {
 		return err
+	}
+	if rn.blockedURL() != "" {
+		return errBlocked
 	}
 	rn.keepSession()
 	return nil
@@ -281,6 +323,8 @@ func (rn *run) classify(err error) error {
 	var re *twofetch.RunError
 	isRE := errors.As(err, &re)
 	switch {
+	case rn.blockedURL() != "":
+		return twofetch.Fail(twofetch.OutcomePortalChanged, "the browser requested %s, a host the script does not list; the request was blocked", rn.redact(rn.blockedURL()))
 	case rn.jobCtx.Err() != nil:
 		return twofetch.FailWith(twofetch.OutcomeTransient, rn.jobCtx.Err(), "the run was cancelled or ran out of time")
 	case browserLost(err) || (rn.l != nil && !rn.l.gen.alive()):

@@ -376,7 +376,7 @@ func TestPortalChangedKeepsArtifactsWithoutSecrets(t *testing.T) {
 // TestCrashRecovery kills Chromium in the middle of a job: that job fails
 // as transient and the next one gets a fresh browser.
 func TestCrashRecovery(t *testing.T) {
-	pool := testPool(t)
+	pool := testSharedPool(t)
 	host, s := newSite(t)
 	src := header + "two_factor: []\n" + `
 login:

@@ -244,7 +244,7 @@ func (rn *run) pollScope(ctx context.Context, expr string) error {
 }
 
 // point is where a click lands, in the tab's viewport.
-type point struct{ X, Y float64 }
+type point struct{ X, Y, W, H float64 }
 
 // clickScoped waits for a visible element in the scope, scrolls it into
 // view and clicks its centre with a trusted mouse event. text, when given,
@@ -257,7 +257,7 @@ func (rn *run) clickScoped(ctx context.Context, sel, text string, nth int) error
 		if (!e) return null;
 		e.scrollIntoView({block: 'center', inline: 'center'});
 		const r = e.getBoundingClientRect();
-		return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+		return {x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width, h: r.height};
 	})(%s, %s, %d)`, jsString(sel), jsString(text), nth)
 	var p *point
 	for p == nil {
@@ -283,7 +283,7 @@ func (rn *run) clickScoped(ctx context.Context, sel, text string, nth int) error
 			p.Y += fs.dy
 		}
 	}
-	return chromedp.Do(ctx, chromedp.MouseClickXY(p.X, p.Y))
+	return rn.ptr.clickBox(ctx, box{X: p.X - p.W/2, Y: p.Y - p.H/2, W: p.W, H: p.H})
 }
 
 // typeScoped clicks a field (which focuses its frame too), empties it and
@@ -310,7 +310,7 @@ func (rn *run) typeNth(ctx context.Context, sel string, nth int, keys string) er
 	if !ok {
 		return fmt.Errorf("field %q went away", sel)
 	}
-	return chromedp.Do(ctx, chromedp.KeyEvent(keys))
+	return typeText(ctx, keys, rn.r.TypingGap[0], rn.r.TypingGap[1])
 }
 
 // typeBoxes types a code one character per box: sites that split a code

@@ -499,6 +499,18 @@ func (d *Duration) UnmarshalYAML(v *yaml.Node) error {
 
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
+// Family names the sign-in the script uses: the login fragment it uses
+// (login/amazon gives "amazon"), so portals of one family can share one
+// login; a script that signs in by itself is its own family.
+func (s *Script) Family() string {
+	for _, u := range s.Uses {
+		if f, ok := strings.CutPrefix(u.Name, "login/"); ok {
+			return f
+		}
+	}
+	return s.ID
+}
+
 // UsesOTP reports whether the script types an authenticator code anywhere.
 func (s *Script) UsesOTP() bool {
 	found := false

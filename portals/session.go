@@ -193,7 +193,7 @@ func (t *idleTracker) wait(ctx context.Context) error {
 const maskJS = `((sels) => {
 	const clear = (e) => { if ('value' in e) e.value = ''; e.removeAttribute('value'); };
 	document.querySelectorAll('input[type=password]').forEach(clear);
-	for (const s of sels) { try { document.querySelectorAll(s).forEach(clear); } catch (e) {} }
+	for (const s of sels || []) { try { document.querySelectorAll(s).forEach(clear); } catch (e) {} }
 	return true;
 })`
 

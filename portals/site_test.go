@@ -32,17 +32,28 @@ var (
 		once sync.Once
 		srv  *httptest.Server
 		pool *Pool
-		err  error
-		mu   sync.Mutex
-		site map[string]*site
-		skip string
+		// sharedPool runs jobs in contexts of one browser, as with a
+		// remote browser.
+		sharedOnce sync.Once
+		sharedPool *Pool
+		sharedErr  error
+		err        error
+		mu         sync.Mutex
+		site       map[string]*site
+		skip       string
 	}
 )
 
 func TestMain(m *testing.M) {
+	// Keys still arrive one by one with uneven gaps, only faster than a
+	// person types; TestBrowserCheck types at the human pace.
+	defaultTypingGap = [2]time.Duration{time.Millisecond, 4 * time.Millisecond}
 	code := m.Run()
 	if shared.pool != nil {
 		shared.pool.Close()
+	}
+	if shared.sharedPool != nil {
+		shared.sharedPool.Close()
 	}
 	if shared.srv != nil {
 		shared.srv.Close()
@@ -73,6 +84,24 @@ func testPool(t testing.TB) *Pool {
 		t.Fatalf("start browser: %v", shared.err)
 	}
 	return shared.pool
+}
+
+// testSharedPool is a pool whose jobs share one browser, each in a
+// browser context of its own.
+func testSharedPool(t testing.TB) *Pool {
+	t.Helper()
+	p := testPool(t)
+	shared.sharedOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cfg := p.cfg
+		cfg.SharedBrowser = true
+		shared.sharedPool, shared.sharedErr = NewPool(ctx, cfg)
+	})
+	if shared.sharedErr != nil {
+		t.Fatalf("start browser: %v", shared.sharedErr)
+	}
+	return shared.sharedPool
 }
 
 // site is the state of one test portal host.

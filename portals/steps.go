@@ -199,7 +199,7 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		if text != "" || rn.scoped(sel) {
 			return strings.TrimSpace(sel + " " + text), rn.clickScoped(ctx, sel, text, -1)
 		}
-		return sel, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		return sel, rn.ptr.click(ctx, sel)
 	case st.Select != nil:
 		return rn.selectOption(ctx, st)
 	case st.If != nil:
@@ -459,11 +459,20 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	// attributes unlocked while chromedp's event loop updates them (a data
 	// race in chromedp v0.23), and it only adds file-input handling, which
 	// typing never needs.
-	err = chromedp.Do(ctx,
-		chromedp.Clear(chromedp.CSS(sel)),
-		chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible),
-		chromedp.KeyEvent(keys),
-	)
+	// The field is there: typing at a person's pace takes the time it
+	// takes, bounded by the job rather than by the wait for the field.
+	tctx, cancel := mergeContexts(rn.jobCtx, rn.l.ctx, 0)
+	defer cancel()
+	err = chromedp.Do(tctx, chromedp.Clear(chromedp.CSS(sel)))
+	if err == nil {
+		err = rn.ptr.click(tctx, sel)
+	}
+	if err == nil {
+		err = chromedp.Do(tctx, chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible))
+	}
+	if err == nil {
+		err = typeText(tctx, keys, rn.r.TypingGap[0], rn.r.TypingGap[1])
+	}
 	if err != nil && secret {
 		// Whatever chromedp says must not carry the value.
 		err = errors.New(rn.redact(err.Error()))

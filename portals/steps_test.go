@@ -50,7 +50,10 @@ func mustOK(t *testing.T, res *Result, err error) {
 // another origin on the same site, and in it a frame of another site,
 // which Chromium runs in a process of its own.
 func TestFrameStep(t *testing.T) {
-	res, _, err := runStepScript(t, stepHeader+`two_factor: []
+	// The frames come from other hosts, which the script lists:
+	// the browser reaches no host a script does not list.
+	src := strings.Replace(stepHeader, "hosts: [HOST]", "hosts: [HOST, login-HOST, id.thirdparty.test]", 1)
+	res, _, err := runStepScript(t, src+`two_factor: []
 login:
   - navigate: https://HOST/steps/frames.html
   - frame:

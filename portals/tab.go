@@ -12,10 +12,18 @@ func (p *Pool) Tab(ctx context.Context) (tab context.Context, release func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := p.acquire(ctx, dir)
+	// The browser resolves no names itself: a proxy that admits every
+	// host applies the resolver rules (the replicas') for it.
+	eg, err := startEgress(egressConfig{AllowAll: true, Resolve: resolverFlags(p.cfg.ExtraFlags), Logger: p.log})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	return l.ctx, func() { l.release(); os.RemoveAll(dir) }, nil
+	l, err := p.acquire(ctx, dir, &loginSetup{proxy: eg.URL()})
+	if err != nil {
+		eg.Close()
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return l.ctx, func() { l.release(); l.done(); eg.Close(); os.RemoveAll(dir) }, nil
 }

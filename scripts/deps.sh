@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs or starts what twofetch and its tests need on Debian/Ubuntu.
-#   scripts/deps.sh chromium     headless Chromium for the browser pool
+#   scripts/deps.sh chromium     Chromium (run headless) for the browser pool, and
+#                                chromium-headless-shell for comparison
+#   scripts/deps.sh npm          npm, which installs the bot detectors of the browser check test
 #   scripts/deps.sh redis        redis-server (tests start their own on free ports)
 #   scripts/deps.sh postgres     PostgreSQL on 127.0.0.1:5432 with database "test"
 #   scripts/deps.sh bench        zbarimg, ZXingReader and dwebp for scripts/qrbench.sh
@@ -8,7 +10,7 @@
 # Installing needs root; otherwise it says exactly what to install.
 set -euo pipefail
 
-CHROME=${TWOFETCH_CHROME_PATH:-/usr/lib/chromium/chromium-headless-shell}
+CHROME=${TWOFETCH_CHROME_PATH:-/usr/lib/chromium/chromium}
 apt_updated=
 
 need() { # need PACKAGE WHAT
@@ -29,7 +31,11 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for what in "$@"; do
   case "$what" in
   chromium)
-    [ -x "$CHROME" ] || need chromium-headless-shell "headless Chromium at $CHROME"
+    [ -x "$CHROME" ] || need chromium "Chromium at $CHROME"
+    [ -x /usr/lib/chromium/chromium-headless-shell ] || need chromium-headless-shell "chromium-headless-shell"
+    ;;
+  npm)
+    command -v npm >/dev/null || need npm "npm"
     ;;
   redis)
     command -v redis-server >/dev/null || need redis-server "redis-server"

@@ -85,3 +85,40 @@ func (s *AccountSecrets) Cookies(ctx context.Context) ([]byte, error) {
 func (s *AccountSecrets) SaveCookies(ctx context.Context, b []byte) error {
 	return s.Vault.Seal(ctx, s.ref(twofetch.FieldCookies), b)
 }
+
+// Identity opens the login's browser identity.
+func (s *AccountSecrets) Identity(ctx context.Context) ([]byte, error) {
+	return s.Vault.Open(ctx, s.ref(twofetch.FieldBrowserIdentity))
+}
+
+// SaveIdentity seals the login's browser identity.
+func (s *AccountSecrets) SaveIdentity(ctx context.Context, b []byte) error {
+	return s.Vault.Seal(ctx, s.ref(twofetch.FieldBrowserIdentity), b)
+}
+
+// Profile opens the login's packed browser profile.
+func (s *AccountSecrets) Profile(ctx context.Context) ([]byte, error) {
+	return s.Vault.Open(ctx, s.ref(twofetch.FieldBrowserProfile))
+}
+
+// SaveProfile seals the login's packed browser profile.
+func (s *AccountSecrets) SaveProfile(ctx context.Context, b []byte) error {
+	return s.Vault.Seal(ctx, s.ref(twofetch.FieldBrowserProfile), b)
+}
+
+// Proxy opens the login's outbound proxy URL, else its tenant's; "" when
+// neither has one.
+func (s *AccountSecrets) Proxy(ctx context.Context) (string, error) {
+	for _, ref := range []twofetch.SecretRef{s.ref(twofetch.FieldProxy),
+		{TenantID: s.TenantID, AccountID: twofetch.TenantWide, Field: twofetch.FieldProxy}} {
+		b, err := s.Vault.Open(ctx, ref)
+		if twofetch.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	return "", nil
+}

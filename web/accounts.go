@@ -24,9 +24,24 @@ const (
 type CreateAccountRequest struct {
 	Portal   string `json:"portal"`
 	Username string `json:"username"`
-	Password string `json:"password"`
+	// Password is required for a new login and must be left out when the
+	// account joins an existing one, which already has it.
+	Password string `json:"password,omitempty"`
+	// LoginID names an existing login of the same family to sign in with,
+	// so one enrolment serves every account behind it.
+	LoginID string `json:"login_id,omitempty"`
+	// Family, instead of LoginID, finds the existing login of this family
+	// with the account's username.
+	Family string `json:"family,omitempty"`
 	// Label is the operator's own reference, optional.
 	Label string `json:"label,omitempty"`
+}
+
+// LoginView is the body of GET /api/v1/logins/{id}: the login and the
+// accounts behind it.
+type LoginView struct {
+	*twofetch.Login
+	Accounts []*twofetch.Account `json:"accounts"`
 }
 
 // AccountList is the body of GET /api/v1/accounts. NextAfter, when set, is
@@ -40,6 +55,15 @@ func (req *CreateAccountRequest) validate(portals PortalCatalog) error {
 	req.Portal = strings.TrimSpace(req.Portal)
 	req.Username = strings.TrimSpace(req.Username)
 	req.Label = strings.TrimSpace(req.Label)
+	req.LoginID = strings.TrimSpace(req.LoginID)
+	req.Family = strings.TrimSpace(req.Family)
+	joins := req.LoginID != "" || req.Family != ""
+	switch {
+	case req.LoginID != "" && req.Family != "":
+		return twofetch.Errorf(twofetch.EINVALID, "name the login by login_id or by family, not both")
+	case joins && req.Password != "":
+		return twofetch.Errorf(twofetch.EINVALID, "the login already has its password: leave password out when naming a login")
+	}
 	switch {
 	case req.Portal == "":
 		return twofetch.Errorf(twofetch.EINVALID, "portal is required")
@@ -51,7 +75,7 @@ func (req *CreateAccountRequest) validate(portals PortalCatalog) error {
 		return twofetch.Errorf(twofetch.EINVALID, "username is longer than %d bytes", maxUsername)
 	case hasControl(req.Username):
 		return twofetch.Errorf(twofetch.EINVALID, "username contains control characters")
-	case req.Password == "":
+	case req.Password == "" && !joins:
 		return twofetch.Errorf(twofetch.EINVALID, "password is required")
 	case len(req.Password) > maxPassword:
 		return twofetch.Errorf(twofetch.EINVALID, "password is longer than %d bytes", maxPassword)
@@ -75,10 +99,16 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	loginID, err := s.resolveLogin(r, t.ID, &req)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	now := s.cfg.Now().UTC()
 	a := &twofetch.Account{
 		ID:       twofetch.NewID("acc"),
 		TenantID: t.ID,
+		LoginID:  loginID,
 		Portal:   req.Portal,
 		Username: req.Username,
 		Label:    req.Label,
@@ -94,17 +124,82 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := twofetch.LoginSecret(a, twofetch.FieldPassword)
-	if err := s.cfg.Vault.Seal(ctx, ref, []byte(req.Password)); err != nil {
-		// An account without its password would only ever fail its runs.
-		if derr := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); derr != nil {
-			s.log.ErrorContext(ctx, "remove account after failed seal", "account", a.ID, "err", derr)
+	// An account joining a login signs in with the login's password, key
+	// and cookies; only a new login brings a password.
+	if loginID == "" {
+		if err := s.cfg.Vault.Seal(ctx, ref, []byte(req.Password)); err != nil {
+			// An account without its password would only ever fail its runs.
+			if derr := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); derr != nil {
+				s.log.ErrorContext(ctx, "remove account after failed seal", "account", a.ID, "err", derr)
+			}
+			s.Error(w, r, fmt.Errorf("seal password of account %s: %w", a.ID, err))
+			return
 		}
-		s.Error(w, r, fmt.Errorf("seal password of account %s: %w", a.ID, err))
-		return
 	}
 	s.audit(r, "account.create", a.ID, "portal="+a.Portal)
 	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
 	s.JSON(w, r, http.StatusCreated, a)
+}
+
+// resolveLogin finds the existing login req names, or "" when it names
+// none and the account gets a login of its own. The login must be of the
+// account's portal family: an Amazon sign-in cannot fetch from GitHub.
+func (s *Server) resolveLogin(r *http.Request, tenantID string, req *CreateAccountRequest) (string, error) {
+	ctx := r.Context()
+	family := familyOf(s.cfg.Portals, req.Portal)
+	switch {
+	case req.LoginID != "":
+		l, err := s.cfg.Store.Login(ctx, tenantID, req.LoginID)
+		if twofetch.IsNotFound(err) {
+			return "", twofetch.Errorf(twofetch.EINVALID, "unknown login %q", printable(req.LoginID, 64))
+		}
+		if err != nil {
+			return "", fmt.Errorf("get login: %w", err)
+		}
+		if f := familyOf(s.cfg.Portals, l.Portal); f != family {
+			return "", twofetch.Errorf(twofetch.EINVALID, "login %s signs in to %s, but portal %s uses the %s sign-in", l.ID, f, req.Portal, family)
+		}
+		if l.Username != req.Username {
+			return "", twofetch.Errorf(twofetch.EINVALID, "login %s is the sign-in of another username", l.ID)
+		}
+		return l.ID, nil
+	case req.Family != "":
+		if req.Family != family {
+			return "", twofetch.Errorf(twofetch.EINVALID, "portal %s uses the %s sign-in, not %q", req.Portal, family, printable(req.Family, 64))
+		}
+		ls, err := s.cfg.Store.FindLogins(ctx, tenantID, req.Username, familyPortals(s.cfg.Portals, family))
+		if err != nil {
+			return "", fmt.Errorf("find login: %w", err)
+		}
+		switch len(ls) {
+		case 0:
+			return "", twofetch.Errorf(twofetch.EINVALID, "no %s login with this username: create the account with its password instead", family)
+		case 1:
+			return ls[0].ID, nil
+		}
+		return "", twofetch.Errorf(twofetch.ECONFLICT, "%d %s logins have this username: name one by login_id", len(ls), family)
+	}
+	return "", nil
+}
+
+func (s *Server) getLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t := TenantFrom(ctx)
+	l, err := s.cfg.Store.Login(ctx, t.ID, r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, notFoundOr(err, "login"))
+		return
+	}
+	l.Family = familyOf(s.cfg.Portals, l.Portal)
+	as, err := s.cfg.Store.LoginAccounts(ctx, t.ID, l.ID)
+	if err != nil {
+		s.Error(w, r, fmt.Errorf("accounts of login %s: %w", l.ID, err))
+		return
+	}
+	if as == nil {
+		as = []*twofetch.Account{}
+	}
+	s.JSON(w, r, http.StatusOK, LoginView{Login: l, Accounts: as})
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {

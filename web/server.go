@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/twofetch/twofetch"
@@ -30,6 +31,59 @@ type Sealer interface {
 // PortalList.
 type PortalCatalog interface {
 	Has(id string) bool
+}
+
+// PortalFamilies is met by catalogs that know which portals share a
+// sign-in: Amazon.de and Audible.de are both of the family "amazon".
+// Without it every portal is its own family.
+type PortalFamilies interface {
+	// Family names the sign-in the portal uses.
+	Family(portal string) string
+	// Portals lists the portals of a family.
+	Portals(family string) []string
+}
+
+// PortalFamilyList is a fixed catalog of portals and their families.
+type PortalFamilyList map[string]string
+
+// Has reports whether id is in the list.
+func (l PortalFamilyList) Has(id string) bool { _, ok := l[id]; return ok }
+
+// Family is the portal's family.
+func (l PortalFamilyList) Family(portal string) string { return l[portal] }
+
+// Portals lists the portals of family, sorted.
+func (l PortalFamilyList) Portals(family string) []string {
+	var out []string
+	for p, f := range l {
+		if f == family {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// familyOf is the portal's family in c; a portal is its own family in a
+// catalog that knows none.
+func familyOf(c PortalCatalog, portal string) string {
+	if f, ok := c.(PortalFamilies); ok {
+		if fam := f.Family(portal); fam != "" {
+			return fam
+		}
+	}
+	return portal
+}
+
+// familyPortals lists the portals of family in c.
+func familyPortals(c PortalCatalog, family string) []string {
+	if f, ok := c.(PortalFamilies); ok {
+		return f.Portals(family)
+	}
+	if c.Has(family) {
+		return []string{family}
+	}
+	return nil
 }
 
 // PortalList is a fixed PortalCatalog.
@@ -125,6 +179,7 @@ func (s *Server) routes() {
 	s.HandleAPI("GET /api/v1/accounts", http.HandlerFunc(s.listAccounts))
 	s.HandleAPI("GET /api/v1/accounts/{id}", http.HandlerFunc(s.getAccount))
 	s.HandleAPI("DELETE /api/v1/accounts/{id}", http.HandlerFunc(s.deleteAccount))
+	s.HandleAPI("GET /api/v1/logins/{id}", http.HandlerFunc(s.getLogin))
 	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))
 	s.HandleAPI("PATCH /api/v1/tenant", http.HandlerFunc(s.patchTenant))
 	// Anything else under /api/ answers in JSON rather than the mux's

@@ -103,6 +103,9 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if s.cfg.Secrets != nil {
 		job.Secrets = s.cfg.Secrets(acct)
 	}
+	if t, err := s.store.Tenant(ctx, acct.TenantID); err == nil {
+		job.Tenant = t
+	}
 	started := s.now()
 	res, ferr := s.fetcher.Fetch(ctx, job)
 	elapsed := s.now().Sub(started)

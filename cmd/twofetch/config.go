@@ -57,7 +57,7 @@ var Settings = []*Setting{
 		Help: "URL the webhook SMS sender POSTs JSON to", Check: checkHTTPURL},
 	{Flag: "sms-webhook-secret", Env: "TWOFETCH_SMS_WEBHOOK_SECRET", Default: "",
 		Help: "HMAC-SHA256 key signing webhook SMS requests (X-Twofetch-Signature)"},
-	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium-headless-shell",
+	{Flag: "chrome-path", Env: "TWOFETCH_CHROME_PATH", Default: "/usr/lib/chromium/chromium",
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},

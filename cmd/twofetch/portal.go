@@ -411,6 +411,10 @@ func (s *liveSecrets) Code(ctx context.Context) (string, error) {
 
 func (s *liveSecrets) SaveCookies(context.Context, []byte) error { return nil }
 
+// The login's browser identity and profile stay as the workers left them.
+func (s *liveSecrets) SaveIdentity(context.Context, []byte) error { return nil }
+func (s *liveSecrets) SaveProfile(context.Context, []byte) error  { return nil }
+
 func (s *liveSecrets) codesUsed() int { return int(s.codes.Load()) }
 
 var replicaModes = map[string]replica.Mode{

@@ -148,7 +148,7 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 		if cfg.RemoteURL != "" {
 			return nil, fmt.Errorf("TWOFETCH_CHROME_URL: %w", err)
 		}
-		return nil, fmt.Errorf("TWOFETCH_CHROME_PATH: %w (install it with: apt-get install chromium-headless-shell)", err)
+		return nil, fmt.Errorf("TWOFETCH_CHROME_PATH: %w (install it with: apt-get install chromium)", err)
 	}
 	m.OnClose(pool.Close)
 	return pool, nil
@@ -180,3 +180,22 @@ func (m *Main) portalCatalog() (web.PortalCatalog, error) {
 type registryCatalog struct{ reg *portals.Registry }
 
 func (c registryCatalog) Has(id string) bool { _, ok := c.reg.Get(id); return ok }
+
+// Family is the sign-in the portal's script uses.
+func (c registryCatalog) Family(portal string) string {
+	if s, ok := c.reg.Get(portal); ok {
+		return s.Family()
+	}
+	return ""
+}
+
+// Portals lists the portals whose scripts use the family's sign-in.
+func (c registryCatalog) Portals(family string) []string {
+	var out []string
+	for _, s := range c.reg.List() {
+		if s.Family() == family {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}

@@ -176,10 +176,10 @@ func redactURL(s string) string {
 }
 
 // ChromePath returns the headless Chromium binary: TWOFETCH_CHROME_PATH, or
-// Debian's chromium-headless-shell.
+// Debian's full Chromium (run headless), else chromium-headless-shell.
 func ChromePath(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{os.Getenv("TWOFETCH_CHROME_PATH"), "/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium"} {
+	for _, p := range []string{os.Getenv("TWOFETCH_CHROME_PATH"), "/usr/lib/chromium/chromium", "/usr/lib/chromium/chromium-headless-shell"} {
 		if p == "" {
 			continue
 		}

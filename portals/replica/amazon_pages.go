@@ -56,11 +56,10 @@ import (
 // terms at sign-in, so mode Terms changes nothing here, and mode
 // ChangedLayout is not modelled.
 
-const amazonBase = "https://www.amazon.de"
-
 const amazonPageSize = 10
 
 type amazonData struct {
+	S       *amazonSite
 	Title   string
 	Error   string
 	Email   string
@@ -84,19 +83,28 @@ type amazonOrder struct {
 }
 
 func amazonPages(p *Portal, rs *Routes) {
-	rs.Handle("GET", amazonBase+"/ap/signin", p.amazonSignin)
-	rs.Handle("POST", amazonBase+"/ap/signin", p.amazonSigninSubmit)
-	rs.Handle("GET", amazonBase+"/ap/mfa", p.amazonMFA)
-	rs.Handle("GET", amazonBase+"/ap/cvf/approval", p.amazonApproval)
-	rs.Handle("POST", amazonBase+"/ap/cvf/approval/poll", p.amazonApprovalPoll)
-	rs.Handle("GET", amazonBase+"/ap/cvf/verify", p.amazonVerify)
-	rs.Handle("POST", amazonBase+"/ap/cvf/verify", p.amazonVerify)
-	rs.Handle("GET", amazonBase+"/gp/css/order-history", p.amazonOrders)
-	rs.Handle("GET", amazonBase+"/gp/your-account/order-history", p.amazonOrders)
-	rs.Handle("GET", amazonBase+"/gp/shared-cs/ajax/invoice/invoice.html", p.amazonInvoicePopover)
-	rs.Handle("GET", amazonBase+"/documents/download/{id}/invoice.pdf", p.amazonDocument)
-	rs.Handle("GET", amazonBase+"/gp/css/summary/print.html", p.amazonSummary)
-	rs.Handle("GET", amazonBase+"/gp/flex/sign-out.html", p.amazonSignOut)
+	base := p.amazon().Base
+	rs.Handle("GET", base+"/ap/signin", p.amazonSignin)
+	rs.Handle("POST", base+"/ap/signin", p.amazonSigninSubmit)
+	rs.Handle("GET", base+"/ap/mfa", p.amazonMFA)
+	rs.Handle("GET", base+"/ap/mfa/new-otp", p.amazonPicker)
+	rs.Handle("POST", base+"/ap/mfa/new-otp", p.amazonPicked)
+	rs.Handle("GET", base+"/ap/cvf/approval", p.amazonApproval)
+	rs.Handle("POST", base+"/ap/cvf/approval/poll", p.amazonApprovalPoll)
+	rs.Handle("GET", base+"/ap/cvf/verify", p.amazonVerify)
+	rs.Handle("POST", base+"/ap/cvf/verify", p.amazonVerify)
+	if !p.amazon().Orders {
+		// No source shows the pages after sign-in: the replica's landing
+		// page names the portal and nothing else.
+		rs.Handle("GET", p.spec.Billing.URL, p.amazonLanding)
+		return
+	}
+	rs.Handle("GET", base+"/gp/css/order-history", p.amazonOrders)
+	rs.Handle("GET", base+"/gp/your-account/order-history", p.amazonOrders)
+	rs.Handle("GET", base+"/gp/shared-cs/ajax/invoice/invoice.html", p.amazonInvoicePopover)
+	rs.Handle("GET", base+"/documents/download/{id}/invoice.pdf", p.amazonDocument)
+	rs.Handle("GET", base+"/gp/css/summary/print.html", p.amazonSummary)
+	rs.Handle("GET", base+"/gp/flex/sign-out.html", p.amazonSignOut)
 	rs.Handle("GET", p.spec.Settings, p.settingsPage)
 }
 
@@ -110,8 +118,8 @@ func (p *Portal) amazonReturn(r *http.Request) string {
 	return ret
 }
 
-func amazonSigninURL(ret string) string {
-	return amazonBase + "/ap/signin?openid.return_to=" + url.QueryEscape(ret)
+func (p *Portal) amazonSigninURL(ret string) string {
+	return p.amazon().Base + "/ap/signin?openid.return_to=" + url.QueryEscape(ret)
 }
 
 // amazonAuthed returns the signed-in session or sends the browser to the
@@ -121,18 +129,18 @@ func (p *Portal) amazonAuthed(w http.ResponseWriter, r *http.Request) *session {
 	if s != nil && (st == stageIn || st == stageTerms) {
 		return s
 	}
-	here := amazonBase + r.URL.RequestURI()
-	http.Redirect(w, r, amazonSigninURL(here), http.StatusFound)
+	here := p.amazon().Base + r.URL.RequestURI()
+	http.Redirect(w, r, p.amazonSigninURL(here), http.StatusFound)
 	return nil
 }
 
 func (p *Portal) amazonSignin(w http.ResponseWriter, r *http.Request) {
-	amazonPageSet.render(w, http.StatusOK, "signin", &amazonData{Title: "Amazon Anmelden", Return: p.amazonReturn(r)})
+	p.amazonRender(w, "signin", &amazonData{Title: p.amazon().T.SignInTitle, Return: p.amazonReturn(r)})
 }
 
 func (p *Portal) amazonSigninSubmit(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	d := &amazonData{Title: "Amazon Anmelden", Return: p.amazonReturn(r), Email: strings.TrimSpace(r.PostForm.Get("email"))}
+	d := &amazonData{Title: p.amazon().T.SignInTitle, Return: p.amazonReturn(r), Email: strings.TrimSpace(r.PostForm.Get("email"))}
 	if _, ok := r.PostForm["otpCode"]; ok {
 		p.amazonMFASubmit(w, r, d)
 		return
@@ -143,11 +151,11 @@ func (p *Portal) amazonSigninSubmit(w http.ResponseWriter, r *http.Request) {
 		if u == nil {
 			// English original (woob): "We cannot find an account with that
 			// e-mail address"; the German wording is unverified.
-			d.Error = "Wir können kein Konto mit dieser E-Mail-Adresse finden"
-			amazonPageSet.render(w, http.StatusOK, "signin", d)
+			d.Error = p.amazon().T.NoAccount
+			p.amazonRender(w, "signin", d)
 			return
 		}
-		amazonPageSet.render(w, http.StatusOK, "password", d)
+		p.amazonRender(w, "password", d)
 		return
 	}
 	if p.currentMode()&Captcha != 0 {
@@ -155,38 +163,40 @@ func (p *Portal) amazonSigninSubmit(w http.ResponseWriter, r *http.Request) {
 		// English original "Enter the characters as they are shown in the
 		// image."; German wording unverified.
 		d.Captcha = true
-		d.Error = "Geben Sie die Zeichen so ein, wie sie auf dem Bild erscheinen."
-		amazonPageSet.render(w, http.StatusOK, "password", d)
+		d.Error = p.amazon().T.CaptchaError
+		p.amazonRender(w, "password", d)
 		return
 	}
 	if !p.passwordOK(u, strings.Join(pw, "")) {
 		// English original (woob): "Your password is incorrect"; German
 		// wording unverified.
-		d.Error = "Ihr Passwort ist falsch"
+		d.Error = p.amazon().T.BadPassword
 		page := "password"
 		if u == nil {
 			page = "signin"
 		}
-		amazonPageSet.render(w, http.StatusOK, page, d)
+		p.amazonRender(w, page, d)
 		return
 	}
 	_, st := p.signIn(w, r, u, r.PostForm.Get("rememberMe") != "")
 	switch {
 	case st == stageNewDevice:
-		http.Redirect(w, r, amazonBase+"/ap/cvf/verify?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
+		http.Redirect(w, r, p.amazon().Base+"/ap/cvf/verify?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
 	case st == stageIn:
 		http.Redirect(w, r, d.Return, http.StatusFound)
 	case p.currentMode()&PushOnly != 0:
-		http.Redirect(w, r, amazonBase+"/ap/cvf/approval?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
+		http.Redirect(w, r, p.amazon().Base+"/ap/cvf/approval?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
+	case p.amazon().Picker:
+		http.Redirect(w, r, p.amazon().Base+"/ap/mfa/new-otp?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
 	default:
-		http.Redirect(w, r, amazonBase+"/ap/mfa?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
+		http.Redirect(w, r, p.amazon().Base+"/ap/mfa?openid.return_to="+url.QueryEscape(d.Return), http.StatusFound)
 	}
 }
 
 func (p *Portal) amazonPending(w http.ResponseWriter, r *http.Request) *session {
 	s, st := p.session(r)
 	if s == nil || st != stage2FA {
-		http.Redirect(w, r, amazonSigninURL(p.amazonReturn(r)), http.StatusFound)
+		http.Redirect(w, r, p.amazonSigninURL(p.amazonReturn(r)), http.StatusFound)
 		return nil
 	}
 	return s
@@ -196,7 +206,48 @@ func (p *Portal) amazonMFA(w http.ResponseWriter, r *http.Request) {
 	if p.amazonPending(w, r) == nil {
 		return
 	}
-	amazonPageSet.render(w, http.StatusOK, "mfa", &amazonData{Title: "Zwei-Schritt-Verifizierung", Return: p.amazonReturn(r)})
+	p.amazonRender(w, "mfa", &amazonData{Title: p.amazon().T.MFATitle, Return: p.amazonReturn(r)})
+}
+
+// amazonPicker is the device picker: where the one-time code should come
+// from. Public scrapers show form#auth-select-device-form with one
+// a-radio per device (div.auth-TOTP, div.auth-SMS), the radios named
+// otpDeviceContext (values such as "ctx1, TOTP") and the button
+// input#auth-send-code; one posts it to /ap/mfa/new-otp. Which radio
+// is ticked first is not shown: the replica ticks the phone, so a script
+// that does not choose the authenticator gets no usable code.
+func (p *Portal) amazonPicker(w http.ResponseWriter, r *http.Request) {
+	if p.amazonPending(w, r) == nil {
+		return
+	}
+	p.amazonRender(w, "picker", &amazonData{Title: p.amazon().T.PickerTitle, Return: p.amazonReturn(r)})
+}
+
+// amazonPicked takes the picker's choice. The replica sends no SMS: an SMS
+// choice still leads to the code form, whose code no SMS ever brings.
+func (p *Portal) amazonPicked(w http.ResponseWriter, r *http.Request) {
+	if p.amazonPending(w, r) == nil {
+		return
+	}
+	_ = r.ParseForm()
+	choice := r.PostForm.Get("otpDeviceContext")
+	if choice == "" {
+		p.amazonRender(w, "picker", &amazonData{Title: p.amazon().T.PickerTitle, Return: p.amazonReturn(r)})
+		return
+	}
+	amazonPickMu.Lock()
+	amazonPicks[p] = append(amazonPicks[p], choice)
+	amazonPickMu.Unlock()
+	p.amazonRender(w, "mfa", &amazonData{Title: p.amazon().T.MFATitle, Return: p.amazonReturn(r)})
+}
+
+// amazonLanding is where a store whose signed-in pages no source shows
+// lands after sign-in: it names the store and nothing more.
+func (p *Portal) amazonLanding(w http.ResponseWriter, r *http.Request) {
+	if p.amazonAuthed(w, r) == nil {
+		return
+	}
+	p.amazonRender(w, "landing", &amazonData{Title: p.spec.Name})
 }
 
 func (p *Portal) amazonMFASubmit(w http.ResponseWriter, r *http.Request, d *amazonData) {
@@ -204,10 +255,10 @@ func (p *Portal) amazonMFASubmit(w http.ResponseWriter, r *http.Request, d *amaz
 	if s == nil {
 		return
 	}
-	d.Title = "Zwei-Schritt-Verifizierung"
+	d.Title = p.amazon().T.MFATitle
 	if !p.verifyCode(s, r.PostForm.Get("otpCode")) {
-		d.Error = "Der eingegebene Code ist ungültig. Bitte versuchen Sie es erneut."
-		amazonPageSet.render(w, http.StatusOK, "mfa", d)
+		d.Error = p.amazon().T.BadCode
+		p.amazonRender(w, "mfa", d)
 		return
 	}
 	// No source shows an Amazon terms interstitial after sign-in.
@@ -222,7 +273,7 @@ func (p *Portal) amazonApproval(w http.ResponseWriter, r *http.Request) {
 	if p.amazonPending(w, r) == nil {
 		return
 	}
-	amazonPageSet.render(w, http.StatusOK, "approval", &amazonData{Title: "Amazon Anmelden", Return: p.amazonReturn(r)})
+	p.amazonRender(w, "approval", &amazonData{Title: p.amazon().T.SignInTitle, Return: p.amazonReturn(r)})
 }
 
 // amazonApprovalPoll answers the approval page's polling form: the
@@ -240,14 +291,14 @@ func (p *Portal) amazonApprovalPoll(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) amazonVerify(w http.ResponseWriter, r *http.Request) {
 	s, st := p.session(r)
 	if s == nil || st != stageNewDevice {
-		http.Redirect(w, r, amazonSigninURL(p.amazonReturn(r)), http.StatusFound)
+		http.Redirect(w, r, p.amazonSigninURL(p.amazonReturn(r)), http.StatusFound)
 		return
 	}
-	d := &amazonData{Title: "Verifizierung erforderlich", Email: s.user.email, Return: p.amazonReturn(r)}
+	d := &amazonData{Title: p.amazon().T.VerifyTitle, Email: s.user.email, Return: p.amazonReturn(r)}
 	if r.Method == http.MethodPost {
-		d.Error = "Der eingegebene Code ist ungültig. Bitte versuchen Sie es erneut."
+		d.Error = p.amazon().T.BadCode
 	}
-	amazonPageSet.render(w, http.StatusOK, "verify", d)
+	p.amazonRender(w, "verify", d)
 }
 
 func (p *Portal) amazonSignOut(w http.ResponseWriter, r *http.Request) {
@@ -256,7 +307,7 @@ func (p *Portal) amazonSignOut(w http.ResponseWriter, r *http.Request) {
 		delete(p.sessions, c.Value)
 		p.mu.Unlock()
 	}
-	http.Redirect(w, r, amazonSigninURL(p.spec.Billing.URL), http.StatusFound)
+	http.Redirect(w, r, p.amazonSigninURL(p.spec.Billing.URL), http.StatusFound)
 }
 
 // amazonOrders is the order history. Without orderFilter it shows the
@@ -278,8 +329,8 @@ func (p *Portal) amazonOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	rid := token()[:20]
 	invs := p.invoiceViews(s.user)
-	d := &amazonData{Title: "Meine Bestellungen", Signed: true, Filter: filter,
-		Filters: []amazonFilter{{"months-3", "in den letzten 3 Monaten"}}}
+	d := &amazonData{Title: p.amazon().T.OrdersTitle, Signed: true, Filter: filter,
+		Filters: []amazonFilter{{"months-3", p.amazon().T.Months3}}}
 	var years []int
 	var shown []invoiceView
 	for _, v := range invs {
@@ -317,7 +368,7 @@ func (p *Portal) amazonOrders(w http.ResponseWriter, r *http.Request) {
 		d.Filters = append(d.Filters, amazonFilter{fmt.Sprintf("year-%d", y), strconv.Itoa(y)})
 	}
 	w.Header().Set("x-amz-rid", rid)
-	amazonPageSet.render(w, http.StatusOK, "orders", d)
+	p.amazonRender(w, "orders", d)
 }
 
 func (p *Portal) amazonOrder(v invoiceView, rid string) amazonOrder {
@@ -327,7 +378,7 @@ func (p *Portal) amazonOrder(v invoiceView, rid string) amazonOrder {
 			"&isADriveSubscription=&isHFC=",
 		"position": "triggerBottom", "name": "invoice",
 	})
-	return amazonOrder{ID: v.Number, Placed: germanLongDate(t), Total: v.Shown, Popover: string(pop), Invoice: v}
+	return amazonOrder{ID: v.Number, Placed: p.amazon().Date(t), Total: v.Shown, Popover: string(pop), Invoice: v}
 }
 
 // amazonFind returns the user's order with the order number.
@@ -353,7 +404,7 @@ func (p *Portal) amazonInvoicePopover(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "", http.StatusNotFound)
 		return
 	}
-	amazonPageSet.fragment(w, "popover", &amazonData{Order: o})
+	p.amazonFragment(w, "popover", &amazonData{Order: o})
 }
 
 func (p *Portal) amazonDocument(w http.ResponseWriter, r *http.Request) {
@@ -366,7 +417,7 @@ func (p *Portal) amazonDocument(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "", http.StatusNotFound)
 		return
 	}
-	p.servePDF(w, s.user, inv, "Amazon.de Rechnung")
+	p.servePDF(w, s.user, inv, p.amazon().T.PDFTitle)
 }
 
 // amazonSummary is the printable order summary the popover also links;
@@ -382,7 +433,7 @@ func (p *Portal) amazonSummary(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "", http.StatusNotFound)
 		return
 	}
-	amazonPageSet.render(w, http.StatusOK, "summary", &amazonData{Title: "Bestellübersicht", Order: o, Signed: true})
+	p.amazonRender(w, "summary", &amazonData{Title: p.amazon().T.SummaryTitle, Order: o, Signed: true})
 }
 
 var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
@@ -410,7 +461,7 @@ func (ps pageSet) fragment(w http.ResponseWriter, name string, data any) {
 }
 
 const amazonLayout = `{{define "layout"}}<!doctype html>
-<html lang="de-de" class="a-no-js"><head><meta charset="utf-8">
+<html lang="{{.S.Lang}}" class="a-no-js"><head><meta charset="utf-8">
 <title dir="ltr">{{.Title}}</title>
 <style>
 body{font-family:Arial,sans-serif;margin:0;color:#0f1111;font-size:14px}
@@ -441,52 +492,63 @@ h1{font-weight:400;font-size:28px;margin:0 0 10px}
 a,.a-link-normal{color:#007185}
 </style></head>
 <body><div id="a-page">
-<header id="navbar"><a class="nav-logo" href="/">amazon.de</a>{{if .Signed}}<a id="nav-item-signout" href="/gp/flex/sign-out.html">Abmelden</a>{{end}}</header>
+<header id="navbar"><a class="nav-logo" href="/">{{.S.Logo}}</a>{{if .Signed}}<a id="nav-item-signout" href="/gp/flex/sign-out.html">{{.S.T.SignOut}}</a>{{end}}</header>
 {{template "content" .}}
 </div></body></html>{{end}}
-{{define "error"}}{{with .Error}}<div id="auth-error-message-box" class="a-box a-alert a-alert-error auth-server-side-message-box a-spacing-base" role="alert"><div class="a-box-inner a-alert-container"><h4 class="a-alert-heading">Es ist ein Problem aufgetreten</h4><div class="a-alert-content"><ul class="a-unordered-list a-nostyle a-vertical a-spacing-none"><li><span class="a-list-item">{{.}}</span></li></ul></div></div></div>{{end}}{{end}}`
+{{define "error"}}{{with .Error}}<div id="auth-error-message-box" class="a-box a-alert a-alert-error auth-server-side-message-box a-spacing-base" role="alert"><div class="a-box-inner a-alert-container"><h4 class="a-alert-heading">{{$.S.T.ErrorHeading}}</h4><div class="a-alert-content"><ul class="a-unordered-list a-nostyle a-vertical a-spacing-none"><li><span class="a-list-item">{{.}}</span></li></ul></div></div></div>{{end}}{{end}}`
 
 var amazonPageSet = newPageSet(amazonLayout, map[string]string{
 	"signin": `{{define "content"}}<div class="a-section auth-workflow">{{template "error" .}}
 <div class="a-box"><div class="a-box-inner a-padding-extra-large">
-<h1 class="a-spacing-small">Anmelden</h1>
+<h1 class="a-spacing-small">{{.S.T.SignIn}}</h1>
 <form name="signIn" method="post" novalidate action="/ap/signin" class="auth-validate-form a-spacing-none">
 <input type="hidden" name="openid.return_to" value="{{.Return}}">
-<div class="a-row a-spacing-base"><label for="ap_email" class="a-form-label">E-Mail-Adresse oder Mobiltelefonnummer</label>
+<div class="a-row a-spacing-base"><label for="ap_email" class="a-form-label">{{.S.T.EmailLabel}}</label>
 <input type="email" maxlength="128" id="ap_email" autocomplete="username" value="{{.Email}}" name="email" class="a-input-text a-span12 auth-autofocus auth-required-field"></div>
-<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="continue" class="a-button-input" type="submit" value="Weiter" aria-labelledby="continue-announce"></span></span>
+<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="continue" class="a-button-input" type="submit" value="{{.S.T.Continue}}" aria-labelledby="continue-announce"></span></span>
 </form></div></div></div>{{end}}`,
 
 	"password": `{{define "content"}}<div class="a-section auth-workflow">{{template "error" .}}
 <div class="a-box"><div class="a-box-inner a-padding-extra-large">
-<h1 class="a-spacing-small">Anmelden</h1>
-<div class="a-row a-spacing-base"><span>{{.Email}}</span> <a class="a-link-normal" href="/ap/signin?openid.return_to={{.Return}}">Ändern</a></div>
+<h1 class="a-spacing-small">{{.S.T.SignIn}}</h1>
+<div class="a-row a-spacing-base"><span>{{.Email}}</span> <a class="a-link-normal" href="/ap/signin?openid.return_to={{.Return}}">{{.S.T.Change}}</a></div>
 <form name="signIn" method="post" novalidate action="/ap/signin" class="auth-validate-form a-spacing-none">
 <input type="hidden" name="openid.return_to" value="{{.Return}}">
 <input type="hidden" id="ap_email" name="email" value="{{.Email}}">
-<div class="a-row a-spacing-base"><label for="ap_password" class="a-form-label">Passwort</label>
+<div class="a-row a-spacing-base"><label for="ap_password" class="a-form-label">{{.S.T.Password}}</label>
 <input type="password" maxlength="1024" id="ap_password" autocomplete="current-password" name="password" class="a-input-text a-span12 auth-autofocus auth-required-field"></div>
 {{if .Captcha}}<div id="image-captcha-section" class="a-section a-spacing-base"><img alt="captcha" id="auth-captcha-image" width="200" height="70" src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">
-<label for="auth-captcha-guess" class="a-form-label">Zeichen eingeben</label><input type="text" id="auth-captcha-guess" name="guess" class="a-input-text" autocomplete="off"></div>{{end}}
-<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="signInSubmit" class="a-button-input" type="submit" value="Anmelden" aria-labelledby="auth-signin-button-announce"></span></span>
-<div class="a-row a-spacing-top-medium"><div class="a-checkbox" data-a-input-name="rememberMe"><label><input type="checkbox" name="rememberMe" value="true"> <span class="a-label a-checkbox-label">Angemeldet bleiben</span></label></div></div>
+<label for="auth-captcha-guess" class="a-form-label">{{.S.T.CaptchaLabel}}</label><input type="text" id="auth-captcha-guess" name="guess" class="a-input-text" autocomplete="off"></div>{{end}}
+<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="signInSubmit" class="a-button-input" type="submit" value="{{.S.T.SignInButton}}" aria-labelledby="auth-signin-button-announce"></span></span>
+<div class="a-row a-spacing-top-medium"><div class="a-checkbox" data-a-input-name="rememberMe"><label><input type="checkbox" name="rememberMe" value="true"> <span class="a-label a-checkbox-label">{{.S.T.KeepSignedIn}}</span></label></div></div>
 </form></div></div></div>{{end}}`,
 
 	"mfa": `{{define "content"}}<div class="a-section auth-workflow">{{template "error" .}}
 <div class="a-box"><div class="a-box-inner a-padding-extra-large">
 <form id="auth-mfa-form" method="post" action="/ap/signin" novalidate>
 <input type="hidden" name="openid.return_to" value="{{.Return}}">
-<h1>Zwei-Schritt-Verifizierung</h1>
-<p>Ein Einmalpasswort (OTP) wurde von Ihrer Authenticator-App generiert.</p>
-<div class="a-row a-spacing-base"><label for="auth-mfa-otpcode" class="a-form-label">Einmalpasswort eingeben</label>
+<h1>{{.S.T.MFATitle}}</h1>
+<p>{{.S.T.MFAIntro}}</p>
+<div class="a-row a-spacing-base"><label for="auth-mfa-otpcode" class="a-form-label">{{.S.T.OTPLabel}}</label>
 <input type="tel" id="auth-mfa-otpcode" autocomplete="off" name="otpCode" class="a-input-text a-span12 auth-autofocus" maxlength="6"></div>
-<div class="a-row a-checkbox"><label for="auth-mfa-remember-device"><input type="checkbox" id="auth-mfa-remember-device" name="rememberDevice" value="true"> <span class="a-label a-checkbox-label">Auf diesem Browser nicht mehr nach einem Code fragen</span></label></div>
-<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="auth-signin-button" class="a-button-input" type="submit" value="Anmelden"></span></span>
+<div class="a-row a-checkbox"><label for="auth-mfa-remember-device"><input type="checkbox" id="auth-mfa-remember-device" name="rememberDevice" value="true"> <span class="a-label a-checkbox-label">{{.S.T.RememberDevice}}</span></label></div>
+<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="auth-signin-button" class="a-button-input" type="submit" value="{{.S.T.SignInButton}}"></span></span>
 </form></div></div></div>{{end}}`,
 
+	"picker": `{{define "content"}}<div class="a-section auth-workflow"><div class="a-box"><div class="a-box-inner a-padding-extra-large">
+<form id="auth-select-device-form" method="post" action="/ap/mfa/new-otp" novalidate>
+<input type="hidden" name="openid.return_to" value="{{.Return}}">
+<h1>{{.S.T.PickerTitle}}</h1>
+<div data-a-input-name="otpDeviceContext" class="a-radio auth-TOTP"><label><input type="radio" name="otpDeviceContext" value="ctx1, TOTP"> <span class="a-label a-radio-label">{{.S.T.PickerTOTP}}</span></label></div>
+<div data-a-input-name="otpDeviceContext" class="a-radio auth-SMS"><label><input type="radio" name="otpDeviceContext" value="ctx2, SMS" checked> <span class="a-label a-radio-label">{{.S.T.PickerSMS}}</span></label></div>
+<span class="a-button a-button-span12 a-button-primary"><span class="a-button-inner"><input id="auth-send-code" class="a-button-input" type="submit" value="{{.S.T.PickerSend}}"></span></span>
+</form></div></div></div>{{end}}`,
+
+	"landing": `{{define "content"}}<div class="a-section" id="replica-landing"><h1>{{.Title}}</h1></div>{{end}}`,
+
 	"approval": `{{define "content"}}<div class="a-section auth-workflow"><div class="a-box"><div class="a-box-inner">
-<h1>Anmeldung genehmigen</h1>
-<div class="a-section a-spacing-large"><span class="transaction-approval-word-break">Wir haben eine Benachrichtigung an Ihr Gerät gesendet. Genehmigen Sie die Anmeldung, um fortzufahren.</span></div>
+<h1>{{.S.T.ApprovalTitle}}</h1>
+<div class="a-section a-spacing-large"><span class="transaction-approval-word-break">{{.S.T.ApprovalText}}</span></div>
 <form id="pollingForm" method="post" action="/ap/cvf/approval/poll"><input type="hidden" name="openid.return_to" value="{{.Return}}"></form>
 <form id="resend-approval-form" method="get" action="/ap/cvf/approval"><input type="hidden" name="openid.return_to" value="{{.Return}}"></form>
 <script>setInterval(() => fetch('/ap/cvf/approval/poll', {method: 'POST', body: new FormData(document.getElementById('pollingForm'))}), 5000);</script>
@@ -495,29 +557,29 @@ var amazonPageSet = newPageSet(amazonLayout, map[string]string{
 	"verify": `{{define "content"}}<div class="a-section auth-workflow">{{template "error" .}}<div class="a-box"><div class="a-box-inner">
 <form id="verification-code-form" method="post" action="verify">
 <input type="hidden" name="openid.return_to" value="{{.Return}}">
-<h1>Verifizierung erforderlich</h1>
-<div id="channelDetailsForOtp" class="a-row a-spacing-small">Um Ihr Konto zu schützen, haben wir Ihnen einen Code an {{.Email}} gesendet.</div>
-<label for="input-box-otp" class="a-form-label">Code eingeben</label><input type="text" id="input-box-otp" name="code" class="a-input-text" autocomplete="off">
-<span id="cvf-submit-otp-button" class="a-button a-button-primary"><span class="a-button-inner"><input type="submit" class="a-button-input" value="Code senden" aria-labelledby="cvf-submit-otp-button-announce"></span></span>
+<h1>{{.S.T.VerifyTitle}}</h1>
+<div id="channelDetailsForOtp" class="a-row a-spacing-small">{{.S.T.VerifyText}} {{.Email}}</div>
+<label for="input-box-otp" class="a-form-label">{{.S.T.CodeLabel}}</label><input type="text" id="input-box-otp" name="code" class="a-input-text" autocomplete="off">
+<span id="cvf-submit-otp-button" class="a-button a-button-primary"><span class="a-button-inner"><input type="submit" class="a-button-input" value="{{.S.T.SendCode}}" aria-labelledby="cvf-submit-otp-button-announce"></span></span>
 </form></div></div></div>{{end}}`,
 
 	"orders": `{{define "content"}}<div id="orders" class="a-section">
-<h1>Meine Bestellungen</h1>
-<form method="get" action="/gp/your-account/order-history" class="a-spacing-base"><label for="time-filter">Bestellungen</label>
+<h1>{{.S.T.OrdersTitle}}</h1>
+<form method="get" action="/gp/your-account/order-history" class="a-spacing-base"><label for="time-filter">{{.S.T.OrdersLabel}}</label>
 <select name="orderFilter" id="time-filter" onchange="this.form.submit()">{{range .Filters}}<option value="{{.Value}}"{{if eq .Value $.Filter}} selected{{end}}>{{.Label}}</option>{{end}}</select></form>
 {{range .Orders}}<div class="order a-box-group js-order-card">
 <div class="a-box a-color-offset-background order-info"><div class="a-box-inner"><div class="a-fixed-right-grid"><div class="a-fixed-right-grid-inner">
 <div class="a-fixed-right-grid-col a-col-left"><div class="a-row">
-<div class="a-column a-span4"><div class="a-row a-size-mini"><span class="a-color-secondary label">Bestellung aufgegeben</span></div><div class="a-row a-size-base"><span class="a-color-secondary value">{{.Placed}}</span></div></div>
-<div class="a-column a-span2"><div class="a-row a-size-mini"><span class="a-color-secondary label">Summe</span></div><div class="a-row a-size-base"><span class="a-color-secondary value">{{.Total}}</span></div></div>
+<div class="a-column a-span4"><div class="a-row a-size-mini"><span class="a-color-secondary label">{{$.S.T.Placed}}</span></div><div class="a-row a-size-base"><span class="a-color-secondary value">{{.Placed}}</span></div></div>
+<div class="a-column a-span2"><div class="a-row a-size-mini"><span class="a-color-secondary label">{{$.S.T.Total}}</span></div><div class="a-row a-size-base"><span class="a-color-secondary value">{{.Total}}</span></div></div>
 </div></div>
 <div class="a-fixed-right-grid-col actions a-col-right">
-<div class="a-row a-size-mini yohtmlc-order-id"><span class="a-color-secondary label">Bestellnr.</span> <span class="a-color-secondary value" dir="ltr"><bdi dir="ltr">{{.ID}}</bdi></span></div>
-<div class="a-row a-size-mini"><ul class="a-unordered-list a-nostyle a-vertical"><li><span class="hide-if-no-js"><span class="a-declarative" data-action="a-popover" data-a-popover="{{.Popover}}"><a href="javascript:void(0)" class="a-popover-trigger a-declarative">Rechnung</a></span></span></li></ul></div>
+<div class="a-row a-size-mini yohtmlc-order-id"><span class="a-color-secondary label">{{$.S.T.OrderNo}}</span> <span class="a-color-secondary value" dir="ltr"><bdi dir="ltr">{{.ID}}</bdi></span></div>
+<div class="a-row a-size-mini"><ul class="a-unordered-list a-nostyle a-vertical"><li><span class="hide-if-no-js"><span class="a-declarative" data-action="a-popover" data-a-popover="{{.Popover}}"><a href="javascript:void(0)" class="a-popover-trigger a-declarative">{{$.S.T.Invoice}}</a></span></span></li></ul></div>
 </div></div></div></div></div>
-<div class="a-box shipment"><div class="a-box-inner">Zugestellt</div></div>
-</div>{{else}}<div class="a-box"><div class="a-box-inner" id="no-orders">Sie haben in diesem Zeitraum keine Bestellungen aufgegeben.</div></div>{{end}}
-{{if .Paged}}<div class="a-row pagination-full"><ul class="a-pagination">{{if .Next}}<li class="a-last"><a href="{{.Next}}">Weiter</a></li>{{else}}<li class="a-disabled a-last">Weiter</li>{{end}}</ul></div>{{end}}
+<div class="a-box shipment"><div class="a-box-inner">{{$.S.T.Delivered}}</div></div>
+</div>{{else}}<div class="a-box"><div class="a-box-inner" id="no-orders">{{.S.T.NoOrders}}</div></div>{{end}}
+{{if .Paged}}<div class="a-row pagination-full"><ul class="a-pagination">{{if .Next}}<li class="a-last"><a href="{{.Next}}">{{.S.T.Next}}</a></li>{{else}}<li class="a-disabled a-last">{{.S.T.Next}}</li>{{end}}</ul></div>{{end}}
 </div>
 <script>
 // The A-UI popover: a click loads the fragment named in data-a-popover and
@@ -549,11 +611,11 @@ var amazonPageSet = newPageSet(amazonLayout, map[string]string{
 </script>{{end}}`,
 
 	"popover": `{{define "content"}}{{with .Order}}<ul class="a-unordered-list a-vertical invoice-list a-nowrap">
-<li><span class="a-list-item"><a class="a-link-normal" href="/gp/css/summary/print.html?orderID={{.ID}}&amp;ref=oh_aui_ajax_invoice">Bestellübersicht drucken</a></span></li>
-<li><span class="a-list-item"><a class="a-link-normal" href="/documents/download/{{.Invoice.ID}}/invoice.pdf">Rechnung 1</a></span></li>
+<li><span class="a-list-item"><a class="a-link-normal" href="/gp/css/summary/print.html?orderID={{.ID}}&amp;ref=oh_aui_ajax_invoice">{{$.S.T.PrintSummary}}</a></span></li>
+<li><span class="a-list-item"><a class="a-link-normal" href="/documents/download/{{.Invoice.ID}}/invoice.pdf">{{$.S.T.InvoiceN}} 1</a></span></li>
 </ul>{{end}}{{end}}`,
 
 	"summary": `{{define "content"}}{{with .Order}}<div id="orders" class="a-section">
-<h1>Bestellübersicht</h1>
-<p>Bestellnr. <bdi>{{.ID}}</bdi></p><p>Bestellung aufgegeben: {{.Placed}}</p><p>Summe: {{.Total}}</p></div>{{end}}{{end}}`,
+<h1>{{$.S.T.SummaryTitle}}</h1>
+<p>{{$.S.T.OrderNo}} <bdi>{{.ID}}</bdi></p><p>{{$.S.T.Placed}}: {{.Placed}}</p><p>{{$.S.T.Total}}: {{.Total}}</p></div>{{end}}{{end}}`,
 }, template.FuncMap{})

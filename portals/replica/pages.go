@@ -58,7 +58,7 @@ func formatAmount(lang string, minor int64, currency string) string {
 	if sym == "" {
 		sym = currency + " "
 	}
-	if lang == "de" {
+	if lang == "de" || lang == "fr" {
 		return fmt.Sprintf("%d,%02d %s", minor/100, minor%100, sym)
 	}
 	return fmt.Sprintf("%s%d.%02d", sym, minor/100, minor%100)

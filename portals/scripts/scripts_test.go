@@ -125,7 +125,10 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("load scripts: %v", err)
 	}
-	pool, err := portals.NewPool(context.Background(), portals.PoolConfig{ChromePath: chrome, ExtraFlags: srv.ChromeFlags()})
+	// The scripts run in browser contexts of one shared browser: these
+	// tests are about the scripts, and a browser per login, tested in
+	// package portals, would start dozens more browsers.
+	pool, err := portals.NewPool(context.Background(), portals.PoolConfig{ChromePath: chrome, SharedBrowser: true, ExtraFlags: srv.ChromeFlags()})
 	if err != nil {
 		testenv.Missing(t, "start Chromium: %v", err)
 	}
@@ -136,6 +139,10 @@ func setup(t *testing.T) *env {
 	r.StepTimeout = 10 * time.Second
 	quick := portals.NewRunner(reg, pool)
 	quick.StepTimeout = 2 * time.Second
+	// Keys still arrive one by one, faster than a person types: these
+	// tests are about the scripts, not the typing.
+	r.TypingGap = [2]time.Duration{time.Millisecond, 4 * time.Millisecond}
+	quick.TypingGap = r.TypingGap
 	return &env{srv: srv, runner: r, quick: quick}
 }
 
@@ -194,6 +201,7 @@ type misbehaviour struct {
 // rule kind is proven on two portals without running every mode on all.
 var more = map[string]misbehaviour{
 	"amazon-de":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"amazon-fr":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
 	"ionos":        {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
 	"digitalocean": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
 	"namecheap":    {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
@@ -216,6 +224,10 @@ var refused = map[string]misbehaviour{
 // further are more of a portal's own pages that its sources show, each
 // proving the script's rule for it.
 var further = map[string][]misbehaviour{
+	"amazon-fr": {
+		{name: "app approval", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
+		{name: "e-mail device check", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	},
 	"ionos": {
 		{name: "app approval", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
 		{name: "e-mail confirmation", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
@@ -236,7 +248,7 @@ var slow = map[string]misbehaviour{
 // trustsDevice lists the portals whose code page offers "remember this
 // device" (ticked by their scripts).
 var trustsDevice = map[string]bool{
-	"amazon-de": true, "paypal": true, "dropbox": true,
+	"amazon-de": true, "amazon-fr": true, "paypal": true, "dropbox": true,
 }
 
 // TestHosts checks that every host a script opens is served by the

