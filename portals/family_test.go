@@ -10,10 +10,12 @@ func TestFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	for portal, want := range map[string]string{
-		"amazon-de": "amazon",
-		"ionos":     "united-internet",
-		"paypal":    "paypal",
-		"github":    "github",
+		"amazon-de":  "amazon",
+		"amazon-fr":  "amazon",
+		"audible-de": "amazon",
+		"ionos":      "united-internet",
+		"paypal":     "paypal",
+		"github":     "github",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {

@@ -18,8 +18,9 @@ func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.F
 	res, err := r.Run(ctx, &Job{
 		Portal:   a.Portal,
 		Username: a.Username,
-		// One login per account until logins are their own records.
-		Login:       a.ID,
+		// The browser identity and profile belong to the sign-in, so
+		// every account behind a login shows the portal the same device.
+		Login:       a.LoginOrOwnID(),
 		Identity:    hints,
 		Secrets:     job.Secrets,
 		Known:       job.Known,
