@@ -18,7 +18,7 @@ run: build
 	$(BIN) all --replicas=$${TWOFETCH_REPLICAS:-true}
 
 deps:
-	@scripts/deps.sh chromium redis postgres npm
+	@scripts/deps.sh chromium redis postgres npm kubectl
 
 vet:
 	$(GO) vet ./...

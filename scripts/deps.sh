@@ -5,6 +5,7 @@
 #   scripts/deps.sh npm          npm, which installs the bot detectors of the browser check test
 #   scripts/deps.sh redis        redis-server (tests start their own on free ports)
 #   scripts/deps.sh postgres     PostgreSQL on 127.0.0.1:5432 with database "test"
+#   scripts/deps.sh kubectl      kubectl, which renders deploy/k8s with kustomize
 #   scripts/deps.sh bench        zbarimg, ZXingReader and dwebp for scripts/qrbench.sh
 #   scripts/deps.sh env          prints the exports tests read
 # Installing needs root; otherwise it says exactly what to install.
@@ -51,6 +52,11 @@ for what in "$@"; do
       su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='test'\"" 2>/dev/null | grep -q 1 ||
         su postgres -c "createdb test" 2>/dev/null || true
     fi
+    ;;
+  kubectl)
+    # Debian's kubernetes-client (1.20) carries an older kustomize; the
+    # manifests keep to what it renders.
+    command -v kubectl >/dev/null || need kubernetes-client "kubectl"
     ;;
   bench)
     command -v zbarimg >/dev/null || need zbar-tools "zbarimg"
