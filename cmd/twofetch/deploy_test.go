@@ -168,6 +168,9 @@ func TestDeployCompose(t *testing.T) {
 		Services map[string]struct {
 			Image   string   `yaml:"image"`
 			Command []string `yaml:"command"`
+			Deploy  struct {
+				Replicas int `yaml:"replicas"`
+			} `yaml:"deploy"`
 		} `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(data, &c); err != nil {
@@ -177,6 +180,13 @@ func TestDeployCompose(t *testing.T) {
 		if _, ok := c.Services[want]; !ok {
 			t.Errorf("compose has no %s service", want)
 		}
+	}
+	if r := c.Services["worker"].Deploy.Replicas; r < 2 {
+		t.Errorf("compose runs %d workers, want two", r)
+	}
+	// A restarted Redis must keep the queue: append-only persistence.
+	if !strings.Contains(strings.Join(c.Services["redis"].Command, " "), "--appendonly yes") {
+		t.Error("compose's Redis runs without --appendonly yes")
 	}
 	for name, s := range c.Services {
 		if s.Image != "twofetch:latest" {
