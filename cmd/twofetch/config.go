@@ -77,6 +77,8 @@ var Settings = []*Setting{
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
+	{Flag: "host-resolver-rules", Env: "TWOFETCH_HOST_RESOLVER_RULES", Default: "",
+		Help: "Chromium-style host rules (MAP www.example.com 127.0.0.1:8443, MAP * ~NOTFOUND) for every portal request, to run scripts against a staging copy of a portal; empty: real DNS"},
 	{Flag: "portals-dir", Env: "TWOFETCH_PORTALS_DIR", Default: "",
 		Help: "folder of portal scripts that override the built-in ones by id and add new ones; re-read without a restart, a file failing lint is refused and the version before stays in use"},
 	{Flag: "concurrency", Env: "TWOFETCH_CONCURRENCY", Default: "2",

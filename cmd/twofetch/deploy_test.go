@@ -364,7 +364,7 @@ func checkRendered(t *testing.T, docs []map[string]any, wantScaler bool) {
 		t.Errorf("web readiness probe path %v, want /readyz", p)
 	}
 	webEnv := containerEnv(webC)
-	for _, name := range []string{"TWOFETCH_STATUS_KEY_FILE"} {
+	for _, name := range []string{"TWOFETCH_STATUS_KEY_FILE", "TWOFETCH_OPERATOR_TOKEN_FILE"} {
 		if webEnv[name] == "" {
 			t.Errorf("web pods do not read %s, so each pod would have its own", name)
 		}

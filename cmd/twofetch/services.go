@@ -23,7 +23,7 @@ var (
 	storeSettings   = []string{"data-dir", "database-url"}
 	redisSettings   = []string{"redis-url"}
 	vaultSettings   = []string{"data-dir", "master-key", "kms-key-id", "aws-endpoint-url"}
-	browserSettings = []string{"chrome-path", "chrome-url", "replicas"}
+	browserSettings = []string{"chrome-path", "chrome-url", "host-resolver-rules", "replicas"}
 )
 
 func settings(groups ...[]string) []string {
@@ -142,6 +142,11 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 		m.OnClose(rs.Close)
 		cfg.ExtraFlags = rs.ChromeFlags()
 		m.Logger.InfoContext(ctx, "serving portal replicas; the browser reaches them instead of the real portals", "addr", rs.Addr())
+	}
+	// The job's egress proxy, not the browser, resolves portal hosts, so
+	// the rules apply to a remote browser too.
+	if rules := m.Config.String("host-resolver-rules"); rules != "" {
+		cfg.ExtraFlags = append(cfg.ExtraFlags, "--host-resolver-rules="+rules)
 	}
 	pool, err := portals.NewPool(ctx, cfg)
 	if err != nil {

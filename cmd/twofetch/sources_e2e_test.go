@@ -55,15 +55,19 @@ func TestSourceDocumentPortals(t *testing.T) {
 	t.Cleanup(func() { reps.Close() })
 	// The customer also reaches twofetch's own pages, on 127.0.0.1.
 	flags := reps.ChromeFlags()
+	var rules string
 	for i, f := range flags {
-		if strings.HasPrefix(f, "--host-resolver-rules=") {
-			flags[i] = f + ", EXCLUDE 127.0.0.1"
+		if r, ok := strings.CutPrefix(f, "--host-resolver-rules="); ok {
+			rules = r + ", EXCLUDE 127.0.0.1"
+			flags[i] = "--host-resolver-rules=" + rules
 		}
 	}
 	ws := startChromium(t, chromePath, flags)
 	bin := buildBinary(t)
 	dataDir := t.TempDir()
-	p := startAll(t, bin, dataDir, cleanEnv(), "--chrome-url", ws, "--first-run-delay", "1s", "--schedule-interval", "2s")
+	// Every job's requests leave through the worker's egress proxy, which
+	// resolves the portal hosts itself: it needs the same rules.
+	p := startAll(t, bin, dataDir, cleanEnv(), "--chrome-url", ws, "--host-resolver-rules", rules, "--first-run-delay", "1s", "--schedule-interval", "2s")
 	waitReady(t, p.url)
 	api := p.url + "/api/v1"
 	token := createTenant(t, bin, dataDir, "Quelle Buchhaltung")
