@@ -29,9 +29,29 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// addEvent writes e through x, normally the transaction of the change e
-// announces.
-func (db *DB) addEvent(ctx context.Context, x execer, e *twofetch.Event) error {
+// eventLockClass is the first key of the advisory lock that orders event
+// writers on PostgreSQL; the second is the events table's oid, so separate
+// schemas in one database do not wait for each other.
+const eventLockClass = 0x74776f66 // "twof"
+
+// addEvent writes e in tx, the transaction of the change e announces. Write
+// events last in the transaction: on PostgreSQL the event lock is held
+// until it ends.
+//
+// Readers page by seq (GET /api/v1/events?after=, the relay), so a seq
+// must never become visible after a higher one: a reader that passed the
+// higher one would skip the lower one for good. PostgreSQL hands out seqs at
+// insert and transactions commit in any order, so every event writer takes
+// one transaction-scoped advisory lock before its insert. The lock is freed
+// only once the commit is visible, so the next writer draws its seq after
+// the previous one's events can be read, and seqs appear in order. The cost:
+// event-writing transactions run their tails (from the event insert to the
+// commit, usually one statement) one at a time across all processes, and a
+// transaction that takes row locks after its event insert can deadlock
+// with one waiting for the event lock, which PostgreSQL breaks by failing
+// one of them. SQLite needs no lock: it has one writer at a time
+// (_txlock=immediate, one write connection).
+func (db *DB) addEvent(ctx context.Context, tx *sql.Tx, e *twofetch.Event) error {
 	if e.TenantID == "" || e.Type == "" {
 		return twofetch.Errorf(twofetch.EINVALID, "an event needs a tenant and a type")
 	}
@@ -46,14 +66,21 @@ func (db *DB) addEvent(ctx context.Context, x execer, e *twofetch.Event) error {
 	if data == "" {
 		data = "{}"
 	}
-	_, err := x.ExecContext(ctx, db.q(`INSERT INTO events (id, tenant_id, type, internal, data, created_at)
+	if db.dialect == dialectPostgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, 'events'::regclass::oid::int)`,
+			eventLockClass); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO events (id, tenant_id, type, internal, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`), e.ID, e.TenantID, e.Type, e.Internal, data, nanos(e.CreatedAt))
 	return err
 }
 
 // AddEvent writes an event on its own.
 func (db *DB) AddEvent(ctx context.Context, e *twofetch.Event) error {
-	return fail("add event", db.addEvent(ctx, db.w, e), "an event with this id already exists", "")
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.addEvent(ctx, tx, e) })
+	return fail("add event", err, "an event with this id already exists", "")
 }
 
 // ListEvents returns the tenant's events after the event with id after,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -184,5 +185,81 @@ func testSweepRuns(t *testing.T, s *DB) {
 	evs, _ := s.ListEvents(ctx, tn.ID, "", 0)
 	if len(evs) != 1 || evs[0].Type != twofetch.EventRunFinished {
 		t.Fatalf("events of the sweep: %v", evs)
+	}
+}
+
+// testEventsCommitOrder has two writers commit their events in the opposite
+// order of their ids while a reader pages with after=: the reader must see
+// both, or an operator catching up would lose the first for good.
+func testEventsCommitOrder(t *testing.T, s *DB) {
+	if s.dialect != dialectPostgres {
+		t.Skip("SQLite lets one writer at a time begin a transaction, so ids commit in order")
+	}
+	tn, _ := newTenant(t, s, "order")
+	first, _ := twofetch.NewEvent(tn.ID, "account.created", map[string]string{"n": "0"})
+	must(t, s.AddEvent(ctx, first))
+	slow, _ := twofetch.NewEvent(tn.ID, "account.created", map[string]string{"n": "1"})
+	fast, _ := twofetch.NewEvent(tn.ID, "account.created", map[string]string{"n": "2"})
+
+	// The slow writer writes its event, then waits before committing.
+	written, commit, slowDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		slowDone <- s.inTx(ctx, func(tx *sql.Tx) error {
+			err := s.addEvent(ctx, tx, slow)
+			close(written)
+			<-commit
+			return err
+		})
+	}()
+	<-written
+	// The fast writer starts after it and would commit first if nothing
+	// held it back.
+	pid, fastDone := make(chan int, 1), make(chan error, 1)
+	go func() {
+		fastDone <- s.inTx(ctx, func(tx *sql.Tx) error {
+			var p int
+			if err := tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&p); err != nil {
+				close(pid)
+				return err
+			}
+			pid <- p
+			return s.addEvent(ctx, tx, fast)
+		})
+	}()
+	fastPid := <-pid
+	// Wait until the fast writer has committed or waits for a lock.
+	for waiting := false; !waiting; {
+		select {
+		case err := <-fastDone:
+			must(t, err)
+			fastDone <- nil
+			waiting = true
+		default:
+			must(t, s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)`,
+				fastPid).Scan(&waiting))
+			if !waiting {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+
+	// A reader catches up now, then once both writers are done.
+	seen := map[string]bool{}
+	cursor := first.ID
+	page := func() {
+		evs, err := s.ListEvents(ctx, tn.ID, cursor, 0)
+		must(t, err)
+		for _, e := range evs {
+			seen[e.ID] = true
+			cursor = e.ID
+		}
+	}
+	page()
+	close(commit)
+	must(t, <-slowDone)
+	must(t, <-fastDone)
+	page()
+	if !seen[slow.ID] || !seen[fast.ID] {
+		t.Fatalf("reader paging with after= saw slow writer's event %v, fast writer's %v", seen[slow.ID], seen[fast.ID])
 	}
 }

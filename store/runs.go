@@ -181,24 +181,29 @@ func (db *DB) FinishRun(ctx context.Context, f *twofetch.RunFinish) error {
 			fin, string(r.Outcome), nanosp(f.NextRunAt), fin, r.AccountID); err != nil {
 			return err
 		}
-		for _, e := range f.Events {
+		events := f.Events
+		if f.Status != "" {
+			res, err = tx.ExecContext(ctx, db.q(`UPDATE accounts SET status = ?, state_version = state_version + 1
+				WHERE id = ? AND state_version = ? AND status <> ?`),
+				string(f.Status), r.AccountID, f.StateVersion, string(f.Status))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n > 0 && f.StatusEvent != nil {
+				events = append(events[:len(events):len(events)], f.StatusEvent)
+			}
+		}
+		// Events last: addEvent holds the event lock to the commit.
+		for _, e := range events {
 			if err := db.addEvent(ctx, tx, e); err != nil {
 				return err
 			}
 		}
-		if f.Status == "" {
-			return nil
-		}
-		res, err = tx.ExecContext(ctx, db.q(`UPDATE accounts SET status = ?, state_version = state_version + 1
-			WHERE id = ? AND state_version = ? AND status <> ?`),
-			string(f.Status), r.AccountID, f.StateVersion, string(f.Status))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 || f.StatusEvent == nil {
-			return err
-		}
-		return db.addEvent(ctx, tx, f.StatusEvent)
+		return nil
 	})
 	if errors.Is(err, errAlreadyDone) {
 		return nil
@@ -243,6 +248,11 @@ func (db *DB) SweepRuns(ctx context.Context, at, retryAt time.Time) ([]*twofetch
 				return err
 			}
 			r.Outcome, r.Detail, r.FinishedAt, r.LeaseUntil = twofetch.OutcomeTransient, "the worker stopped during the run", &fin, nil
+			swept = append(swept, r)
+		}
+		// The events come after every account update: addEvent holds the
+		// event lock to the commit, and must not wait for a row meanwhile.
+		for _, r := range swept {
 			ev, err := twofetch.NewEvent(r.TenantID, twofetch.EventRunFinished, r.EventData())
 			if err != nil {
 				return err
@@ -250,7 +260,6 @@ func (db *DB) SweepRuns(ctx context.Context, at, retryAt time.Time) ([]*twofetch
 			if err := db.addEvent(ctx, tx, ev); err != nil {
 				return err
 			}
-			swept = append(swept, r)
 		}
 		return nil
 	})

@@ -76,6 +76,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Events", testEvents},
 		{"FinishRun", testFinishRun},
 		{"SweepRuns", testSweepRuns},
+		{"EventsCommitOrder", testEventsCommitOrder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })

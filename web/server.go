@@ -146,6 +146,9 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	mux *http.ServeMux
+	// routes lists every pattern mounted, because http.ServeMux cannot
+	// enumerate its own: the API document's test compares against it.
+	patterns []string
 }
 
 // New checks cfg and returns a Server with the API and health routes mounted.
@@ -200,8 +203,9 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.Handle("GET /readyz", http.HandlerFunc(s.readyz))
+	s.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 
 	s.HandleAPI("POST /api/v1/accounts", http.HandlerFunc(s.createAccount))
 	s.HandleAPI("GET /api/v1/accounts", http.HandlerFunc(s.listAccounts))
@@ -223,17 +227,25 @@ func (s *Server) routes() {
 // Handle mounts a public handler, such as the customer's enrolment page,
 // with http.ServeMux pattern syntax. It panics on a conflicting pattern, as
 // ServeMux does, because that is a programming mistake.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.Handle(pattern, h)
+}
+
+// Routes returns the patterns mounted so far, in the order they were mounted.
+func (s *Server) Routes() []string { return append([]string(nil), s.patterns...) }
 
 // HandleAPI mounts a handler that requires a tenant's API bearer token;
 // the handler finds the tenant with TenantFrom.
 func (s *Server) HandleAPI(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.Handle(pattern, noStore(s.requireTenant(h, false)))
 }
 
 // HandleAdmin mounts a handler that requires a tenant's admin bearer token
 // (support views); the handler finds the tenant with TenantFrom.
 func (s *Server) HandleAdmin(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.Handle(pattern, noStore(s.requireTenant(h, true)))
 }
 
