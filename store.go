@@ -203,9 +203,22 @@ const (
 	FieldBrowserIdentity = "browser_identity"
 	FieldBrowserProfile  = "browser_profile"
 	FieldProxy           = "proxy"
+	// FieldWebhookSecret is the tenant's webhook signing secret, kept under
+	// TenantWide.
+	FieldWebhookSecret = "webhook_secret"
 	// TenantWide is the account id of a tenant's own secrets (its proxy).
 	TenantWide = "*"
 )
+
+// WebhookSealed is Tenant.WebhookSecret when the signing secret is in the
+// vault. It is shorter than any generated secret, so it is never one.
+const WebhookSealed = "sealed"
+
+// WebhookSecretRef is where the vault keeps the webhook signing secret of
+// tenant id: bound to the tenant like its other tenant-wide secrets.
+func WebhookSecretRef(tenantID string) SecretRef {
+	return SecretRef{TenantID: tenantID, AccountID: TenantWide, Field: FieldWebhookSecret}
+}
 
 // Secret is a sealed value as stored. Only package vault reads Sealed.
 type Secret struct {

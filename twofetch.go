@@ -25,7 +25,10 @@ type Tenant struct {
 	Language string `json:"language"`
 	// WebhookURL receives signed events; empty disables webhooks.
 	WebhookURL string `json:"webhook_url,omitempty"`
-	// WebhookSecret signs webhook bodies (HMAC-SHA256).
+	// WebhookSecret says whether webhook bodies are signed (HMAC-SHA256):
+	// empty for none, WebhookSealed when the signing secret is sealed in
+	// the vault at WebhookSecretRef. Any other value is a plaintext secret
+	// stored before secrets were sealed; vault.SealWebhookSecrets seals it.
 	WebhookSecret string `json:"-"`
 	// QuietHours are local hours [start, end) in which no scheduled run
 	// starts; equal values mean none. QuietDays lists weekdays without runs.

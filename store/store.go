@@ -598,3 +598,20 @@ func whereClause(where []string) string {
 	}
 	return " WHERE " + strings.Join(where, " AND ")
 }
+
+// Scrub rewrites a SQLite database so that values overwritten or deleted
+// before no longer linger in free pages or the write-ahead log, e.g. after
+// plaintext secrets were replaced by sealed ones. PostgreSQL leaves dead
+// rows to autovacuum; there it does nothing.
+func (db *DB) Scrub(ctx context.Context) error {
+	if db.dialect != dialectSQLite {
+		return nil
+	}
+	if _, err := db.w.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("store: vacuum: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}

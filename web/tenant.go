@@ -82,11 +82,21 @@ func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) {
 		var b [32]byte
 		_, _ = rand.Read(b[:])
 		secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
-		t.WebhookSecret = secret
+		if err := s.cfg.Vault.Seal(r.Context(), twofetch.WebhookSecretRef(t.ID), []byte(secret)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		t.WebhookSecret = twofetch.WebhookSealed
 	}
 	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if t.WebhookURL == "" {
+		// Webhooks are off: the secret signs nothing any more.
+		if err := s.cfg.Vault.Delete(r.Context(), twofetch.WebhookSecretRef(t.ID)); err != nil && !twofetch.IsNotFound(err) {
+			s.log.WarnContext(r.Context(), "delete webhook secret", "tenant", t.ID, "err", err)
+		}
 	}
 	s.audit(r, "tenant.update", t.ID, "")
 	out := tenantOut(t)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twofetch/twofetch"
 )
 
 func TestTenantSettings(t *testing.T) {
@@ -36,7 +38,10 @@ func TestTenantSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.WebhookSecret != secret || stored.Language != "de" || stored.QuietStart != 22 || stored.QuietEnd != 6 ||
+	if sealed, err := e.vault.Open(context.Background(), twofetch.WebhookSecretRef(ten.ID)); err != nil || string(sealed) != secret {
+		t.Fatalf("vault holds %q, %v; want the secret shown", sealed, err)
+	}
+	if stored.WebhookSecret != twofetch.WebhookSealed || stored.Language != "de" || stored.QuietStart != 22 || stored.QuietEnd != 6 ||
 		len(stored.QuietDays) != 2 || stored.QuietDays[0] != time.Saturday || stored.TimeZone != "Europe/Berlin" {
 		t.Fatalf("stored tenant = %+v", stored)
 	}

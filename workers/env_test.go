@@ -25,6 +25,7 @@ import (
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/store"
+	"github.com/twofetch/twofetch/vault"
 )
 
 // env is one test's world: its own Redis, SQLite store, invoice directory,
@@ -39,6 +40,7 @@ type env struct {
 	portal  *testPortal
 	hooks   *hookReceiver
 	tenant  *twofetch.Tenant
+	vault   *vault.Vault
 	logs    *testenv.LogLines
 }
 
@@ -87,7 +89,17 @@ func newEnvRedis(t *testing.T, dataDir, dsn, redisURL string) *env {
 	}
 	e.portal = newTestPortal(t)
 	e.hooks = newHookReceiver(t, "whsec_test")
-	e.tenant = &twofetch.Tenant{Name: "Books Ltd", Language: "en", WebhookURL: e.hooks.srv.URL, WebhookSecret: "whsec_test"}
+	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.vault, err = vault.New(vault.Config{Store: e.store, KEK: kr}); err != nil {
+		t.Fatal(err)
+	}
+	e.tenant = &twofetch.Tenant{ID: twofetch.NewID("ten"), Name: "Books Ltd", Language: "en", WebhookURL: e.hooks.srv.URL, WebhookSecret: twofetch.WebhookSealed}
+	if err := e.vault.Seal(context.Background(), twofetch.WebhookSecretRef(e.tenant.ID), []byte("whsec_test")); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.store.CreateTenant(context.Background(), e.tenant); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +132,7 @@ func (e *env) account(t *testing.T, user string) *twofetch.Account {
 
 func (e *env) config() ServerConfig {
 	return ServerConfig{
-		Redis: e.rdb, Store: e.store, Blobs: e.blobs, DataDir: e.dataDir,
+		Redis: e.rdb, Store: e.store, Blobs: e.blobs, DataDir: e.dataDir, Vault: e.vault,
 		Fetcher: &httpFetcher{base: e.portal.srv.URL}, Concurrency: 2,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
 		// The test's webhook receiver listens on plain-HTTP loopback.

@@ -45,6 +45,9 @@ type ServerConfig struct {
 	// that need none.
 	Secrets func(*twofetch.Account) twofetch.Secrets
 	SMS     SMSSender
+	// Vault opens the webhook signing secrets of tenants. Required to
+	// deliver webhooks of tenants whose secret is sealed.
+	Vault Opener
 	// DataDir holds each attempt's scratch directory for artifacts, which
 	// are then kept in Blobs under artifacts/RUN_ID/. If empty, the
 	// system's temporary directory.
@@ -83,6 +86,11 @@ type ServerConfig struct {
 	Scheduler *Scheduler
 	Logger    *slog.Logger
 	Now       func() time.Time
+}
+
+// Opener opens a sealed secret; *vault.Vault is one.
+type Opener interface {
+	Open(ctx context.Context, ref twofetch.SecretRef) ([]byte, error)
 }
 
 // Server runs the task handlers of one worker process.

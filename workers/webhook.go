@@ -65,7 +65,11 @@ func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	req.Header.Set("User-Agent", "twofetch-webhook")
 	req.Header.Set("X-Twofetch-Event", ev.Type)
 	req.Header.Set("X-Twofetch-Delivery", ev.ID)
-	req.Header.Set(SignatureHeader, signature.Sign(tenant.WebhookSecret, now, body))
+	secret, err := s.webhookSecret(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(SignatureHeader, signature.Sign(secret, now, body))
 	resp, err := s.cfg.HTTPClient.Do(req)
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -89,4 +93,21 @@ func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	return &retryAfter{delay: backoff(10*time.Second, time.Hour, retried), counted: true, err: err}
+}
+
+// webhookSecret opens the signing secret of tenant.
+func (s *Server) webhookSecret(ctx context.Context, tenant *twofetch.Tenant) (string, error) {
+	if tenant.WebhookSecret != twofetch.WebhookSealed {
+		// Empty, or stored before secrets were sealed and not yet upgraded.
+		return tenant.WebhookSecret, nil
+	}
+	if s.cfg.Vault == nil {
+		return "", fmt.Errorf("webhook secret of tenant %s is sealed and this worker has no vault", tenant.ID)
+	}
+	b, err := s.cfg.Vault.Open(ctx, twofetch.WebhookSecretRef(tenant.ID))
+	if err != nil {
+		return "", fmt.Errorf("open webhook secret of tenant %s: %w", tenant.ID, err)
+	}
+	defer clear(b)
+	return string(b), nil
 }

@@ -2,12 +2,18 @@ package workers
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/vault"
 )
 
 // Delivery is retried while the receiver fails and given up, with a record,
@@ -69,4 +75,110 @@ func TestWebhookDelivery(t *testing.T) {
 	if n := e.hooks.badCount(); n != 0 {
 		t.Fatalf("%d requests with bad signatures", n)
 	}
+}
+
+// TestWebhookSecretSealedOnUpgrade starts from a tenant row as older
+// versions wrote it, with the signing secret in plaintext: the upgrade
+// seals it, the database no longer holds it, and deliveries are still
+// signed with it (the receiver verifies the signature).
+func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			dir := t.TempDir()
+			dsn := "sqlite:" + filepath.Join(dir, "twofetch.db")
+			if db == "postgres" {
+				dsn = testenv.PostgresURL(t)
+			}
+			e := newEnvOn(t, dir, dsn)
+			ctx := context.Background()
+			const legacy = "whsec_test"
+			e.tenant.WebhookSecret = legacy
+			if err := e.store.UpdateTenant(ctx, e.tenant); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.vault.Delete(ctx, twofetch.WebhookSecretRef(e.tenant.ID)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(dumpDB(t, dsn, dir), legacy) {
+				t.Fatal("setup: the plaintext secret is not in the database")
+			}
+			for _, want := range []int{1, 0} { // again: nothing left to seal
+				if n, err := vault.SealWebhookSecrets(ctx, e.vault, e.store); err != nil || n != want {
+					t.Fatalf("sealed %d, %v; want %d", n, err, want)
+				}
+			}
+			if got, err := e.store.Tenant(ctx, e.tenant.ID); err != nil || got.WebhookSecret != twofetch.WebhookSealed {
+				t.Fatalf("tenant row after the upgrade: %+v, %v", got, err)
+			}
+			if strings.Contains(dumpDB(t, dsn, dir), legacy) {
+				t.Fatal("the plaintext secret is still in the database after the upgrade")
+			}
+			s, err := NewServer(e.config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: time.Now(), Data: json.RawMessage(`{}`)}
+			task, _ := NewWebhookTask(ev)
+			if err := s.Handler().ProcessTask(ctx, task); err != nil {
+				t.Fatalf("delivery: %v", err)
+			}
+			if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID {
+				t.Fatalf("received %+v", got)
+			}
+		})
+	}
+}
+
+// dumpDB returns what the database holds as text: the SQLite files, or
+// every row of every PostgreSQL table.
+func dumpDB(t *testing.T, dsn, dir string) string {
+	t.Helper()
+	var sb strings.Builder
+	if strings.HasPrefix(dsn, "sqlite:") {
+		files, _ := filepath.Glob(filepath.Join(dir, "twofetch.db*"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb.Write(b)
+		}
+		if sb.Len() == 0 {
+			t.Fatal("no database file")
+		}
+		return sb.String()
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	for _, n := range tables {
+		rows, err := db.Query(`SELECT CAST(x AS text) FROM "` + n + `" x`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			sb.WriteString(s + "\n")
+		}
+		rows.Close()
+	}
+	return sb.String()
 }

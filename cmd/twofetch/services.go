@@ -122,6 +122,15 @@ func (m *Main) openVault(ctx context.Context, st twofetch.Store, rdb redis.Unive
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
+	// Every process with the vault upgrades the plaintext webhook secrets
+	// of older versions, so none survives the first start.
+	n, err := vault.SealWebhookSecrets(ctx, v, st)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		m.Logger.InfoContext(ctx, "sealed plaintext webhook secrets", "tenants", n)
+	}
 	return v, nil
 }
 

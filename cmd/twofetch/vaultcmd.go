@@ -79,6 +79,9 @@ func runVault(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := vault.SealWebhookSecrets(ctx, v, st); err != nil {
+		return err
+	}
 
 	if sub == "status" {
 		return vaultStatus(ctx, m, st, v)

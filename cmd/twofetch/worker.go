@@ -119,6 +119,7 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		Blobs:             blobs,
 		Fetcher:           portals.NewRunner(reg, pool),
 		Secrets:           func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(svc.Vault, a) },
+		Vault:             svc.Vault,
 		DataDir:           dataDir,
 		Concurrency:       concurrency,
 		ArtifactRetention: m.durationSetting("artifact-retention"),
