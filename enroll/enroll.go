@@ -65,8 +65,6 @@ type Config struct {
 	// EnqueueSMS queues the sending of an enrolment's SMS, to be done by
 	// SendSMS in a worker with retries. Optional: if nil, Start sends inline.
 	EnqueueSMS func(ctx context.Context, enrollmentID string) error
-	// Notify publishes an event to the tenant's webhook. Optional.
-	Notify func(ctx context.Context, tenantID, event string, data any)
 	// Confirmed is called after a key is confirmed, e.g. to schedule the
 	// account's first run. Optional.
 	Confirmed func(ctx context.Context, a *twofetch.Account)
@@ -313,7 +311,6 @@ func (s *Service) endOpen(ctx context.Context, tenantID, accountID string) error
 		}
 		s.forget(ctx, e)
 		s.audit(ctx, e, "system", "enrollment.expired", "replaced by a newer enrolment")
-		s.event(ctx, e, "enrollment.expired")
 	}
 	return nil
 }
@@ -383,7 +380,6 @@ func (s *Service) SendSMS(ctx context.Context, enrollmentID string) error {
 		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err != nil {
 			return errors.Join(sendErr, err)
 		}
-		s.event(ctx, e, "enrollment.sms_failed")
 		return sendErr
 	}
 	e.SMSCount++
@@ -395,7 +391,6 @@ func (s *Service) SendSMS(ctx context.Context, enrollmentID string) error {
 		return err
 	}
 	s.audit(ctx, e, "system", "enrollment.sms_sent", "")
-	s.event(ctx, e, "enrollment.sms_sent")
 	return nil
 }
 
@@ -451,7 +446,6 @@ func (s *Service) markExpired(ctx context.Context, e *twofetch.Enrollment) *twof
 		e.UpdatedAt = s.cfg.Now().UTC()
 		if err := s.cfg.Store.UpdateEnrollment(ctx, e); err == nil {
 			s.audit(ctx, e, "system", "enrollment.expired", "")
-			s.event(ctx, e, "enrollment.expired")
 			s.forget(ctx, e)
 		}
 	}
@@ -652,7 +646,6 @@ func (s *Service) storeKey(ctx context.Context, ss *session, k *otpauth.Key) (*R
 		return nil, err
 	}
 	s.audit(ctx, e, "customer", "enrollment.key_received", info.Issuer)
-	s.event(ctx, e, "enrollment.key_received")
 	return s.liveCode(ctx, ss)
 }
 
@@ -783,7 +776,6 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 	}
 	ss.account = a
 	s.audit(ctx, e, "customer", "enrollment.confirmed", "")
-	s.event(ctx, e, "enrollment.confirmed")
 	if s.cfg.Confirmed != nil {
 		// The key is the login's: every account behind it may run now.
 		behind, err := s.cfg.Store.LoginAccounts(ctx, e.TenantID, a.LoginOrOwnID())
@@ -807,15 +799,6 @@ func (s *Service) audit(ctx context.Context, e *twofetch.Enrollment, actor, acti
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "audit log write failed", "action", action, "err", err)
 	}
-}
-
-func (s *Service) event(ctx context.Context, e *twofetch.Enrollment, name string) {
-	if s.cfg.Notify == nil {
-		return
-	}
-	s.cfg.Notify(ctx, e.TenantID, name, map[string]any{
-		"enrollment_id": e.ID, "account_id": e.AccountID, "status": e.Status,
-	})
 }
 
 // allow is a fixed-window rate limit in Redis shared by every web process.

@@ -163,8 +163,6 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
 		},
 		EnqueueSMS: enq.EnqueueSMS,
-		// No Notify: the store writes the enrollment.* events with each
-		// change of status, in the same transaction.
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {
 			if err := sched.ScheduleSoon(ctx, a); err != nil {
 				m.Logger.WarnContext(ctx, "schedule first run after enrolment", "account", a.ID, "err", err)
