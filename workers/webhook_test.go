@@ -2,10 +2,8 @@ package workers
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,7 +97,7 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			if err := e.vault.Delete(ctx, twofetch.WebhookSecretRef(e.tenant.ID)); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(dumpDB(t, dsn, dir), legacy) {
+			if !strings.Contains(testenv.DatabaseText(t, dsn, dir), legacy) {
 				t.Fatal("setup: the plaintext secret is not in the database")
 			}
 			for _, want := range []int{1, 0} { // again: nothing left to seal
@@ -110,7 +108,7 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			if got, err := e.store.Tenant(ctx, e.tenant.ID); err != nil || got.WebhookSecret != twofetch.WebhookSealed {
 				t.Fatalf("tenant row after the upgrade: %+v, %v", got, err)
 			}
-			if strings.Contains(dumpDB(t, dsn, dir), legacy) {
+			if strings.Contains(testenv.DatabaseText(t, dsn, dir), legacy) {
 				t.Fatal("the plaintext secret is still in the database after the upgrade")
 			}
 			s, err := NewServer(e.config())
@@ -127,58 +125,4 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			}
 		})
 	}
-}
-
-// dumpDB returns what the database holds as text: the SQLite files, or
-// every row of every PostgreSQL table.
-func dumpDB(t *testing.T, dsn, dir string) string {
-	t.Helper()
-	var sb strings.Builder
-	if strings.HasPrefix(dsn, "sqlite:") {
-		files, _ := filepath.Glob(filepath.Join(dir, "twofetch.db*"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sb.Write(b)
-		}
-		if sb.Len() == 0 {
-			t.Fatal("no database file")
-		}
-		return sb.String()
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
-	for _, n := range tables {
-		rows, err := db.Query(`SELECT CAST(x AS text) FROM "` + n + `" x`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			sb.WriteString(s + "\n")
-		}
-		rows.Close()
-	}
-	return sb.String()
 }

@@ -234,3 +234,62 @@ func (l *LogLines) Lines() []string {
 	}
 	return out
 }
+
+// DatabaseText returns everything a test database holds, as text, so a
+// test can show that a secret is not in it: for a "sqlite:" dsn the files
+// twofetch.db* in dir byte for byte (journals included), otherwise every
+// row of every PostgreSQL table in the dsn's schema.
+func DatabaseText(t testing.TB, dsn, dir string) string {
+	t.Helper()
+	var sb strings.Builder
+	if strings.HasPrefix(dsn, "sqlite:") {
+		files, _ := filepath.Glob(filepath.Join(dir, "twofetch.db*"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb.Write(b)
+		}
+		if sb.Len() == 0 {
+			t.Fatal("no database file")
+		}
+		return sb.String()
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) == 0 {
+		t.Fatal("no tables")
+	}
+	for _, n := range tables {
+		rows, err := db.Query(`SELECT CAST(x AS text) FROM "` + n + `" x`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			sb.WriteString(s + "\n")
+		}
+		rows.Close()
+	}
+	return sb.String()
+}
