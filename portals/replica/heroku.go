@@ -109,11 +109,7 @@ func herokuPages(p *Portal, rs *Routes) {
 }
 
 func (h *heroku) data() *herokuData {
-	d := &herokuData{}
-	if h.p.currentMode()&ChangedLayout != 0 {
-		d.V = "v2-"
-	}
-	return d
+	return &herokuData{V: h.p.layoutPrefix()}
 }
 
 func (h *heroku) loginPage(w http.ResponseWriter, r *http.Request) {

@@ -90,11 +90,7 @@ func hetznerPages(p *Portal, rs *Routes) {
 }
 
 func (h *hetzner) data() *hetznerData {
-	d := &hetznerData{}
-	if h.p.currentMode()&ChangedLayout != 0 {
-		d.V = "v2-"
-	}
-	return d
+	return &hetznerData{V: h.p.layoutPrefix()}
 }
 
 // root is where the GetMyInvoices script starts: the login page for a

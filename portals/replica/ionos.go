@@ -86,9 +86,7 @@ func ionosPages(p *Portal, rs *Routes) {
 
 func (i *ionos) data(r *http.Request, s *session) *ionosData {
 	d := &ionosData{uiData: uiData{Brand: "IONOS"}, Email: s.user.email}
-	if i.p.currentMode()&ChangedLayout != 0 {
-		d.V = "v2-"
-	}
+	d.V = i.p.layoutPrefix()
 	if _, err := r.Cookie(uiConsentCookie); err != nil {
 		d.Consent = true
 	}

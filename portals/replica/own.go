@@ -54,6 +54,15 @@ func (p *Portal) currentMode() Mode {
 	return p.mode
 }
 
+// layoutPrefix is the prefix a portal's own pages put before their ids and
+// field names in mode ChangedLayout, as a redesign renames them; "" otherwise.
+func (p *Portal) layoutPrefix() string {
+	if p.currentMode()&ChangedLayout != 0 {
+		return "v2-"
+	}
+	return ""
+}
+
 // lookup returns the user with the e-mail address (any case), or nil.
 func (p *Portal) lookup(email string) *user {
 	p.mu.Lock()

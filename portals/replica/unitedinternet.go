@@ -69,10 +69,7 @@ func (l *uiLogin) routes(rs *Routes) {
 }
 
 func (l *uiLogin) data(r *http.Request) *uiData {
-	d := &uiData{Brand: l.brand}
-	if l.p.currentMode()&ChangedLayout != 0 {
-		d.V = "v2-"
-	}
+	d := &uiData{Brand: l.brand, V: l.p.layoutPrefix()}
 	if _, err := r.Cookie(uiConsentCookie); err != nil {
 		d.Consent = true
 	}
