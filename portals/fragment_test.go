@@ -128,6 +128,42 @@ func TestFragmentsAssemble(t *testing.T) {
 	}
 }
 
+// TestEnrollmentFromFragment checks that a family's enrolment help reaches
+// every script of the family, and that a script's own block replaces it
+// whole.
+func TestEnrollmentFromFragment(t *testing.T) {
+	family := acmeLogin + `enrollment:
+  settings_url: https://id.acme.example/security
+  wording: two-step
+  path: {en: "Security → Two-step login", de: "Sicherheit → Zweistufige Anmeldung"}
+`
+	reg, err := Load(acmeFS(map[string]string{"login/acme.yaml": family}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := reg.Get("acme-mail")
+	if e := s.Enrollment; e == nil || e.SettingsURL != "https://id.acme.example/security" || e.Wording != "two-step" ||
+		e.Path.In("de") != "Sicherheit → Zweistufige Anmeldung" || e.Path.In("nl") != "Security → Two-step login" {
+		t.Fatalf("enrollment from the fragment: %+v", s.Enrollment)
+	}
+
+	own := strings.Replace(acmeMail, "uses:\n", "enrollment:\n  path: {en: \"Mail settings → Sign-in\"}\nuses:\n", 1)
+	reg, err = Load(acmeFS(map[string]string{"login/acme.yaml": family, "acme-mail.yaml": own}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ = reg.Get("acme-mail")
+	if e := s.Enrollment; e == nil || e.Path.In("en") != "Mail settings → Sign-in" || e.SettingsURL != "" || e.Wording != "" {
+		t.Fatalf("the script's own block must win whole: %+v", s.Enrollment)
+	}
+
+	bad := strings.Replace(family, "https://id.acme.example/security", "http://id.acme.example/security", 1)
+	_, err = Load(acmeFS(map[string]string{"login/acme.yaml": bad}))
+	if err == nil || !strings.Contains(err.Error(), "login/acme.yaml") || !strings.Contains(err.Error(), "settings_url") {
+		t.Fatalf("an http settings page in a fragment: %v", err)
+	}
+}
+
 func TestFragmentProblems(t *testing.T) {
 	tests := []struct {
 		name  string

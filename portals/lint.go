@@ -63,6 +63,13 @@ func lint(s *Script) []Problem {
 	if len(s.Documents) > 0 && !l.downloads {
 		l.addf("/documents", "the documents flow has no download or go step, so it can never store anything")
 	}
+	if e := s.Enrollment; e != nil && e.SettingsURL != "" {
+		// The customer opens it on a computer from a page that says it
+		// is safe: it must be the portal's own page over https.
+		if u, err := url.Parse(e.SettingsURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			l.addf("/enrollment/settings_url", "settings_url must be an https URL of the portal, not %q", e.SettingsURL)
+		}
+	}
 	if s.PushApp != "" && !slices.Contains(s.TwoFactor, "push") {
 		l.addf("/push_app", "push_app names an approval app but two_factor does not list push")
 	}

@@ -75,6 +75,7 @@ func runSuite(t *testing.T, open opener) {
 		{"PingClose", testPingClose},
 		{"Events", testEvents},
 		{"FinishRun", testFinishRun},
+		{"RenameDuringRun", testRenameDuringRun},
 		{"SweepRuns", testSweepRuns},
 		{"EventsCommitOrder", testEventsCommitOrder},
 	}
