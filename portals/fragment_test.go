@@ -227,3 +227,32 @@ func TestBuiltinFragments(t *testing.T) {
 		t.Fatalf("%v", &LintError{probs})
 	}
 }
+
+// TestBuiltinEnrollmentHelp: the Amazon stores share the help of the
+// Amazon sign-in, Seller Central keeps its own, and every shipped block
+// gives the path to the QR code.
+func TestBuiltinEnrollmentHelp(t *testing.T) {
+	reg, err := Load(scripts.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(id string) *Enrollment {
+		s, ok := reg.Get(id)
+		if !ok {
+			t.Fatalf("no script %s", id)
+		}
+		return s.Enrollment
+	}
+	fr, de, sc := get("amazon-fr"), get("amazon-de"), get("amazon-sellercentral")
+	if fr == nil || de == nil || fr.Path.In("de") != de.Path.In("de") || !strings.Contains(de.Path.In("de"), "Zwei-Schritt-Verifizierung") {
+		t.Errorf("the Amazon stores do not share the sign-in's help: %+v %+v", fr, de)
+	}
+	if sc == nil || !strings.Contains(sc.Path.In("en"), "Login Settings") || sc.CantScan.In("en") == "" {
+		t.Errorf("Seller Central's own help: %+v", sc)
+	}
+	for _, s := range reg.List() {
+		if s.Enrollment != nil && s.Enrollment.Path.In("en") == "" {
+			t.Errorf("%s: enrollment without a path to the QR code", s.ID)
+		}
+	}
+}
