@@ -200,20 +200,21 @@ type misbehaviour struct {
 // more gives each portal one further misbehaviour, so that every outcome
 // rule kind is proven on two portals without running every mode on all.
 var more = map[string]misbehaviour{
-	"amazon-de":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"amazon-fr":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"ionos":        {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"digitalocean": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
-	"namecheap":    {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"github":       {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
-	"slack":        {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
-	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
-	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
-	"atlassian":    {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
-	"hetzner":      {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
-	"zoom":         {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+	"amazon-de":              {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"amazon-fr":              {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"ionos":                  {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"digitalocean":           {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
+	"namecheap":              {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"dropbox":                {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"paypal":                 {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"paypal-monthly-summary": {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"github":                 {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
+	"slack":                  {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
+	"heroku":                 {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"stripe":                 {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"atlassian":              {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"hetzner":                {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+	"zoom":                   {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 }
 
 // refused are portals run once behind a portal-wide error page.
@@ -249,7 +250,7 @@ var slow = map[string]misbehaviour{
 // trustsDevice lists the portals whose code page offers "remember this
 // device" (ticked by their scripts).
 var trustsDevice = map[string]bool{
-	"amazon-de": true, "amazon-fr": true, "paypal": true, "dropbox": true,
+	"amazon-de": true, "amazon-fr": true, "paypal": true, "paypal-monthly-summary": true, "dropbox": true,
 }
 
 // TestHosts checks that every host a script opens is served by the
