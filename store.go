@@ -150,7 +150,9 @@ type InvoiceFilter struct {
 	TenantID  string
 	AccountID string
 	Portal    string
-	Since     time.Time
+	// Kind, when set, selects documents of that kind only.
+	Kind  DocumentKind
+	Since time.Time
 	Page
 }
 

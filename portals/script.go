@@ -479,7 +479,10 @@ type JSStep struct {
 type DownloadStep struct {
 	// ID is the portal's invoice id (template); documents already stored
 	// are skipped.
-	ID       string `yaml:"id" json:"id"`
+	ID string `yaml:"id" json:"id"`
+	// Kind (template) is invoice (the default), receipt, statement or
+	// credit_note.
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Number   string `yaml:"number,omitempty" json:"number,omitempty"`
 	Date     string `yaml:"date,omitempty" json:"date,omitempty"`
 	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
