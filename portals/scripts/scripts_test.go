@@ -2,6 +2,7 @@ package scripts_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -253,6 +254,11 @@ var trustsDevice = map[string]bool{
 	"amazon-de": true, "amazon-fr": true, "paypal": true, "paypal-monthly-summary": true, "dropbox": true,
 }
 
+// kinds names the portals whose documents are not invoices.
+var kinds = map[string]twofetch.DocumentKind{
+	"paypal-monthly-summary": twofetch.KindStatement,
+}
+
 // TestHosts checks that every host a script opens is served by the
 // replicas (Chrome is refused every other name) and that every replica has
 // its script.
@@ -327,6 +333,9 @@ func TestScripts(t *testing.T) {
 					}
 					if !bytes.HasPrefix(d.Data, []byte("%PDF-")) || d.ContentType != "application/pdf" || len(d.SHA256) != 64 {
 						t.Errorf("invoice %s: %s, %d bytes, sha %q", inv.ID, d.ContentType, len(d.Data), d.SHA256)
+					}
+					if got, want := cmp.Or(d.Kind, twofetch.KindInvoice), cmp.Or(kinds[id], twofetch.KindInvoice); got != want {
+						t.Errorf("document %s is stored as %s, want %s", inv.ID, got, want)
 					}
 					if want := inv.Date.Format(time.DateOnly); d.Date != "" && d.Date != want {
 						t.Errorf("invoice %s: date %q, want %q", inv.ID, d.Date, want)
