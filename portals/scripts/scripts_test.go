@@ -218,9 +218,6 @@ var more = map[string]misbehaviour{
 	"zoom":                   {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 }
 
-// kinds are the portals whose documents are not invoices, or not all.
-var kinds = map[string]twofetch.DocumentKind{}
-
 // refused are portals run once behind a portal-wide error page.
 var refused = map[string]misbehaviour{
 	"github": {name: "rate limited", mode: replica.RateLimited, want: twofetch.OutcomeRateLimited},
@@ -333,9 +330,6 @@ func TestScripts(t *testing.T) {
 					if !ok {
 						t.Errorf("invoice %s (%s) not stored", inv.ID, inv.Number)
 						continue
-					}
-					if want := cmp.Or(kinds[id], twofetch.KindInvoice); d.Kind != want {
-						t.Errorf("invoice %s stored as kind %q, want %q", inv.ID, d.Kind, want)
 					}
 					if !bytes.HasPrefix(d.Data, []byte("%PDF-")) || d.ContentType != "application/pdf" || len(d.SHA256) != 64 {
 						t.Errorf("invoice %s: %s, %d bytes, sha %q", inv.ID, d.ContentType, len(d.Data), d.SHA256)
