@@ -16,6 +16,8 @@ func TestFamily(t *testing.T) {
 		"ionos":      "united-internet",
 		"paypal":     "paypal",
 		"github":     "github",
+		"atlassian":  "atlassian",
+		"bitbucket":  "atlassian",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {

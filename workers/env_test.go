@@ -224,6 +224,7 @@ type portalInvoice struct {
 	Number string `json:"number"`
 	Date   string `json:"date"`
 	Amount string `json:"amount"`
+	Kind   string `json:"kind"`
 }
 
 func newTestPortal(t testing.TB) *testPortal {
@@ -291,7 +292,13 @@ func (p *testPortal) setInvoices(user string, ids ...string) {
 	defer p.mu.Unlock()
 	u.invoices = nil
 	for i, id := range ids {
-		u.invoices = append(u.invoices, portalInvoice{ID: id, Number: "N-" + id, Date: fmt.Sprintf("2026-01-%02d", i+1), Amount: "12.50"})
+		// Every second document is a receipt, so the kind is seen to
+		// travel from the fetcher to the row and the webhook.
+		kind := ""
+		if i%2 == 1 {
+			kind = string(twofetch.KindReceipt)
+		}
+		u.invoices = append(u.invoices, portalInvoice{ID: id, Number: "N-" + id, Date: fmt.Sprintf("2026-01-%02d", i+1), Amount: "12.50", Kind: kind})
 	}
 }
 
@@ -377,7 +384,7 @@ func (f *httpFetcher) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofe
 		if err != nil {
 			return nil, twofetch.FailWith(twofetch.OutcomeTransient, err, "download interrupted")
 		}
-		if err := job.Save(ctx, &twofetch.Document{PortalInvoiceID: inv.ID, Number: inv.Number, Date: inv.Date,
+		if err := job.Save(ctx, &twofetch.Document{PortalInvoiceID: inv.ID, Kind: twofetch.DocumentKind(inv.Kind), Number: inv.Number, Date: inv.Date,
 			Amount: inv.Amount, Currency: "EUR", ContentType: resp.Header.Get("Content-Type"), Data: data}); err != nil {
 			return nil, err
 		}

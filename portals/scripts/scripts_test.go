@@ -211,6 +211,7 @@ var more = map[string]misbehaviour{
 	"slack":        {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
 	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
 	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"atlassian":    {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
 	"hetzner":      {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 	"zoom":         {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 }
