@@ -27,6 +27,19 @@ func (f FetcherFunc) Fetch(ctx context.Context, job *FetchJob) (*FetchResult, er
 	return f(ctx, job)
 }
 
+// SessionFetcher is a Fetcher that can fetch for the accounts behind one
+// login in one browser session: it signs in once, with the first job's
+// script and secrets, then plays each job's documents flow in turn.
+// Package portals implements it; the workers use it for the daily run of
+// a login.
+type SessionFetcher interface {
+	Fetcher
+	// FetchSession returns a result and an error per job, in order, with
+	// Fetch's meaning. A failed sign-in fails every job with its outcome;
+	// a failure of one job's documents fails only that job.
+	FetchSession(ctx context.Context, jobs []*FetchJob) ([]*FetchResult, []error)
+}
+
 // FetchJob is one attempt of one run of one account.
 type FetchJob struct {
 	Account *Account
@@ -69,17 +82,20 @@ type FetchResult struct {
 	ScriptVersion string
 }
 
-// Document is one downloaded invoice; fields other than PortalInvoiceID
+// Document is one downloaded document (an invoice unless Kind says
+// otherwise); fields other than PortalInvoiceID
 // and Data are optional. The receiver recomputes SHA256 from Data.
 type Document struct {
 	PortalInvoiceID string
-	Number          string
-	Date            string
-	Amount          string
-	Currency        string
-	ContentType     string
-	SHA256          string
-	Data            []byte
+	// Kind is what the document is; empty means an invoice.
+	Kind        DocumentKind
+	Number      string
+	Date        string
+	Amount      string
+	Currency    string
+	ContentType string
+	SHA256      string
+	Data        []byte
 }
 
 // Secrets gives a run an account's credentials at the moment it needs

@@ -172,6 +172,8 @@ documents:
 		{`click: {selector: button, text: "{{password}}"}`, "{{password}} may only be used"},
 		{`set: {username: x}`, `would hide the credential`},
 		{`popup: {click: a, do: [{download: {id: "{{page}}", print: true}}]}`, "{{page}} is used before"},
+		{`download: {id: x, kind: bill, print: true}`, `document kind "bill" is not one of`},
+		{`download: {id: x, kind: "{{kind}}", print: true}`, "{{kind}} is used before"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.step, func(t *testing.T) {

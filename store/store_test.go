@@ -60,6 +60,7 @@ func runSuite(t *testing.T, open opener) {
 		{"DeleteAccount", testDeleteAccount},
 		{"DueAccounts", testDueAccounts},
 		{"DueAccountsIndex", testDueAccountsIndex},
+		{"DueLoginAccounts", testDueLoginAccounts},
 		{"SetNextRuns", testSetNextRuns},
 		{"Enrollments", testEnrollments},
 		{"Runs", testRuns},
@@ -463,6 +464,37 @@ func testDueAccounts(t *testing.T, s *DB) {
 	}
 }
 
+// testDueLoginAccounts: the accounts of the given logins that are active
+// and due, and no others.
+func testDueLoginAccounts(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { return ptr(now.Add(d)) }
+	first := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.NextRunAt = at(-time.Hour) })
+	behind := func(login string, status twofetch.AccountStatus, next *time.Time) *twofetch.Account {
+		return newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.LoginID = login; a.Status = status; a.NextRunAt = next })
+	}
+	due := behind(first.LoginID, twofetch.AccountActive, at(0))
+	behind(first.LoginID, twofetch.AccountActive, at(time.Minute))       // not yet due
+	behind(first.LoginID, twofetch.AccountNeedsCustomer, at(-time.Hour)) // not active
+	other := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.NextRunAt = at(-time.Hour) })
+	got, err := s.DueLoginAccounts(ctx, now, []string{first.LoginID})
+	must(t, err)
+	want := []string{first.ID, due.ID}
+	slices.Sort(want)
+	if !slices.Equal(accountIDs(got), want) {
+		t.Fatalf("due behind the login = %v, want %v", accountIDs(got), want)
+	}
+	got, err = s.DueLoginAccounts(ctx, now, []string{first.LoginID, other.LoginID})
+	must(t, err)
+	if len(got) != 3 {
+		t.Fatalf("due behind two logins = %v", accountIDs(got))
+	}
+	if got, err := s.DueLoginAccounts(ctx, now, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no logins: %v, %v", accountIDs(got), err)
+	}
+}
+
 func testSetNextRuns(t *testing.T, s *DB) {
 	tn, _ := newTenant(t, s, "a")
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -688,9 +720,15 @@ func testInvoices(t *testing.T, s *DB) {
 	}
 	i1 := mk(a, "INV-1", "sha1", 0)
 	must(t, s.CreateInvoice(ctx, i1))
+	if i1.Kind != twofetch.KindInvoice {
+		t.Fatalf("a document of no kind was stored as %q, want invoice", i1.Kind)
+	}
 	got, err := s.Invoice(ctx, tn.ID, i1.ID)
 	must(t, err)
 	assertEqualJSONish(t, got, i1)
+	badKind := mk(a, "INV-K", "sha-k", 1)
+	badKind.Kind = "bill"
+	wantCode(t, s.CreateInvoice(ctx, badKind), twofetch.EINVALID)
 
 	for _, tc := range []struct {
 		name string
@@ -701,7 +739,7 @@ func testInvoices(t *testing.T, s *DB) {
 		{"same content", mk(a, "INV-2", "sha1", 1), twofetch.ECONFLICT},
 		{"no portal id, same content", mk(a, "", "sha1", 1), twofetch.ECONFLICT},
 		{"other account, same ids", mk(b, "INV-1", "sha1", 2), ""},
-		{"no portal id", mk(a, "", "sha3", 3), ""},
+		{"no portal id", withKind(mk(a, "", "sha3", 3), twofetch.KindReceipt), ""},
 		{"no portal id again", mk(a, "", "sha4", 4), ""},
 		{"no sha256", mk(a, "INV-9", "", 5), twofetch.EINVALID},
 		{"unknown tenant", &twofetch.Invoice{TenantID: "ten_missing", AccountID: a.ID, SHA256: "s"}, twofetch.EINVALID},
@@ -749,6 +787,9 @@ func testInvoices(t *testing.T, s *DB) {
 	}{
 		{"account", twofetch.InvoiceFilter{TenantID: tn.ID, AccountID: b.ID}, invIDs(all[2:3])},
 		{"portal", twofetch.InvoiceFilter{TenantID: tn.ID, Portal: "other"}, invIDs(all[2:3])},
+		{"kind", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindReceipt}, invIDs(all[1:2])},
+		{"kind invoice", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindInvoice}, invIDs(append(all[:1:1], all[2:]...))},
+		{"kind none", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindStatement}, nil},
 		{"since", twofetch.InvoiceFilter{TenantID: tn.ID, Since: base.Add(3 * time.Minute)}, invIDs(all[:2])},
 		{"page", twofetch.InvoiceFilter{TenantID: tn.ID, Page: twofetch.Page{After: all[1].ID, Limit: 2}}, invIDs(all[2:4])},
 	} {
@@ -760,6 +801,11 @@ func testInvoices(t *testing.T, s *DB) {
 			}
 		})
 	}
+}
+
+func withKind(inv *twofetch.Invoice, k twofetch.DocumentKind) *twofetch.Invoice {
+	inv.Kind = k
+	return inv
 }
 
 func testSecrets(t *testing.T, s *DB) {
