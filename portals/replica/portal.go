@@ -299,8 +299,11 @@ func DemoKey(id string) string {
 // replica id's script asks for, as the replica knows them (Slack's
 // workspace), or nil.
 func DemoFields(id string) map[string]string {
-	if id == "slack" {
+	switch id {
+	case "slack":
 		return map[string]string{"workspace": SlackWorkspace}
+	case "facebook":
+		return map[string]string{"ad_account_id": FacebookAdAccount, "business_id": FacebookBusiness}
 	}
 	return nil
 }
