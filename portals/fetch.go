@@ -2,6 +2,7 @@ package portals
 
 import (
 	"context"
+	"strings"
 
 	"github.com/twofetch/twofetch"
 )
@@ -36,6 +37,21 @@ func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.F
 		out.SessionReused = res.SessionReused
 		out.Steps = res.Steps
 		out.ScriptVersion = res.ScriptVersion
+		if len(res.Healed) > 0 && err == nil {
+			// Healed wins over ok and no_documents: support must hear.
+			out.Outcome = twofetch.OutcomeHealed
+			out.Detail = healedDetail(res.Healed)
+		}
 	}
 	return out, err
+}
+
+// healedDetail says what support should change in the script, shown with
+// the run.
+func healedDetail(hs []Healing) string {
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = h.String()
+	}
+	return "the login page changed; found by the detector instead: " + strings.Join(parts, "; ")
 }
