@@ -368,6 +368,35 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		if d.Click != "" {
 			sel("/download/click", d.Click)
 		}
+	case st.Print != nil:
+		pr := st.Print
+		l.downloads = true
+		if l.flow != "documents" {
+			l.addf(ptr, "print stores a document, so it belongs in the documents flow")
+		}
+		// The id and the URL are known before the page opens; the other
+		// templates may use what the step reads from the page.
+		t("/print/id", pr.ID)
+		t("/print/url", pr.URL)
+		if pr.URL != "" {
+			l.checkURL(ptr+"/print/url", pr.URL)
+		}
+		if pr.Ready != nil {
+			l.cond(ptr+"/print/ready", pr.Ready)
+		}
+		for name, f := range pr.Extract {
+			if f.Regex != "" {
+				l.regex(ptr+"/print/extract/"+name+"/regex", f.Regex)
+			}
+			l.define(ptr+"/print/extract/"+name, name)
+		}
+		for p, v := range map[string]string{"kind": pr.Kind, "number": pr.Number, "date": pr.Date, "amount": pr.Amount, "currency": pr.Currency} {
+			t("/print/"+p, v)
+		}
+		l.kind(ptr+"/print/kind", pr.Kind)
+		for i, r := range pr.Remove {
+			sel(fmt.Sprintf("/print/remove/%d", i), r)
+		}
 	case st.Go != nil:
 		l.downloads = true
 		for k, v := range st.Go.Args {

@@ -281,6 +281,40 @@ type Step struct {
 	Popup    *PopupStep        `yaml:"popup,omitempty" json:"popup,omitempty"`
 	Consent  *ConsentStep      `yaml:"consent,omitempty" json:"consent,omitempty"`
 	Paginate *PaginateStep     `yaml:"paginate,omitempty" json:"paginate,omitempty"`
+	Print    *PrintStep        `yaml:"print,omitempty" json:"print,omitempty"`
+}
+
+// PrintStep stores a receipt that is a web page, the way a person keeps
+// one with Print → Save as PDF: the page (URL, opened in the run's own tab
+// and session, or else the current page) is printed to PDF by the browser
+// with the portal's print styles, and its number, date and amount are read
+// from the page itself. ID must be known before the page opens, so a
+// receipt already stored is not opened again.
+type PrintStep struct {
+	// ID is the portal's id of the receipt (template, typically
+	// {{row.id}}).
+	ID string `yaml:"id" json:"id"`
+	// URL of the receipt page (template); empty prints the current page.
+	// After printing, the tab goes back to the page it came from.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Ready holds once the receipt has rendered; printing waits for it.
+	Ready *Cond `yaml:"ready,omitempty" json:"ready,omitempty"`
+	// Extract reads values from the receipt page into variables, which
+	// the templates below may use.
+	Extract map[string]Field `yaml:"extract,omitempty" json:"extract,omitempty"`
+	// Kind is receipt unless given (invoice, statement, credit_note).
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Number   string `yaml:"number,omitempty" json:"number,omitempty"`
+	Date     string `yaml:"date,omitempty" json:"date,omitempty"`
+	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
+	Currency string `yaml:"currency,omitempty" json:"currency,omitempty"`
+	Locale   string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Remove lists elements (CSS selectors) taken out of the page before
+	// it is printed: navigation a portal's print styles leave in.
+	Remove []string `yaml:"remove,omitempty" json:"remove,omitempty"`
+	// Paper is the sheet size where the page's own CSS (@page) sets none:
+	// a4 (the default) or letter.
+	Paper string `yaml:"paper,omitempty" json:"paper,omitempty"`
 }
 
 // FrameStep runs Do inside an iframe: conditions, fields and clicks then
@@ -367,6 +401,7 @@ func (s *Step) kinds() []string {
 	add(s.Popup != nil, "popup")
 	add(s.Consent != nil, "consent")
 	add(s.Paginate != nil, "paginate")
+	add(s.Print != nil, "print")
 	return k
 }
 

@@ -133,6 +133,8 @@ func (rn *run) describe(st *Step) string {
 		return fmt.Sprintf("rows %q", st.ForEach.Rows)
 	case st.Download != nil:
 		return "document " + st.Download.ID
+	case st.Print != nil:
+		return "receipt " + st.Print.ID
 	case st.Go != nil:
 		return "go step " + st.Go.Name
 	}
@@ -267,6 +269,8 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		return found, err
 	case st.Paginate != nil:
 		return rn.paginate(ctx, path, st.Paginate)
+	case st.Print != nil:
+		return rn.print(ctx, st.Print)
 	case st.Set != nil:
 		for k, t := range st.Set {
 			v, err := expand(t, rn.lookup)
@@ -441,10 +445,7 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 		return detail, err
 	}
 	if secret {
-		rn.mu.Lock()
-		rn.typed = append(rn.typed, value)
-		rn.secretFields = append(rn.secretFields, sel)
-		rn.mu.Unlock()
+		rn.typed.add(value, sel)
 	}
 	keys := value
 	if st.Type.Submit {

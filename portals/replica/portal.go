@@ -286,6 +286,9 @@ func DemoKey(id string) string {
 	if !ok {
 		return ""
 	}
+	if sp.Of != "" {
+		return DemoKey(sp.Of)
+	}
 	if sp.DemoToken != "" {
 		return sp.DemoToken
 	}
@@ -294,10 +297,15 @@ func DemoKey(id string) string {
 
 // DemoFields returns the credentials beyond username and password that the
 // replica id's script asks for, as the replica knows them (Slack's
-// workspace), or nil.
+// workspace, Shopify's store, Facebook's ad account and business), or nil.
 func DemoFields(id string) map[string]string {
-	if id == "slack" {
+	switch id {
+	case "slack":
 		return map[string]string{"workspace": SlackWorkspace}
+	case "facebook":
+		return map[string]string{"ad_account_id": FacebookAdAccount, "business_id": FacebookBusiness}
+	case "shopify":
+		return map[string]string{"store": ShopifyStore}
 	}
 	return nil
 }
