@@ -297,11 +297,13 @@ func DemoKey(id string) string {
 
 // DemoFields returns the credentials beyond username and password that the
 // replica id's script asks for, as the replica knows them (Slack's
-// workspace, Shopify's store), or nil.
+// workspace, Shopify's store, Facebook's ad account and business), or nil.
 func DemoFields(id string) map[string]string {
 	switch id {
 	case "slack":
 		return map[string]string{"workspace": SlackWorkspace}
+	case "facebook":
+		return map[string]string{"ad_account_id": FacebookAdAccount, "business_id": FacebookBusiness}
 	case "shopify":
 		return map[string]string{"store": ShopifyStore}
 	}
