@@ -188,6 +188,9 @@ func (p *Portal) AddInvoice(email string) (Invoice, error) {
 	}
 	inv := p.addInvoice(u)
 	inv.Date = p.now().UTC().Truncate(24 * time.Hour)
+	if p.spec.MintDated != nil {
+		inv.ID, inv.Number = p.spec.MintDated(inv.Date)
+	}
 	return *inv, nil
 }
 
@@ -230,6 +233,9 @@ func (p *Portal) addInvoice(u *user) *Invoice {
 		Date:     first.AddDate(0, n, 0),
 		Amount:   int64(1200 + 731*((p.seq*7)%11)),
 		Currency: p.spec.Currency,
+	}
+	if p.spec.MintDated != nil {
+		inv.ID, inv.Number = p.spec.MintDated(inv.Date)
 	}
 	u.invoices = append(u.invoices, inv)
 	return inv
