@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
@@ -295,6 +296,11 @@ type loginSetup struct {
 	identity   *Identity
 	profileDir string
 	proxy      string
+	// inspect keeps DevTools' Runtime domain on in the tab, for tools that
+	// only read pages with chromedp's queries and Poll, which follow
+	// execution contexts through its events. Portal runs and checks leave
+	// it off (see quietRuntime).
+	inspect bool
 }
 
 // lockLogin holds the login's slot in this process until the returned
@@ -344,12 +350,34 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) 
 	} else {
 		l, err = p.acquireOwn(ctx, downloadDir, ls)
 	}
+	if err == nil && (ls == nil || !ls.inspect) {
+		err = withDeadlineOf(ctx, l.ctx, 0, quietRuntime)
+		if err != nil {
+			l.release()
+			err = fmt.Errorf("portals: open browser: %w", err)
+		}
+	}
 	if err != nil {
 		unlock()
 		return nil, err
 	}
 	l.unlock = unlock
 	return l, nil
+}
+
+// quietRuntime turns DevTools' Runtime domain off in the tab ctx. chromedp
+// enables it when it attaches, and while it is on Chromium serialises every
+// console call for the client: a page can see that (an Error logged to the
+// console has its stack read, which a getter notices; fpscanner's hasCDP and
+// other bot checks test exactly this). Evaluating needs no Runtime.enable;
+// what does need its events (chromedp's element queries and Poll, which
+// follow execution contexts) is not used on such a tab: conditions and
+// waits are polled from here by evaluating (scope.go, cond.go). chromedp
+// enables the domain before the tab's first page loads, so no page of a
+// job sees it on.
+func quietRuntime(ctx context.Context) error {
+	_, err := chromedp.Call(ctx, runtime.Disable, cdp.Empty{})
+	return err
 }
 
 func (p *Pool) acquireOwn(ctx context.Context, downloadDir string, ls *loginSetup) (*lease, error) {
