@@ -10,12 +10,15 @@ func TestFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	for portal, want := range map[string]string{
-		"amazon-de":  "amazon",
-		"amazon-fr":  "amazon",
-		"audible-de": "amazon",
-		"ionos":      "united-internet",
-		"paypal":     "paypal",
-		"github":     "github",
+		"amazon-de":              "amazon",
+		"amazon-fr":              "amazon",
+		"audible-de":             "amazon",
+		"ionos":                  "united-internet",
+		"paypal":                 "paypal",
+		"paypal-monthly-summary": "paypal",
+		"github":                 "github",
+		"atlassian":              "atlassian",
+		"bitbucket":              "atlassian",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {

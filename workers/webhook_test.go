@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/vault"
@@ -27,7 +29,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now, Data: json.RawMessage(`{"id":"inv_x"}`)}
+	ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now, Data: invoiceData(t, "inv_x")}
 	task, err := NewWebhookTask(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if err := s.Handler().ProcessTask(ctx, task); err != nil {
 		t.Fatalf("second delivery: %v", err)
 	}
-	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID || string(got[0].Data) != `{"id":"inv_x"}` {
+	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID || string(got[0].Data) != string(ev.Data) {
 		t.Fatalf("received %+v", got)
 	}
 
@@ -52,7 +54,7 @@ func TestWebhookDelivery(t *testing.T) {
 	e.hooks.mu.Lock()
 	e.hooks.failN = 100
 	e.hooks.mu.Unlock()
-	old := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now.Add(-61 * time.Minute), Data: json.RawMessage(`{}`)}
+	old := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now.Add(-61 * time.Minute), Data: invoiceData(t, "inv_old")}
 	task, _ = NewWebhookTask(old)
 	if err := s.Handler().ProcessTask(ctx, task); err != nil {
 		t.Fatalf("expired delivery returned %v, want nil (given up)", err)
@@ -115,7 +117,7 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: time.Now(), Data: json.RawMessage(`{}`)}
+			ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: time.Now(), Data: invoiceData(t, "inv_upgraded")}
 			task, _ := NewWebhookTask(ev)
 			if err := s.Handler().ProcessTask(ctx, task); err != nil {
 				t.Fatalf("delivery: %v", err)
@@ -125,4 +127,82 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWebhookGiveUpCountsFromQueueing: an event that waited in the outbox
+// longer than the give-up time (the queue was down for a day) is still
+// delivered once relayed; it is given up only after the give-up time of
+// failed attempts from then on.
+func TestWebhookGiveUpCountsFromQueueing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := &twofetch.Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID,
+		CreatedAt: time.Now().Add(-48 * time.Hour).UTC(), Data: invoiceData(t, "inv_late")}
+	if err := e.store.AddEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	relay := NewRelay(e.rdb, e.store, nil)
+	defer relay.Close()
+	if n, err := relay.Once(ctx); err != nil || n != 1 {
+		t.Fatalf("relay queued %d events: %v", n, err)
+	}
+	info, err := asynq.NewInspectorFromRedisClient(e.rdb).GetTaskInfo(QueueDefault, "webhook:"+ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p WebhookPayload
+	if err := json.Unmarshal(info.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(p.QueuedAt) > time.Hour || p.Event.ID != ev.ID {
+		t.Fatalf("queued payload: %+v", p)
+	}
+	task := asynq.NewTask(TypeDeliverWebhook, info.Payload)
+
+	cfg := e.config()
+	cfg.WebhookGiveUp = 24 * time.Hour
+	at := time.Now()
+	cfg.Now = func() time.Time { return at }
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hooks.mu.Lock()
+	e.hooks.failN = 100
+	e.hooks.mu.Unlock()
+	var ra *retryAfter
+	if err := s.Handler().ProcessTask(ctx, task); !errors.As(err, &ra) {
+		t.Fatalf("a two-day-old event queued just now was not retried: %v", err)
+	}
+	e.hooks.mu.Lock()
+	e.hooks.failN = 0
+	e.hooks.mu.Unlock()
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("delivery: %v", err)
+	}
+	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID {
+		t.Fatalf("received %+v", got)
+	}
+
+	// A day and a bit after queueing, failing all along: given up.
+	e.hooks.mu.Lock()
+	e.hooks.failN = 100
+	e.hooks.mu.Unlock()
+	at = p.QueuedAt.Add(25 * time.Hour)
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("delivery a day after queueing returned %v, want nil (given up)", err)
+	}
+}
+
+// invoiceData is the data of an invoice.created event as the store writes
+// it, for tests that deliver events they make up.
+func invoiceData(t testing.TB, id string) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(&twofetch.Invoice{ID: id, TenantID: "ten_x", AccountID: "acc_x", RunID: "run_x", Portal: "demo",
+		PortalInvoiceID: "INV-1", Kind: twofetch.KindInvoice, SHA256: strings.Repeat("0", 64), Size: 1,
+		ContentType: "application/pdf", CreatedAt: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -60,10 +60,21 @@ func Start(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{portals: map[string]*Portal{}, byHost: map[string]*Portal{}, mux: http.NewServeMux(), log: log}
+	// A portal served by another's replica brings that replica along.
+	for _, id := range slices.Clone(ids) {
+		if sp, ok := specByID(id); ok && sp.Of != "" && !slices.Contains(ids, sp.Of) {
+			ids = append(ids, sp.Of)
+		}
+	}
+	var aliases []*spec
 	for _, id := range ids {
 		sp, ok := specByID(id)
 		if !ok {
 			return nil, fmt.Errorf("replica: no replica %q (have %s)", id, strings.Join(IDs(), ", "))
+		}
+		if sp.Of != "" {
+			aliases = append(aliases, sp)
+			continue
 		}
 		p := newPortal(sp, now)
 		s.portals[id] = p
@@ -75,6 +86,9 @@ func Start(opts Options) (*Server, error) {
 			s.hosts = append(s.hosts, h)
 		}
 		p.routes(s.mux)
+	}
+	for _, sp := range aliases {
+		s.portals[sp.ID] = s.portals[sp.Of]
 	}
 	slices.Sort(s.hosts)
 	ca, err := newTestCA(s.hosts)

@@ -51,6 +51,11 @@ type spec struct {
 	// Hosts are further host names the portal's own pages use (an API or
 	// invoice host), beyond those of the URLs above.
 	Hosts []string
+	// Of, when set, names the replica that serves this portal: a product
+	// on the same site and sign-in as another (PayPal's monthly summary on
+	// PayPal's pages) shares its pages, users, sessions and documents
+	// rather than claiming the same hosts twice.
+	Of string
 }
 
 type field struct{ Name, ID, Label string }
