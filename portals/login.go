@@ -148,6 +148,7 @@ func (rn *run) prepareLogin() error {
 	}
 	ls.egress = eg
 	ls.setup.proxy = eg.URL()
+	ls.setup.proxyAuth = [2]string{eg.user, eg.password}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -72,6 +73,8 @@ type Pool struct {
 	// so identities follow the pinned browser.
 	browserUA string
 	logins    map[string]chan struct{}
+	// creds answer the proxy challenges of the jobs' egress proxies.
+	creds proxyCreds
 }
 
 // generation is one browser process and the jobs it has served.
@@ -224,6 +227,9 @@ func (p *Pool) start(ctx context.Context, ls *loginSetup) (*generation, error) {
 	case <-timer.C:
 		err = fmt.Errorf("no answer within %v", p.cfg.StartTimeout)
 	}
+	if err == nil {
+		err = p.answerProxyAuth(ctx, g)
+	}
 	if err != nil {
 		g.stop()
 		return nil, fmt.Errorf("portals: start browser %s: %w", p.where(), err)
@@ -295,7 +301,10 @@ type loginSetup struct {
 	key        string
 	identity   *Identity
 	profileDir string
-	proxy      string
+	// proxy is the job's egress proxy, which wants proxyAuth (user,
+	// password) from the browser.
+	proxy     string
+	proxyAuth [2]string
 	// inspect keeps DevTools' Runtime domain on in the tab, for tools that
 	// only read pages with chromedp's queries and Poll, which follow
 	// execution contexts through its events. Portal runs and checks leave
@@ -344,6 +353,13 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) 
 	if err != nil {
 		return nil, err
 	}
+	if ls != nil && ls.proxy != "" {
+		// Known before the browser's first request meets the proxy.
+		addr := proxyAddr(ls.proxy)
+		p.creds.set(addr, ls.proxyAuth[0], ls.proxyAuth[1])
+		release := unlock
+		unlock = func() { p.creds.remove(addr); release() }
+	}
 	var l *lease
 	if p.cfg.SharedBrowser || ls == nil || ls.profileDir == "" {
 		l, err = p.acquireShared(ctx, downloadDir, ls)
@@ -363,6 +379,13 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) 
 	}
 	l.unlock = unlock
 	return l, nil
+}
+
+func proxyAddr(proxy string) string {
+	if u, err := url.Parse(proxy); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return proxy
 }
 
 // quietRuntime turns DevTools' Runtime domain off in the tab ctx. chromedp

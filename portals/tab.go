@@ -19,7 +19,7 @@ func (p *Pool) Tab(ctx context.Context) (tab context.Context, release func(), er
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	l, err := p.acquire(ctx, dir, &loginSetup{proxy: eg.URL(), inspect: true})
+	l, err := p.acquire(ctx, dir, &loginSetup{proxy: eg.URL(), proxyAuth: [2]string{eg.user, eg.password}, inspect: true})
 	if err != nil {
 		eg.Close()
 		os.RemoveAll(dir)
