@@ -3,6 +3,7 @@ package portals
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -65,6 +66,9 @@ type egressConfig struct {
 	// OnBlock is called with the URL (or host:port of a tunnel) of every
 	// refused request.
 	OnBlock func(target string)
+	// ListenIP is the address the proxy listens on and the browser reaches
+	// it at; default 127.0.0.1 (see PoolConfig.EgressAddr).
+	ListenIP string
 }
 
 // ParseProxyURL checks a proxy URL as operators give it.
@@ -108,7 +112,8 @@ func startEgress(cfg egressConfig) (*egress, error) {
 		e.rules = append(e.rules, rules...)
 	}
 	e.user, e.password = "job-"+randomHex(6), randomHex(24)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ip := cmp.Or(cfg.ListenIP, "127.0.0.1")
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("portals: egress proxy: %w", err)
 	}

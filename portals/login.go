@@ -142,6 +142,7 @@ func (rn *run) prepareLogin() error {
 		Resolve:  resolverFlags(p.cfg.ExtraFlags),
 		Logger:   rn.log,
 		OnBlock:  rn.blockedRequest,
+		ListenIP: p.cfg.EgressAddr,
 	})
 	if err != nil {
 		return twofetch.FailWith(twofetch.OutcomeTransient, err, "no egress proxy")

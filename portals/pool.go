@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -33,11 +34,15 @@ type PoolConfig struct {
 	// applied by DevTools overrides; a remote browser always works this way.
 	SharedBrowser bool
 	// RemoteURL is the ws:// or http:// DevTools endpoint of a browser
-	// that runs elsewhere; when set no local browser is started. Downloads
-	// started by a click land on the browser's machine, so with a remote
-	// browser they need a download directory both machines share; links,
-	// base64 and printing work anywhere.
+	// that runs elsewhere; when set no local browser is started. Files a
+	// click downloads are streamed back through DevTools, not saved on the
+	// browser's machine.
 	RemoteURL string
+	// EgressAddr is the IP address the jobs' egress proxies listen on,
+	// which the browser must reach; default 127.0.0.1. A remote browser on
+	// another machine needs an address of the worker's it can reach (a
+	// pod IP); the proxies ask for per-job credentials either way.
+	EgressAddr string
 	// ExtraFlags are added to Chromium's command line as "--name" or
 	// "--name=value", e.g. the replicas' --host-resolver-rules.
 	ExtraFlags []string
@@ -75,6 +80,8 @@ type Pool struct {
 	logins    map[string]chan struct{}
 	// creds answer the proxy challenges of the jobs' egress proxies.
 	creds proxyCreds
+	// downloads are the click downloads awaited from a remote browser.
+	downloads downloadCaptures
 }
 
 // generation is one browser process and the jobs it has served.
@@ -100,6 +107,11 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*Pool, error) {
 	}
 	if cfg.RemoteURL != "" {
 		cfg.SharedBrowser = true
+	}
+	if cfg.EgressAddr != "" {
+		if ip := net.ParseIP(cfg.EgressAddr); ip == nil || ip.IsUnspecified() {
+			return nil, fmt.Errorf("portals: egress address %q: want one IP address the browser reaches the worker at", cfg.EgressAddr)
+		}
 	}
 	p := &Pool{cfg: cfg, log: cfg.Logger, base: context.WithoutCancel(ctx), logins: map[string]chan struct{}{}}
 	if p.log == nil {

@@ -14,7 +14,7 @@ func (p *Pool) Tab(ctx context.Context) (tab context.Context, release func(), er
 	}
 	// The browser resolves no names itself: a proxy that admits every
 	// host applies the resolver rules (the replicas') for it.
-	eg, err := startEgress(egressConfig{AllowAll: true, Resolve: resolverFlags(p.cfg.ExtraFlags), Logger: p.log})
+	eg, err := startEgress(egressConfig{AllowAll: true, Resolve: resolverFlags(p.cfg.ExtraFlags), Logger: p.log, ListenIP: p.cfg.EgressAddr})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
