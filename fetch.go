@@ -27,6 +27,19 @@ func (f FetcherFunc) Fetch(ctx context.Context, job *FetchJob) (*FetchResult, er
 	return f(ctx, job)
 }
 
+// SessionFetcher is a Fetcher that can fetch for the accounts behind one
+// login in one browser session: it signs in once, with the first job's
+// script and secrets, then plays each job's documents flow in turn.
+// Package portals implements it; the workers use it for the daily run of
+// a login.
+type SessionFetcher interface {
+	Fetcher
+	// FetchSession returns a result and an error per job, in order, with
+	// Fetch's meaning. A failed sign-in fails every job with its outcome;
+	// a failure of one job's documents fails only that job.
+	FetchSession(ctx context.Context, jobs []*FetchJob) ([]*FetchResult, []error)
+}
+
 // FetchJob is one attempt of one run of one account.
 type FetchJob struct {
 	Account *Account
@@ -56,7 +69,7 @@ type FetchJob struct {
 
 // FetchResult is how an attempt went, failed or not.
 type FetchResult struct {
-	// Outcome is ok or no_documents when the fetcher decides it; empty
+	// Outcome is ok, no_documents or healed when the fetcher decides it; empty
 	// leaves it to the count of documents actually stored. A failure's
 	// outcome is in the error.
 	Outcome Outcome
@@ -113,6 +126,9 @@ type StepLog struct {
 	Duration time.Duration `json:"duration"`
 	Skipped  bool          `json:"skipped,omitempty"`
 	Err      string        `json:"error,omitempty"`
+	// Healed says which selector the detector found for a login field
+	// the script's selector missed, when the step was healed.
+	Healed string `json:"healed,omitempty"`
 }
 
 func (s StepLog) String() string {
@@ -122,6 +138,8 @@ func (s StepLog) String() string {
 		status = "FAILED: " + s.Err
 	case s.Skipped:
 		status = "skipped"
+	case s.Healed != "":
+		status = "HEALED: " + s.Healed
 	}
 	d := ""
 	if s.Detail != "" {

@@ -57,6 +57,11 @@ type Script struct {
 	// "reject" or "accept" after every page load and before every click
 	// and type; empty leaves banners to the steps.
 	Consent string `yaml:"consent,omitempty" json:"consent,omitempty"`
+	// Heal lets a run whose login field (username, password, code or the
+	// submit button after them) is no longer where the script says ask
+	// the detector for it, finish, and end healed so support updates the
+	// script. Off until the script's flow is trusted.
+	Heal bool `yaml:"heal,omitempty" json:"heal,omitempty"`
 	// Uses names the fragments (shared logins, shared outcome rules) the
 	// script was assembled from. They are resolved when the script is
 	// loaded: Login, Outcomes and the other sections already hold their
@@ -304,6 +309,9 @@ type PrintStep struct {
 	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
 	Currency string `yaml:"currency,omitempty" json:"currency,omitempty"`
 	Locale   string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Remove lists elements (CSS selectors) taken out of the page before
+	// it is printed: navigation a portal's print styles leave in.
+	Remove []string `yaml:"remove,omitempty" json:"remove,omitempty"`
 	// Paper is the sheet size where the page's own CSS (@page) sets none:
 	// a4 (the default) or letter.
 	Paper string `yaml:"paper,omitempty" json:"paper,omitempty"`

@@ -45,7 +45,13 @@ func (rn *run) step(path string, st *Step) error {
 	if nested {
 		rn.record(entry)
 	}
+	role := rn.healRole(path, st)
 	detail, err := rn.dispatch(ctx, path, st)
+	if err != nil && role != "" {
+		if d, h := rn.heal(path, st, role, err); h != nil {
+			detail, err, entry.Healed = d, nil, h.String()
+		}
+	}
 	entry.Detail = rn.redact(detail)
 	entry.Duration = time.Since(entry.Start)
 	if errors.Is(err, errSkipped) {
@@ -434,10 +440,7 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 		return detail, err
 	}
 	if secret {
-		rn.mu.Lock()
-		rn.typed = append(rn.typed, value)
-		rn.secretFields = append(rn.secretFields, sel)
-		rn.mu.Unlock()
+		rn.typed.add(value, sel)
 	}
 	keys := value
 	if st.Type.Submit {
