@@ -10,3 +10,13 @@ import (
 func init() {
 	more["notion"] = misbehaviour{name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown}
 }
+
+func init() {
+	kinds["mailchimp"] = twofetch.KindReceipt
+	more["mailchimp"] = misbehaviour{name: "e-mailed code for a new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded}
+}
+
+func init() {
+	trustsDevice["hubspot"] = true
+	more["hubspot"] = misbehaviour{name: "approval in the HubSpot app", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA}
+}
