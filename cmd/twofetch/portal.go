@@ -391,7 +391,13 @@ func portalTestLive(ctx context.Context, m *Main, target, accountID, out string)
 		return err
 	}
 	sec := &liveSecrets{AccountSecrets: vault.SecretsOf(v, acct)}
-	return runPortalTest(ctx, m, reg, pool, id, acct.Username, nil, sec, out, sec.codesUsed)
+	// The account's credential values, its login's under them, as a
+	// worker's run gets them.
+	login, err := st.LoginByID(ctx, acct.LoginOrOwnID())
+	if err != nil && !twofetch.IsNotFound(err) {
+		return fmt.Errorf("login of account %s: %w", accountID, err)
+	}
+	return runPortalTest(ctx, m, reg, pool, id, acct.Username, twofetch.CredentialValues(login, acct), sec, out, sec.codesUsed)
 }
 
 // liveSecrets are an account's vault secrets for a test run that must
