@@ -61,6 +61,10 @@ type spec struct {
 	// PayPal's pages) shares its pages, users, sessions and documents
 	// rather than claiming the same hosts twice.
 	Of string
+	// With names replicas that must run alongside this one: a product
+	// whose sign-in another replica serves (Bitbucket on Atlassian's
+	// id.atlassian.com).
+	With []string
 }
 
 type field struct{ Name, ID, Label string }

@@ -20,3 +20,11 @@ func init() {
 	trustsDevice["hubspot"] = true
 	more["hubspot"] = misbehaviour{name: "approval in the HubSpot app", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA}
 }
+
+func init() {
+	trustsDevice["klaviyo"] = true
+}
+
+func init() {
+	more["klaviyo"] = misbehaviour{name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown}
+}
