@@ -78,6 +78,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Events", testEvents},
 		{"FinishRun", testFinishRun},
 		{"RenameDuringRun", testRenameDuringRun},
+		{"PruneHistory", testPruneHistory},
 		{"SweepRuns", testSweepRuns},
 		{"EventsCommitOrder", testEventsCommitOrder},
 	}
