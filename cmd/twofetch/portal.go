@@ -309,6 +309,7 @@ func portalTestReplica(ctx context.Context, m *Main, target, replicaName, out, m
 	pool, err := portals.NewPool(ctx, portals.PoolConfig{
 		ChromePath: m.Config.String("chrome-path"),
 		RemoteURL:  m.Config.String("chrome-url"),
+		EgressAddr: m.Config.String("egress-addr"),
 		ExtraFlags: rs.ChromeFlags(),
 		Logger:     m.Logger,
 	})
