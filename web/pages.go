@@ -81,6 +81,8 @@ func (p *Pipeline) mountPages(s *Server) {
 	s.Handle("GET /support/runs/{rid}/page.html", pageHeaders(p.admin(http.HandlerFunc(p.artifact))))
 	s.Handle("GET /support/runs/{rid}/steps.log", pageHeaders(p.admin(http.HandlerFunc(p.artifact))))
 	s.Handle("POST /support/runs/{rid}/rerun", pageHeaders(csrf.Handler(p.admin(http.HandlerFunc(p.supportRerun)))))
+	s.Handle("POST /support/groups/rerun", pageHeaders(csrf.Handler(p.admin(http.HandlerFunc(p.supportRerunGroup)))))
+	s.Handle("POST /support/accounts/{aid}/resend", pageHeaders(csrf.Handler(p.admin(http.HandlerFunc(p.supportResend)))))
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,46 +90,173 @@ const (
 type failureGroup struct {
 	Portal, PortalName string
 	Outcome            twofetch.Outcome
-	Count              int
-	Accounts           int
-	Latest             *twofetch.Run
-	accounts           map[string]bool
+	// Title is the outcome in words; Support what support does about it.
+	Title, Support string
+	Count          int
+	Accounts       int
+	// Members are the accounts of the group still failing now (their
+	// latest run ended the same way), each with its latest failed run.
+	Members []groupMember
+	Latest  *twofetch.Run
+	// Rerun: the group's accounts may run again from here (broken portals
+	// once the script is fixed).
+	Rerun    bool
+	accounts map[string]*twofetch.Run
+}
+
+type groupMember struct {
+	Account *twofetch.Account
+	Run     *twofetch.Run
+	// CanRerun: a re-run could end otherwise (for a refused password:
+	// the password changed since).
+	CanRerun bool
+	// CanResend: the enrolment SMS can be sent again.
+	CanResend bool
 }
 
 type supportHomeView struct {
-	Tenant    string
-	Since     time.Time
-	Groups    []*failureGroup
+	Tenant string
+	Since  time.Time
+	// Customer lists the groups in which each customer must act; Broken
+	// the portals broken for many, where support acts; Other the rest
+	// (interruptions that retry by themselves).
+	Customer, Broken, Other []*failureGroup
+	// Fixed counts the failures whose accounts have run well since.
+	Fixed     int
 	Recent    []*twofetch.Run
 	Total     int
 	Truncated bool
 	Queues    bool
+	Notice    string
+}
+
+// groupOf sorts an outcome into who acts on it.
+func groupOf(o twofetch.Outcome) string {
+	switch o {
+	case twofetch.OutcomeBadCredentials, twofetch.OutcomeOTPMissing, twofetch.OutcomeOTPRejected,
+		twofetch.OutcomeUnsupported2FA, twofetch.OutcomeActionNeeded:
+		return "customer"
+	case twofetch.OutcomePortalChanged, twofetch.OutcomeBlocked, twofetch.OutcomeCaptcha,
+		twofetch.OutcomeRateLimited, twofetch.OutcomePortalDown:
+		return "broken"
+	}
+	return "other"
 }
 
 func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t := TenantFrom(ctx)
 	since := p.now().Add(-supportWindow).UTC()
-	v := &supportHomeView{Tenant: t.Name, Since: since}
+	v := &supportHomeView{Tenant: t.Name, Since: since, Notice: supportNotice(r.URL.Query())}
+	groups, order, err := p.failureGroups(ctx, t, since, v)
+	if err != nil {
+		p.supportError(w, r, err)
+		return
+	}
+	accounts := map[string]*twofetch.Account{}
+	latest := map[string]twofetch.Outcome{}
+	for _, key := range order {
+		g := groups[key]
+		for id, run := range g.accounts {
+			a, ok := accounts[id]
+			if !ok {
+				a, err = p.Store.Account(ctx, t.ID, id)
+				if err != nil && !twofetch.IsNotFound(err) {
+					p.supportError(w, r, err)
+					return
+				}
+				accounts[id] = a
+				if latest[id], err = p.latestOutcome(ctx, t.ID, id); err != nil {
+					p.supportError(w, r, err)
+					return
+				}
+			}
+			// Failing now: the account's latest finished run ended this
+			// way. One that ran well since, or was deleted, is not.
+			if a == nil || latest[id] != g.Outcome {
+				v.Fixed++
+				continue
+			}
+			m := groupMember{Account: a, Run: run}
+			switch g.Outcome {
+			case twofetch.OutcomeBadCredentials:
+				// The same password would be refused again, and a portal
+				// may lock the account: only after it changed.
+				sec, err := p.Store.GetSecret(ctx, twofetch.LoginSecret(a, twofetch.FieldPassword))
+				m.CanRerun = err == nil && run.FinishedAt != nil && sec.UpdatedAt.After(*run.FinishedAt)
+			case twofetch.OutcomeOTPMissing, twofetch.OutcomeOTPRejected:
+				m.CanResend = p.Renew != nil
+			default:
+				m.CanRerun = true
+			}
+			g.Members = append(g.Members, m)
+		}
+		slices.SortFunc(g.Members, func(a, b groupMember) int { return strings.Compare(a.Account.ID, b.Account.ID) })
+		if len(g.Members) == 0 {
+			continue
+		}
+		g.Rerun = groupOf(g.Outcome) == "broken"
+		switch groupOf(g.Outcome) {
+		case "customer":
+			v.Customer = append(v.Customer, g)
+		case "broken":
+			v.Broken = append(v.Broken, g)
+		default:
+			v.Other = append(v.Other, g)
+		}
+	}
+	for _, list := range [][]*failureGroup{v.Customer, v.Broken, v.Other} {
+		slices.SortStableFunc(list, func(a, b *failureGroup) int {
+			if len(a.Members) != len(b.Members) {
+				return len(b.Members) - len(a.Members)
+			}
+			return strings.Compare(a.Portal+string(a.Outcome), b.Portal+string(b.Outcome))
+		})
+	}
+	p.render(w, r, http.StatusOK, "support.html", v)
+}
+
+// latestOutcome is the outcome of an account's newest finished run.
+func (p *Pipeline) latestOutcome(ctx context.Context, tenantID, accountID string) (twofetch.Outcome, error) {
+	runs, err := p.Store.ListRuns(ctx, twofetch.RunFilter{TenantID: tenantID, AccountID: accountID, Page: twofetch.Page{Limit: 5}})
+	if err != nil {
+		return "", fmt.Errorf("list runs: %w", err)
+	}
+	for _, run := range runs {
+		if run.Outcome != "" {
+			return run.Outcome, nil
+		}
+	}
+	return "", nil
+}
+
+// failureGroups reads the tenant's failed runs since since, newest first,
+// into groups by portal and outcome.
+func (p *Pipeline) failureGroups(ctx context.Context, t *twofetch.Tenant, since time.Time, v *supportHomeView) (map[string]*failureGroup, []string, error) {
 	groups := map[string]*failureGroup{}
+	var order []string
 	f := twofetch.RunFilter{TenantID: t.ID, Failed: true, Since: since, Page: twofetch.Page{Limit: supportPageSize}}
 	for {
 		runs, err := p.Store.ListRuns(ctx, f)
 		if err != nil {
-			p.supportError(w, r, fmt.Errorf("list failed runs: %w", err))
-			return
+			return nil, nil, fmt.Errorf("list failed runs: %w", err)
 		}
 		for _, run := range runs {
 			key := run.Portal + "\x00" + string(run.Outcome)
 			g := groups[key]
 			if g == nil {
 				// Runs come newest first, so the first seen is the latest.
-				g = &failureGroup{Portal: run.Portal, PortalName: p.portalName(run.Portal), Outcome: run.Outcome, Latest: run, accounts: map[string]bool{}}
+				g = &failureGroup{Portal: run.Portal, PortalName: p.portalName(run.Portal), Outcome: run.Outcome, Latest: run,
+					Title:    catalog.Outcome("en", run.Outcome, "title", p.portalName(run.Portal)),
+					Support:  catalog.Outcome("en", run.Outcome, "support", p.portalName(run.Portal)),
+					accounts: map[string]*twofetch.Run{}}
 				groups[key] = g
-				v.Groups = append(v.Groups, g)
+				order = append(order, key)
 			}
 			g.Count++
-			g.accounts[run.AccountID] = true
+			if _, seen := g.accounts[run.AccountID]; !seen {
+				g.accounts[run.AccountID] = run
+			}
 			g.Accounts = len(g.accounts)
 			if len(v.Recent) < 50 {
 				v.Recent = append(v.Recent, run)
@@ -143,28 +272,108 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		}
 		f.After = runs[len(runs)-1].ID
 	}
-	slices.SortStableFunc(v.Groups, func(a, b *failureGroup) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
+	return groups, order, nil
+}
+
+// supportNotice is what the page says after an action it redirected from.
+func supportNotice(q url.Values) string {
+	switch {
+	case q.Get("rerun") != "":
+		return fmt.Sprintf("%s runs queued; the run pages follow them to their outcome.", q.Get("rerun"))
+	case q.Get("resent") != "":
+		return "The enrolment SMS is on its way to the phone number ending in " + q.Get("resent") + "."
+	case q.Get("error") == "rate_limited":
+		return "Too many enrolment SMS for this account just now; try again later."
+	}
+	return ""
+}
+
+// supportRerunGroup runs again every account of a group still failing,
+// for a broken portal once its script is fixed.
+func (p *Pipeline) supportRerunGroup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t := TenantFrom(ctx)
+	portal, outcome := r.PostFormValue("portal"), twofetch.Outcome(r.PostFormValue("outcome"))
+	if groupOf(outcome) != "broken" {
+		p.supportError(w, r, twofetch.Errorf(twofetch.EINVALID, "only the groups of broken portals are re-run together"))
+		return
+	}
+	v := &supportHomeView{}
+	groups, _, err := p.failureGroups(ctx, t, p.now().Add(-supportWindow).UTC(), v)
+	if err != nil {
+		p.supportError(w, r, err)
+		return
+	}
+	g := groups[portal+"\x00"+string(outcome)]
+	n := 0
+	if g != nil {
+		for id := range g.accounts {
+			a, err := p.Store.Account(ctx, t.ID, id)
+			if err != nil {
+				continue
+			}
+			if o, err := p.latestOutcome(ctx, t.ID, id); err != nil || o != outcome {
+				continue
+			}
+			next, err := p.rerun(ctx, a)
+			if err != nil {
+				continue // paused accounts stay paused
+			}
+			p.audit(r, t, "run.start", next.ID, "account="+a.ID+" rerun_of_group="+portal+"/"+string(outcome))
+			n++
 		}
-		return strings.Compare(a.Portal+string(a.Outcome), b.Portal+string(b.Outcome))
-	})
-	p.render(w, r, http.StatusOK, "support.html", v)
+	}
+	http.Redirect(w, r, supportPrefix+"?rerun="+strconv.Itoa(n), http.StatusSeeOther)
+}
+
+// supportResend sends a customer's enrolment SMS again from the failing
+// runs page, through enrolment and its limits.
+func (p *Pipeline) supportResend(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t := TenantFrom(ctx)
+	a, err := p.Store.Account(ctx, t.ID, r.PathValue("aid"))
+	if err != nil {
+		p.supportError(w, r, notFoundOr(err, "account"))
+		return
+	}
+	if p.Renew == nil {
+		p.supportError(w, r, twofetch.Errorf(twofetch.EUNAVAILABLE, "enrolment is not served here"))
+		return
+	}
+	ending, err := p.Renew(ctx, t, a.ID)
+	if twofetch.ErrorCode(err) == twofetch.ERATELIMITED {
+		http.Redirect(w, r, supportPrefix+"?error=rate_limited", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		p.supportError(w, r, err)
+		return
+	}
+	p.audit(r, t, "enrollment.resend", a.ID, "from the failing runs page")
+	http.Redirect(w, r, supportPrefix+"?resent="+url.QueryEscape(ending), http.StatusSeeOther)
 }
 
 type supportRunView struct {
-	Queues     bool
-	StatusPath string // the customer's status page of the account
-	Run        *twofetch.Run
-	State      string
-	Account    *twofetch.Account
-	PortalName string
-	Explain    string
-	Screenshot bool
-	PageHTML   bool
-	StepLog    string
-	LogCut     bool
-	Error      string
+	// Refresh reloads the page every few seconds while the run has no
+	// outcome, so a re-run is followed to its end.
+	Refresh int
+	Title   string
+	// SupportText says what support does about the outcome; Explain is
+	// what the customer reads.
+	SupportText               string
+	ScriptVersion, FailedStep string
+	Queues                    bool
+	StatusPath                string // the customer's status page of the account
+	Run                       *twofetch.Run
+	State                     string
+	Account                   *twofetch.Account
+	PortalName                string
+	Explain                   string
+	Screenshot                bool
+	PageHTML                  bool
+	StepLog                   string
+	LogCut                    bool
+	Error                     string
 }
 
 // Step logs longer than this are cut on the page; the whole file is a
@@ -185,6 +394,20 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 	}
 	if run.Outcome != "" {
 		v.Explain = catalog.Outcome("en", run.Outcome, "action", v.PortalName)
+		v.SupportText = catalog.Outcome("en", run.Outcome, "support", v.PortalName)
+		v.Title = catalog.Outcome("en", run.Outcome, "title", v.PortalName)
+	} else {
+		v.Refresh = 3
+	}
+	if st, ok := p.Store.(portalRunsStore); ok && run.FinishedAt != nil {
+		// The run's own row, among the few finished since it.
+		if prs, err := st.PortalRuns(ctx, t.ID, *run.FinishedAt); err == nil {
+			for _, pr := range prs {
+				if pr.ID == run.ID {
+					v.ScriptVersion, v.FailedStep = pr.ScriptVersion, pr.FailedStep
+				}
+			}
+		}
 	}
 	if a, err := p.Store.Account(ctx, t.ID, run.AccountID); err == nil {
 		v.Account = a
