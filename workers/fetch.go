@@ -138,7 +138,11 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	// Bookkeeping must happen even when the task's context is over.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	dec := Decide(outcome, s.priorOutcomes(bctx, run.ID, outcome, retried))
+	decide := Decide
+	if re != nil && re.NoRetry {
+		decide = DecideNoRetry
+	}
+	dec := decide(outcome, s.priorOutcomes(bctx, run.ID, outcome, retried))
 	now := s.now()
 	run.Outcome = outcome
 	run.Detail = detail
