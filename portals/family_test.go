@@ -10,12 +10,16 @@ func TestFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	for portal, want := range map[string]string{
-		"amazon-de":  "amazon",
-		"amazon-fr":  "amazon",
-		"audible-de": "amazon",
-		"ionos":      "united-internet",
-		"paypal":     "paypal",
-		"github":     "github",
+		"amazon-de":        "amazon",
+		"amazon-fr":        "amazon",
+		"audible-de":       "amazon",
+		"ionos":            "united-internet",
+		"paypal":           "paypal",
+		"github":           "github",
+		"google-ads":       "google",
+		"google-workspace": "google",
+		"google-cloud":     "google",
+		"google-payments":  "google",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {
