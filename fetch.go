@@ -69,17 +69,20 @@ type FetchResult struct {
 	ScriptVersion string
 }
 
-// Document is one downloaded invoice; fields other than PortalInvoiceID
+// Document is one downloaded document (an invoice unless Kind says
+// otherwise); fields other than PortalInvoiceID
 // and Data are optional. The receiver recomputes SHA256 from Data.
 type Document struct {
 	PortalInvoiceID string
-	Number          string
-	Date            string
-	Amount          string
-	Currency        string
-	ContentType     string
-	SHA256          string
-	Data            []byte
+	// Kind is what the document is; empty means an invoice.
+	Kind        DocumentKind
+	Number      string
+	Date        string
+	Amount      string
+	Currency    string
+	ContentType string
+	SHA256      string
+	Data        []byte
 }
 
 // Secrets gives a run an account's credentials at the moment it needs

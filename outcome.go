@@ -10,8 +10,12 @@ import (
 type Outcome string
 
 const (
-	OutcomeOK             Outcome = "ok"
-	OutcomeNoDocuments    Outcome = "no_documents"
+	OutcomeOK          Outcome = "ok"
+	OutcomeNoDocuments Outcome = "no_documents"
+	// OutcomeHealed is a run that did its job only because a login field
+	// its script names was gone and the detector found it instead: the
+	// customer got the documents, support must update the script.
+	OutcomeHealed         Outcome = "healed"
 	OutcomeBadCredentials Outcome = "bad_credentials"
 	OutcomeOTPRejected    Outcome = "otp_rejected"
 	OutcomeOTPMissing     Outcome = "otp_missing"
@@ -27,7 +31,7 @@ const (
 
 // Outcomes lists every outcome, successes first.
 var Outcomes = []Outcome{
-	OutcomeOK, OutcomeNoDocuments, OutcomeBadCredentials, OutcomeOTPRejected,
+	OutcomeOK, OutcomeNoDocuments, OutcomeHealed, OutcomeBadCredentials, OutcomeOTPRejected,
 	OutcomeOTPMissing, OutcomeUnsupported2FA, OutcomeActionNeeded, OutcomeCaptcha,
 	OutcomeBlocked, OutcomeRateLimited, OutcomePortalChanged, OutcomePortalDown,
 	OutcomeTransient,
@@ -43,8 +47,11 @@ func (o Outcome) Valid() bool {
 	return false
 }
 
-// Success reports whether o means the run did its job.
-func (o Outcome) Success() bool { return o == OutcomeOK || o == OutcomeNoDocuments }
+// Success reports whether o means the run did its job (a healed run did,
+// though its script needs a fix).
+func (o Outcome) Success() bool {
+	return o == OutcomeOK || o == OutcomeNoDocuments || o == OutcomeHealed
+}
 
 // RunError is the error a failed run returns: its outcome, a detail safe to
 // show the customer or support (never a secret), and the cause.

@@ -15,7 +15,8 @@ type PortalRun struct {
 	Detail        string
 	FinishedAt    time.Time
 	ScriptVersion string
-	// FailedStep is the path of the step that failed (login/3), if any.
+	// FailedStep is the path of the step that failed (login/3), if any;
+	// for a healed run, the step that was healed.
 	FailedStep   string
 	HasArtifacts bool
 }
@@ -30,6 +31,13 @@ type PortalHealth struct {
 	Succeeded7d    int             `json:"succeeded_7d"`
 	SuccessRate7d  *float64        `json:"success_rate_7d"`
 	Outcomes7d     map[Outcome]int `json:"outcomes_7d"`
+	// Healed runs count as succeeded (the customer got the documents) and
+	// are counted here too: each says the script needs a fix.
+	Healed24h int `json:"healed_24h"`
+	Healed7d  int `json:"healed_7d"`
+	// HealedStep is the step most of the last 7 days' healed runs were
+	// healed at.
+	HealedStep string `json:"healed_step,omitempty"`
 	// FailingStep is the step most of the last 7 days' failures stopped
 	// at, empty when they stopped at none (a refused login, a timeout).
 	FailingStep string     `json:"failing_step,omitempty"`
@@ -65,6 +73,7 @@ const (
 func SumPortalHealth(runs []PortalRun, now time.Time) []*PortalHealth {
 	by := map[string]*PortalHealth{}
 	steps := map[string]map[string]int{}
+	healedAt := map[string]map[string]int{}
 	var out []*PortalHealth
 	day := now.Add(-24 * time.Hour)
 	week := now.Add(-7 * 24 * time.Hour)
@@ -77,11 +86,19 @@ func SumPortalHealth(runs []PortalRun, now time.Time) []*PortalHealth {
 			h = &PortalHealth{Portal: r.Portal, Outcomes7d: map[Outcome]int{}}
 			by[r.Portal] = h
 			steps[r.Portal] = map[string]int{}
+			healedAt[r.Portal] = map[string]int{}
 			out = append(out, h)
 		}
 		ok := r.Outcome.Success()
+		healed := r.Outcome == OutcomeHealed
 		h.Runs7d++
 		h.Outcomes7d[r.Outcome]++
+		if healed {
+			h.Healed7d++
+			if r.FailedStep != "" {
+				healedAt[r.Portal][r.FailedStep]++
+			}
+		}
 		if ok {
 			h.Succeeded7d++
 			if h.LastSuccess == nil || r.FinishedAt.After(*h.LastSuccess) {
@@ -101,6 +118,9 @@ func SumPortalHealth(runs []PortalRun, now time.Time) []*PortalHealth {
 			if ok {
 				h.Succeeded24h++
 			}
+			if healed {
+				h.Healed24h++
+			}
 		}
 	}
 	latest := map[string]time.Time{}
@@ -113,12 +133,8 @@ func SumPortalHealth(runs []PortalRun, now time.Time) []*PortalHealth {
 	for _, h := range out {
 		h.SuccessRate24h = rate(h.Succeeded24h, h.Runs24h)
 		h.SuccessRate7d = rate(h.Succeeded7d, h.Runs7d)
-		best := 0
-		for step, n := range steps[h.Portal] {
-			if n > best || (n == best && step < h.FailingStep) {
-				h.FailingStep, best = step, n
-			}
-		}
+		h.FailingStep = mostCommon(steps[h.Portal])
+		h.HealedStep = mostCommon(healedAt[h.Portal])
 		h.Degraded = h.Runs24h >= DegradedMinRuns && *h.SuccessRate24h <= *h.SuccessRate7d-DegradedDrop
 	}
 	key := func(h *PortalHealth) float64 {
@@ -142,6 +158,17 @@ func SumPortalHealth(runs []PortalRun, now time.Time) []*PortalHealth {
 	return out
 }
 
+// mostCommon returns the key counted most, the first in order on a tie.
+func mostCommon(counts map[string]int) string {
+	best, n := "", 0
+	for k, c := range counts {
+		if c > n || (c == n && k < best) {
+			best, n = k, c
+		}
+	}
+	return best
+}
+
 func rate(n, of int) *float64 {
 	if of == 0 {
 		return nil
@@ -151,5 +178,7 @@ func rate(n, of int) *float64 {
 }
 
 // EventPortalDegraded announces that a portal's success rate fell sharply
-// (see PortalHealth.Degraded); it is sent once a day at most per portal.
+// (see PortalHealth.Degraded): to a tenant about its own runs, once a day
+// at most per portal, and to operators about all tenants' runs, once a day
+// per portal whatever the number of tenants.
 const EventPortalDegraded = "portal.degraded"

@@ -79,6 +79,10 @@ type AccountStore interface {
 	// update of the login and every account behind it. It returns the
 	// account as it now is.
 	ConfirmKey(ctx context.Context, tenantID, id string) (*Account, error)
+	// RenameAccount sets the operator's label and nothing else: it leaves
+	// the state version alone, so a run in flight still records its
+	// outcome, and that outcome never brings back the old label.
+	RenameAccount(ctx context.Context, tenantID, id, label string) (*Account, error)
 	// SetNextRuns moves the next run of active accounts, touching nothing
 	// else.
 	SetNextRuns(ctx context.Context, next map[string]time.Time) error
@@ -146,7 +150,9 @@ type InvoiceFilter struct {
 	TenantID  string
 	AccountID string
 	Portal    string
-	Since     time.Time
+	// Kind, when set, selects documents of that kind only.
+	Kind  DocumentKind
+	Since time.Time
 	Page
 }
 

@@ -238,7 +238,38 @@ func NewEvent(tenantID, typ string, data any) (*Event, error) {
 	return &Event{ID: NewID("evt"), Type: typ, TenantID: tenantID, CreatedAt: time.Now().UTC(), Data: b}, nil
 }
 
-// Invoice is one document fetched from a portal.
+// DocumentKind says what a fetched document is. Most portals issue
+// invoices; some hand out receipts of payments made (a web page printed to
+// PDF), monthly statements of account, or credit notes that reverse an
+// invoice. Bookkeeping books each differently, so the kind travels with the
+// document through the store, the API and the webhooks.
+type DocumentKind string
+
+const (
+	KindInvoice    DocumentKind = "invoice"
+	KindReceipt    DocumentKind = "receipt"
+	KindStatement  DocumentKind = "statement"
+	KindCreditNote DocumentKind = "credit_note"
+)
+
+// DocumentKinds are the kinds a document may have, the default first.
+var DocumentKinds = []DocumentKind{KindInvoice, KindReceipt, KindStatement, KindCreditNote}
+
+// ParseDocumentKind reads a kind; an empty string is an invoice.
+func ParseDocumentKind(s string) (DocumentKind, error) {
+	if s == "" {
+		return KindInvoice, nil
+	}
+	for _, k := range DocumentKinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", Errorf(EINVALID, "document kind %q is not one of invoice, receipt, statement, credit_note", s)
+}
+
+// Invoice is one document fetched from a portal: an invoice, or another
+// kind of document (Kind).
 type Invoice struct {
 	ID        string `json:"id"`
 	TenantID  string `json:"tenant_id"`
@@ -247,7 +278,9 @@ type Invoice struct {
 	Portal    string `json:"portal"`
 	// PortalInvoiceID is the portal's own identifier, the deduplication key.
 	PortalInvoiceID string `json:"portal_invoice_id"`
-	Number          string `json:"number,omitempty"`
+	// Kind is what the document is; invoice unless the portal says otherwise.
+	Kind   DocumentKind `json:"kind"`
+	Number string       `json:"number,omitempty"`
 	// Date is the invoice date as the portal states it (YYYY-MM-DD when known).
 	Date string `json:"date,omitempty"`
 	// Amount is a decimal string as shown by the portal ("12.34"), Currency

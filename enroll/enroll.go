@@ -95,6 +95,31 @@ type PortalInfo struct {
 	// PushApp names the app in which the portal asks for approval on a
 	// phone, for portals that offer no code instead.
 	PushApp string
+	// Help says where the portal shows its authenticator QR code, from
+	// the script's enrollment block; nil when nothing is known.
+	Help *Help
+}
+
+// Help tells the customer where the portal shows the QR code, in the
+// portal's own words. Texts are per language (en, de, nl); English stands
+// in for a language the script does not give.
+type Help struct {
+	// SettingsURL is the page to open on the computer.
+	SettingsURL string
+	// Wording is what the portal calls its second step: two-step,
+	// two-factor, login-verification or other.
+	Wording string
+	// Path is where the QR code appears; CantScan names the portal's link
+	// to the setup key; Note holds prerequisites or limits.
+	Path, CantScan, Note map[string]string
+}
+
+// in returns the text of t in lang, or the English one.
+func in(t map[string]string, lang string) string {
+	if v, ok := t[lang]; ok {
+		return v
+	}
+	return t["en"]
 }
 
 // approvalOnly reports whether the portal asks for an approval in an app

@@ -200,6 +200,9 @@ type view struct {
 	// Recovery is true for portals that give recovery codes, so the page
 	// offers to keep them from the start.
 	Recovery bool
+	// SettingsURL, Path, CantScan and Note are the portal's enrolment
+	// help in the page's language, empty where the script has none.
+	SettingsURL, Path, CantScan, Note string
 }
 
 func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
@@ -228,6 +231,10 @@ func (s *Service) viewOf(ss *session, state string) *view {
 		v.PushApp = info.PushApp
 	}
 	v.Recovery = slices.Contains(info.TwoFactor, "recovery_codes")
+	if h := info.Help; h != nil {
+		v.SettingsURL = h.SettingsURL
+		v.Path, v.CantScan, v.Note = in(h.Path, v.Lang), in(h.CantScan, v.Lang), in(h.Note, v.Lang)
+	}
 	return v
 }
 

@@ -6,6 +6,9 @@ import "fmt"
 // fallback for a missing key.
 var messages = map[string]map[string]string{
 	"en": {
+		"where_title":          "Where %s shows the QR code",
+		"where_open":           "On your computer, open:",
+		"then_named":           "Then photograph the QR code on your computer screen with this phone, or type the key shown under \"%s\".",
 		"counter_code":         "This code stays valid until it is used. Each new code moves the key on, so this page keeps showing the same one.",
 		"recovery_portal":      "%s gives recovery codes when two-step verification is set up. You may paste them here: they are stored encrypted and only used by support in an emergency, never automatically.",
 		"push_title":           "%s cannot be connected automatically",
@@ -60,6 +63,9 @@ var messages = map[string]map[string]string{
 		"footer":               "Secured connection. Your key is stored encrypted and is only used to log in to %s for your bookkeeping.",
 	},
 	"de": {
+		"where_title":          "Wo %s den QR-Code zeigt",
+		"where_open":           "Öffnen Sie am Computer:",
+		"then_named":           "Fotografieren Sie dann den QR-Code auf dem Computerbildschirm mit diesem Handy, oder tippen Sie den Schlüssel ab, der unter „%s“ steht.",
 		"counter_code":         "Dieser Code bleibt gültig, bis er verwendet wird. Jeder neue Code schaltet den Schlüssel weiter, daher zeigt diese Seite immer denselben.",
 		"recovery_portal":      "%s zeigt beim Einrichten der zweistufigen Anmeldung Wiederherstellungscodes. Sie können sie hier einfügen: Sie werden verschlüsselt gespeichert und nur im Notfall vom Support verwendet, nie automatisch.",
 		"push_title":           "%s kann nicht automatisch verbunden werden",
@@ -112,6 +118,9 @@ var messages = map[string]map[string]string{
 		"footer":               "Gesicherte Verbindung. Ihr Schlüssel wird verschlüsselt gespeichert und nur für die Anmeldung bei %s für Ihre Buchhaltung verwendet.",
 	},
 	"nl": {
+		"where_title":          "Waar %s de QR-code toont",
+		"where_open":           "Open op uw computer:",
+		"then_named":           "Fotografeer dan de QR-code op uw computerscherm met deze telefoon, of typ de sleutel over die onder \"%s\" staat.",
 		"counter_code":         "Deze code blijft geldig tot hij gebruikt wordt. Elke nieuwe code zet de sleutel verder, daarom toont deze pagina steeds dezelfde.",
 		"recovery_portal":      "%s geeft herstelcodes zodra tweestapsverificatie is ingesteld. U kunt ze hier plakken: ze worden versleuteld bewaard en alleen in noodgevallen door support gebruikt, nooit automatisch.",
 		"push_title":           "%s kan niet automatisch worden gekoppeld",

@@ -19,6 +19,14 @@ func testPortalInfo(id string) enroll.PortalInfo {
 	switch id {
 	case "approval-only":
 		return enroll.PortalInfo{TwoFactor: []string{"push"}, PushApp: "smartIDENT"}
+	case "helped":
+		return enroll.PortalInfo{TwoFactor: []string{"totp"}, Help: &enroll.Help{
+			SettingsURL: "https://id.acme.example/security",
+			Wording:     "two-step",
+			Path:        map[string]string{"en": "Security → Two-step login → Authenticator app", "de": "Sicherheit → Zweistufige Anmeldung → Authenticator-App"},
+			CantScan:    map[string]string{"en": "Enter a key instead", "de": "Stattdessen Schlüssel eingeben"},
+			Note:        map[string]string{"en": "Set up the Acme app first."},
+		}}
 	case "github":
 		return enroll.PortalInfo{TwoFactor: []string{"totp", "recovery_codes"}}
 	}
@@ -105,5 +113,32 @@ func TestPortalSecondFactorsOnThePage(t *testing.T) {
 	body = e.page(link)
 	if !strings.Contains(body, `id="recovery" open`) || !strings.Contains(body, "GitHub geeft herstelcodes") || !strings.Contains(body, `id="photo-form"`) {
 		t.Errorf("page of a portal with recovery codes:\n%s", body)
+	}
+}
+
+// A portal's enrolment help from its script reaches the page in the
+// customer's language, English standing in where the script has none.
+func TestPortalHelpOnThePage(t *testing.T) {
+	e := newEnv(t)
+	e.account = e.newAccount(e.tenant, "helped")
+	_, link := e.start("de")
+	body := e.page(link)
+	for _, want := range []string{`href="https://id.acme.example/security"`, "Sicherheit → Zweistufige Anmeldung → Authenticator-App",
+		"„Stattdessen Schlüssel eingeben“", "Set up the Acme app first."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("German page lacks %q:\n%s", want, body)
+		}
+	}
+	_, link = e.start("nl")
+	body = e.page(link)
+	if !strings.Contains(body, "Security → Two-step login → Authenticator app") || !strings.Contains(body, "Enter a key instead") {
+		t.Errorf("Dutch page without Dutch help lacks the English one:\n%s", body)
+	}
+
+	// A portal without help keeps the general wording.
+	e.account = e.newAccount(e.tenant, "github")
+	_, link = e.start("en")
+	if body := e.page(link); strings.Contains(body, `id="where"`) || !strings.Contains(body, "can&#39;t scan?") {
+		t.Errorf("page of a portal without help:\n%s", body)
 	}
 }

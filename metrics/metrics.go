@@ -62,6 +62,14 @@ var (
 		Help: "Support alerts raised, by portal and outcome.",
 	}, []string{"portal", "outcome"})
 
+	// PortalsDegraded counts portal.degraded raised for operators: a
+	// portal whose success rate across all tenants fell sharply, at most
+	// once a day per portal.
+	PortalsDegraded = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "twofetch", Name: "portals_degraded_total",
+		Help: "Portals whose success rate across all tenants fell sharply (portal.degraded for operators), by portal.",
+	}, []string{"portal"})
+
 	// Webhooks counts webhook delivery attempts by result: delivered,
 	// failed (will retry), given_up.
 	Webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -82,7 +90,7 @@ func init() {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		Runs, RunDuration, InvoicesStored, QueueSize, CodesIssued, QRDecodes,
-		Alerts, Webhooks, Scheduled,
+		Alerts, PortalsDegraded, Webhooks, Scheduled,
 	)
 }
 

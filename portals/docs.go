@@ -16,7 +16,7 @@ import (
 var StepKinds = []string{
 	"navigate", "wait", "type", "click", "select", "if", "for_each",
 	"extract", "js", "download", "go", "fail", "set",
-	"frame", "popup", "consent", "paginate",
+	"frame", "popup", "consent", "paginate", "print",
 }
 
 // stepModifiers are the keys any step may carry besides its action.

@@ -125,5 +125,7 @@ func setKind(st *Step, k string) {
 		st.Consent = &ConsentStep{}
 	case "paginate":
 		st.Paginate = &PaginateStep{}
+	case "print":
+		st.Print = &PrintStep{}
 	}
 }

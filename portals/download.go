@@ -25,6 +25,15 @@ import (
 
 const pdfType = "application/pdf"
 
+// documentKind expands a kind template; empty is an invoice.
+func documentKind(tmpl string, lookup func(string) (string, error)) (twofetch.DocumentKind, error) {
+	v, err := expand(tmpl, lookup)
+	if err != nil {
+		return "", err
+	}
+	return twofetch.ParseDocumentKind(strings.TrimSpace(v))
+}
+
 // fetchJS downloads a URL inside the page, so the request carries the
 // session's cookies, and returns it base64-encoded.
 const fetchJS = `(async (url, max) => {
@@ -39,6 +48,7 @@ const fetchJS = `(async (url, max) => {
 
 func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 	doc := &Document{ContentType: d.ContentType}
+	var err error
 	for _, f := range []struct {
 		dst  *string
 		tmpl string
@@ -52,6 +62,9 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 	id := doc.PortalInvoiceID
 	if id == "" {
 		return id, twofetch.Fail(twofetch.OutcomePortalChanged, "download has an empty invoice id")
+	}
+	if doc.Kind, err = documentKind(d.Kind, rn.lookup); err != nil {
+		return id, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "invoice "+id)
 	}
 	if err := normalizeDocument(doc, cmp.Or(d.Locale, rn.s.Locale, "en")); err != nil {
 		return id, twofetch.FailWith(twofetch.OutcomePortalChanged, err, "invoice "+id)
@@ -72,7 +85,6 @@ func (rn *run) download(ctx context.Context, d *DownloadStep) (string, error) {
 		}
 	}
 	var served string
-	var err error
 	switch {
 	case d.URL != "":
 		doc.Data, served, err = rn.fetchURL(ctx, d.URL)

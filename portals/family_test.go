@@ -10,16 +10,19 @@ func TestFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	for portal, want := range map[string]string{
-		"amazon-de":        "amazon",
-		"amazon-fr":        "amazon",
-		"audible-de":       "amazon",
-		"ionos":            "united-internet",
-		"paypal":           "paypal",
-		"github":           "github",
-		"google-ads":       "google",
-		"google-workspace": "google",
-		"google-cloud":     "google",
-		"google-payments":  "google",
+		"amazon-de":              "amazon",
+		"amazon-fr":              "amazon",
+		"audible-de":             "amazon",
+		"ionos":                  "united-internet",
+		"paypal":                 "paypal",
+		"paypal-monthly-summary": "paypal",
+		"github":                 "github",
+		"atlassian":              "atlassian",
+		"bitbucket":              "atlassian",
+		"google-ads":             "google",
+		"google-workspace":       "google",
+		"google-cloud":           "google",
+		"google-payments":        "google",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {

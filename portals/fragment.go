@@ -30,6 +30,7 @@ import (
 //	login, documents        the fragment's steps run first, in the order of uses
 //	outcomes                after the script's own rules, which are more specific
 //	hosts, two_factor       added where missing
+//	enrollment              the first fragment's, unless the script has its own
 //	credentials             added where missing; the script's entry of the same name wins
 //	sources                 added after the script's own
 //
@@ -45,7 +46,7 @@ var paramRef = regexp.MustCompile(`\{\{\s*param\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}
 
 // fragmentSections are the keys a fragment may carry besides params,
 // description and uses.
-var fragmentSections = []string{"hosts", "credentials", "two_factor", "sources", "login", "documents", "outcomes"}
+var fragmentSections = []string{"hosts", "credentials", "two_factor", "enrollment", "sources", "login", "documents", "outcomes"}
 
 // maxFragmentDepth bounds fragments that use fragments.
 const maxFragmentDepth = 4
@@ -192,6 +193,13 @@ func (r *resolver) resolve(file string, doc *yaml.Node, stack []string) []Use {
 					setKey(doc, key, sv, line)
 				}
 				sv.Content = append(sv.Content, fv.Content...)
+			case "enrollment":
+				// The whole block, not key by key: a script that words
+				// its path differently must not inherit the family's
+				// settings page for another product.
+				if sv == nil {
+					setKey(doc, key, fv, line)
+				}
 			case "hosts", "two_factor":
 				if sv == nil || sv.Kind != yaml.SequenceNode {
 					sv = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: line, Style: yaml.FlowStyle}

@@ -128,6 +128,42 @@ func TestFragmentsAssemble(t *testing.T) {
 	}
 }
 
+// TestEnrollmentFromFragment checks that a family's enrolment help reaches
+// every script of the family, and that a script's own block replaces it
+// whole.
+func TestEnrollmentFromFragment(t *testing.T) {
+	family := acmeLogin + `enrollment:
+  settings_url: https://id.acme.example/security
+  wording: two-step
+  path: {en: "Security → Two-step login", de: "Sicherheit → Zweistufige Anmeldung"}
+`
+	reg, err := Load(acmeFS(map[string]string{"login/acme.yaml": family}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := reg.Get("acme-mail")
+	if e := s.Enrollment; e == nil || e.SettingsURL != "https://id.acme.example/security" || e.Wording != "two-step" ||
+		e.Path.In("de") != "Sicherheit → Zweistufige Anmeldung" || e.Path.In("nl") != "Security → Two-step login" {
+		t.Fatalf("enrollment from the fragment: %+v", s.Enrollment)
+	}
+
+	own := strings.Replace(acmeMail, "uses:\n", "enrollment:\n  path: {en: \"Mail settings → Sign-in\"}\nuses:\n", 1)
+	reg, err = Load(acmeFS(map[string]string{"login/acme.yaml": family, "acme-mail.yaml": own}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ = reg.Get("acme-mail")
+	if e := s.Enrollment; e == nil || e.Path.In("en") != "Mail settings → Sign-in" || e.SettingsURL != "" || e.Wording != "" {
+		t.Fatalf("the script's own block must win whole: %+v", s.Enrollment)
+	}
+
+	bad := strings.Replace(family, "https://id.acme.example/security", "http://id.acme.example/security", 1)
+	_, err = Load(acmeFS(map[string]string{"login/acme.yaml": bad}))
+	if err == nil || !strings.Contains(err.Error(), "login/acme.yaml") || !strings.Contains(err.Error(), "settings_url") {
+		t.Fatalf("an http settings page in a fragment: %v", err)
+	}
+}
+
 func TestFragmentProblems(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -189,5 +225,34 @@ func TestBuiltinFragments(t *testing.T) {
 	}
 	if probs := LintFragments(scripts.FS, "portals/scripts"); len(probs) > 0 {
 		t.Fatalf("%v", &LintError{probs})
+	}
+}
+
+// TestBuiltinEnrollmentHelp: the Amazon stores share the help of the
+// Amazon sign-in, Seller Central keeps its own, and every shipped block
+// gives the path to the QR code.
+func TestBuiltinEnrollmentHelp(t *testing.T) {
+	reg, err := Load(scripts.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(id string) *Enrollment {
+		s, ok := reg.Get(id)
+		if !ok {
+			t.Fatalf("no script %s", id)
+		}
+		return s.Enrollment
+	}
+	fr, de, sc := get("amazon-fr"), get("amazon-de"), get("amazon-sellercentral")
+	if fr == nil || de == nil || fr.Path.In("de") != de.Path.In("de") || !strings.Contains(de.Path.In("de"), "Zwei-Schritt-Verifizierung") {
+		t.Errorf("the Amazon stores do not share the sign-in's help: %+v %+v", fr, de)
+	}
+	if sc == nil || !strings.Contains(sc.Path.In("en"), "Login Settings") || sc.CantScan.In("en") == "" {
+		t.Errorf("Seller Central's own help: %+v", sc)
+	}
+	for _, s := range reg.List() {
+		if s.Enrollment != nil && s.Enrollment.Path.In("en") == "" {
+			t.Errorf("%s: enrollment without a path to the QR code", s.ID)
+		}
 	}
 }

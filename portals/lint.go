@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/twofetch/twofetch"
 )
 
 // maxPages bounds a pagination: a portal with more pages than this is
@@ -63,6 +65,13 @@ func lint(s *Script) []Problem {
 	if len(s.Documents) > 0 && !l.downloads {
 		l.addf("/documents", "the documents flow has no download or go step, so it can never store anything")
 	}
+	if e := s.Enrollment; e != nil && e.SettingsURL != "" {
+		// The customer opens it on a computer from a page that says it
+		// is safe: it must be the portal's own page over https.
+		if u, err := url.Parse(e.SettingsURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			l.addf("/enrollment/settings_url", "settings_url must be an https URL of the portal, not %q", e.SettingsURL)
+		}
+	}
 	if s.PushApp != "" && !slices.Contains(s.TwoFactor, "push") {
 		l.addf("/push_app", "push_app names an approval app but two_factor does not list push")
 	}
@@ -97,6 +106,16 @@ func (l *linter) steps(ptr string, steps []Step, inLoop bool) {
 
 // tmpl checks the placeholders of one template. secretOK is true only for
 // the value of a type step.
+// kind checks a document kind that is not a template.
+func (l *linter) kind(ptr, s string) {
+	if len(templateNames(s)) > 0 {
+		return
+	}
+	if _, err := twofetch.ParseDocumentKind(s); err != nil {
+		l.addf(ptr, "%v", err)
+	}
+}
+
 func (l *linter) tmpl(ptr, s string, secretOK, inLoop bool, row map[string]Field) {
 	for _, name := range templateNames(s) {
 		switch {
@@ -339,15 +358,42 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 		if l.flow != "documents" {
 			l.addf(ptr, "downloads belong in the documents flow")
 		}
-		for p, v := range map[string]string{"id": d.ID, "number": d.Number, "date": d.Date, "amount": d.Amount, "currency": d.Currency, "url": d.URL, "base64": d.Base64} {
+		for p, v := range map[string]string{"id": d.ID, "kind": d.Kind, "number": d.Number, "date": d.Date, "amount": d.Amount, "currency": d.Currency, "url": d.URL, "base64": d.Base64} {
 			t("/download/"+p, v)
 		}
+		l.kind(ptr+"/download/kind", d.Kind)
 		if d.URL != "" {
 			l.checkURL(ptr+"/download/url", d.URL)
 		}
 		if d.Click != "" {
 			sel("/download/click", d.Click)
 		}
+	case st.Print != nil:
+		pr := st.Print
+		l.downloads = true
+		if l.flow != "documents" {
+			l.addf(ptr, "print stores a document, so it belongs in the documents flow")
+		}
+		// The id and the URL are known before the page opens; the other
+		// templates may use what the step reads from the page.
+		t("/print/id", pr.ID)
+		t("/print/url", pr.URL)
+		if pr.URL != "" {
+			l.checkURL(ptr+"/print/url", pr.URL)
+		}
+		if pr.Ready != nil {
+			l.cond(ptr+"/print/ready", pr.Ready)
+		}
+		for name, f := range pr.Extract {
+			if f.Regex != "" {
+				l.regex(ptr+"/print/extract/"+name+"/regex", f.Regex)
+			}
+			l.define(ptr+"/print/extract/"+name, name)
+		}
+		for p, v := range map[string]string{"kind": pr.Kind, "number": pr.Number, "date": pr.Date, "amount": pr.Amount, "currency": pr.Currency} {
+			t("/print/"+p, v)
+		}
+		l.kind(ptr+"/print/kind", pr.Kind)
 	case st.Go != nil:
 		l.downloads = true
 		for k, v := range st.Go.Args {

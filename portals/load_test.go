@@ -49,6 +49,11 @@ func TestParseProblems(t *testing.T) {
 		{"bad duration", "optional: true", "optional: true\n        timeout: soon", "timeout"},
 		{"scope outside loop", `click: "a#use-authenticator"`, `click: ":scope a"`, ":scope names the current row"},
 		{"no downloads", "        - download:", "        - js: {script: \"return 1\"}\n          download:", "mutually exclusive"},
+		{"enrolment settings over http", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {settings_url: \"http://www.example.com/security\"}", "/enrollment/settings_url"},
+		{"enrolment settings with a password", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {settings_url: \"https://user:pw@www.example.com/\"}", "/enrollment/settings_url"},
+		{"enrolment text without English", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {path: {de: \"Sicherheit\"}}", "/enrollment/path"},
+		{"enrolment text in French", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {path: {en: Security, fr: Sécurité}}", "'fr'"},
+		{"enrolment wording unknown", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {wording: 2fa}", "/enrollment/wording"},
 		{"approval app without push", "two_factor: [totp, sms]", "two_factor: [totp, sms]\npush_app: smartIDENT", "two_factor does not list push"},
 	}
 	for _, tc := range tests {
@@ -167,6 +172,8 @@ documents:
 		{`click: {selector: button, text: "{{password}}"}`, "{{password}} may only be used"},
 		{`set: {username: x}`, `would hide the credential`},
 		{`popup: {click: a, do: [{download: {id: "{{page}}", print: true}}]}`, "{{page}} is used before"},
+		{`download: {id: x, kind: bill, print: true}`, `document kind "bill" is not one of`},
+		{`download: {id: x, kind: "{{kind}}", print: true}`, "{{kind}} is used before"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.step, func(t *testing.T) {

@@ -170,7 +170,7 @@ documents:
       rows: "table#invoices tbody tr"
       fields: {id: {selector: td.number}}
       do:
-        - download: {id: "{{row.id}}", click: ":scope a.dl"}
+        - download: {id: "{{row.id}}", kind: credit_note, click: ":scope a.dl"}
 `, false},
 		{"js api and base64", `
 documents:
@@ -223,11 +223,17 @@ documents:
 			if res.New != len(s.invoices) {
 				t.Fatalf("stored %d documents, want %d\n%s", res.New, len(s.invoices), stepsText(res))
 			}
+			wantKind := twofetch.KindInvoice
+			if strings.Contains(tc.documents, "kind: credit_note") {
+				wantKind = twofetch.KindCreditNote
+			}
 			for _, inv := range s.invoices {
 				d := st.get(inv.ID)
 				switch {
 				case d == nil:
 					t.Errorf("%s not stored", inv.ID)
+				case d.Kind != wantKind:
+					t.Errorf("%s stored as kind %q, want %q", inv.ID, d.Kind, wantKind)
 				case tc.print && !bytes.HasPrefix(d.Data, []byte("%PDF-")):
 					t.Errorf("%s: printed page is not a PDF", inv.ID)
 				case !tc.print && !bytes.Equal(d.Data, inv.pdf()):

@@ -40,6 +40,9 @@ type Script struct {
 	// PushApp names the app in which the portal asks for approval (push),
 	// so customers are told which app cannot be answered automatically.
 	PushApp string `yaml:"push_app,omitempty" json:"push_app,omitempty"`
+	// Enrollment is the help the enrolment page shows the customer; nil
+	// when the portal's help pages say nothing the page could use.
+	Enrollment *Enrollment `yaml:"enrollment,omitempty" json:"enrollment,omitempty"`
 	// Verified says what the script last passed its test against, and when.
 	Verified Verified `yaml:"verified" json:"verified"`
 	// Sources name the public evidence the script's URLs, selectors, texts
@@ -69,6 +72,41 @@ type Script struct {
 
 	// File is where the script was loaded from, for messages.
 	File string `yaml:"-" json:"-"`
+}
+
+// Enrollment tells a customer where the portal shows the QR code of its
+// authenticator setup, in the portal's own words where they are known, so
+// the enrolment page can say "open this page, follow this path" instead of
+// "find the security settings". Every value comes from the portal's public
+// help pages, named in the script's sources.
+type Enrollment struct {
+	// SettingsURL is the page to open on the computer (https).
+	SettingsURL string `yaml:"settings_url,omitempty" json:"settings_url,omitempty"`
+	// Wording is what the portal calls its second login step: two-step,
+	// two-factor, login-verification or other.
+	Wording string `yaml:"wording,omitempty" json:"wording,omitempty"`
+	// Path is where the QR code appears ("Security → 2-Step Verification
+	// → Authenticator app").
+	Path Text `yaml:"path,omitempty" json:"path,omitempty"`
+	// CantScan is the portal's link that shows the setup key instead.
+	CantScan Text `yaml:"cant_scan,omitempty" json:"cant_scan,omitempty"`
+	// Note holds prerequisites or limits ("set up the mobile app first").
+	Note Text `yaml:"note,omitempty" json:"note,omitempty"`
+}
+
+// TextLanguages are the languages of customer texts in scripts: the
+// languages of the enrolment and status pages.
+var TextLanguages = []string{"en", "de", "nl"}
+
+// Text is a customer text per language: en always, de and nl where known.
+type Text map[string]string
+
+// In returns the text in lang, or the English one when lang has none.
+func (t Text) In(lang string) string {
+	if v, ok := t[lang]; ok {
+		return v
+	}
+	return t["en"]
 }
 
 // Credential is one field the customer gives for this portal: username
@@ -242,6 +280,37 @@ type Step struct {
 	Popup    *PopupStep        `yaml:"popup,omitempty" json:"popup,omitempty"`
 	Consent  *ConsentStep      `yaml:"consent,omitempty" json:"consent,omitempty"`
 	Paginate *PaginateStep     `yaml:"paginate,omitempty" json:"paginate,omitempty"`
+	Print    *PrintStep        `yaml:"print,omitempty" json:"print,omitempty"`
+}
+
+// PrintStep stores a receipt that is a web page, the way a person keeps
+// one with Print → Save as PDF: the page (URL, opened in the run's own tab
+// and session, or else the current page) is printed to PDF by the browser
+// with the portal's print styles, and its number, date and amount are read
+// from the page itself. ID must be known before the page opens, so a
+// receipt already stored is not opened again.
+type PrintStep struct {
+	// ID is the portal's id of the receipt (template, typically
+	// {{row.id}}).
+	ID string `yaml:"id" json:"id"`
+	// URL of the receipt page (template); empty prints the current page.
+	// After printing, the tab goes back to the page it came from.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Ready holds once the receipt has rendered; printing waits for it.
+	Ready *Cond `yaml:"ready,omitempty" json:"ready,omitempty"`
+	// Extract reads values from the receipt page into variables, which
+	// the templates below may use.
+	Extract map[string]Field `yaml:"extract,omitempty" json:"extract,omitempty"`
+	// Kind is receipt unless given (invoice, statement, credit_note).
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Number   string `yaml:"number,omitempty" json:"number,omitempty"`
+	Date     string `yaml:"date,omitempty" json:"date,omitempty"`
+	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
+	Currency string `yaml:"currency,omitempty" json:"currency,omitempty"`
+	Locale   string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Paper is the sheet size where the page's own CSS (@page) sets none:
+	// a4 (the default) or letter.
+	Paper string `yaml:"paper,omitempty" json:"paper,omitempty"`
 }
 
 // FrameStep runs Do inside an iframe: conditions, fields and clicks then
@@ -328,6 +397,7 @@ func (s *Step) kinds() []string {
 	add(s.Popup != nil, "popup")
 	add(s.Consent != nil, "consent")
 	add(s.Paginate != nil, "paginate")
+	add(s.Print != nil, "print")
 	return k
 }
 
@@ -445,7 +515,10 @@ type JSStep struct {
 type DownloadStep struct {
 	// ID is the portal's invoice id (template); documents already stored
 	// are skipped.
-	ID       string `yaml:"id" json:"id"`
+	ID string `yaml:"id" json:"id"`
+	// Kind (template) is invoice (the default), receipt, statement or
+	// credit_note.
+	Kind     string `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Number   string `yaml:"number,omitempty" json:"number,omitempty"`
 	Date     string `yaml:"date,omitempty" json:"date,omitempty"`
 	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // The step test pages each need one construct of real portals: frames,
@@ -27,6 +29,10 @@ var stepInvoices = []stepInvoice{
 }
 
 const stepPageSize = 2
+
+// receiptViews counts the receipt pages served, so a test can tell that
+// stored receipts are not opened again.
+var receiptViews atomic.Int64
 
 func stepPage(page int) (items []stepInvoice, more bool) {
 	from := (page - 1) * stepPageSize
@@ -122,6 +128,37 @@ func serveStepPage(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(out)
+	case name == "receipts":
+		// Receipts that are web pages: the list links to one page each.
+		var b strings.Builder
+		b.WriteString(`<!doctype html><html><body><h1>Billing history</h1><table id="receipts"><tbody>`)
+		for _, it := range stepInvoices[:3] {
+			fmt.Fprintf(&b, `<tr><td class="id">%s</td><td>%s</td><td><a class="view" href="/steps/receipt/%s">View receipt</a></td></tr>`, it.ID, it.Date, it.ID)
+		}
+		b.WriteString(`</tbody></table></body></html>`)
+		html(b.String())
+	case strings.HasPrefix(name, "receipt/"):
+		id := strings.TrimPrefix(name, "receipt/")
+		i := slices.IndexFunc(stepInvoices, func(it stepInvoice) bool { return it.ID == id })
+		if i < 0 {
+			http.NotFound(w, r)
+			return
+		}
+		receiptViews.Add(1)
+		it := stepInvoices[i]
+		// The receipt renders after load, as a single-page app's does; it
+		// asks for A5 paper and hides the navigation in print, so the PDF
+		// shows whether the page's own print styles were kept.
+		html(fmt.Sprintf(`<!doctype html><html><head><style>
+@page { size: A5; margin: 10mm }
+@media print { nav { display: none } }
+</style></head><body><nav>Account · Billing · Sign out</nav><main id="receipt"></main>
+<script>
+setTimeout(() => {
+  document.getElementById('receipt').innerHTML =
+    '<h1>Receipt</h1><p class="number">Order # %s</p><p class="date">%s</p><p>Total: <span class="total">%s</span></p>';
+}, 20);
+</script></body></html>`, it.ID, it.Date, it.Amount))
 	case name == "consent":
 		cmp := r.URL.Query().Get("cmp")
 		banner, ok := consentBanners[cmp]

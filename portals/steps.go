@@ -127,6 +127,8 @@ func (rn *run) describe(st *Step) string {
 		return fmt.Sprintf("rows %q", st.ForEach.Rows)
 	case st.Download != nil:
 		return "document " + st.Download.ID
+	case st.Print != nil:
+		return "receipt " + st.Print.ID
 	case st.Go != nil:
 		return "go step " + st.Go.Name
 	}
@@ -261,6 +263,8 @@ func (rn *run) dispatch(ctx context.Context, path string, st *Step) (string, err
 		return found, err
 	case st.Paginate != nil:
 		return rn.paginate(ctx, path, st.Paginate)
+	case st.Print != nil:
+		return rn.print(ctx, st.Print)
 	case st.Set != nil:
 		for k, t := range st.Set {
 			v, err := expand(t, rn.lookup)

@@ -1,9 +1,12 @@
 package portals
 
 import (
+	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +302,78 @@ documents:
 	want := []string{"Acme GmbH/1=acme-1", "Acme GmbH/2=acme-2", "Globex Ltd/1=globex-1", "Globex Ltd/2=globex-2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("stored %v, want %v", got, want)
+	}
+}
+
+// TestPrintStep stores receipts that are web pages: each is opened from
+// the list in the run's tab, printed with its own print styles once it has
+// rendered, its number, date and amount read from the page, and the tab
+// goes back to the list. A second run opens no receipt page at all.
+func TestPrintStep(t *testing.T) {
+	pool := testPool(t)
+	host, _ := newSite(t)
+	r := NewRunner(scriptFor(t, host, stepHeader+`two_factor: []
+login:
+  - navigate: https://HOST/steps/receipts
+documents:
+  - navigate: https://HOST/steps/receipts
+  - for_each:
+      rows: "table#receipts tbody tr"
+      fields: {id: {selector: td.id}, view: {selector: a.view, attr: href}}
+      id: "{{row.id}}"
+      do:
+        - print:
+            id: "{{row.id}}"
+            url: "{{row.view}}"
+            ready: {selector: "#receipt .total"}
+            extract:
+              number: {selector: "#receipt .number", regex: "#\\s*(\\S+)"}
+              issued: {selector: "#receipt .date"}
+              total: {selector: "#receipt .total"}
+            number: "{{number}}"
+            date: "{{issued}}"
+            amount: "{{total}}"
+        - if: {selector: "table#receipts"}
+          else:
+            - fail: {outcome: portal_changed, detail: "print did not go back to the list"}
+`), pool)
+	r.StepTimeout = 10 * time.Second
+	st := &memStore{}
+	sec := &fakeSecrets{password: "correct horse"}
+	before := receiptViews.Load()
+	res, err := runJob(t, r, testJob(t, sec, st, nil))
+	mustOK(t, res, err)
+	if res.New != 3 || receiptViews.Load()-before != 3 {
+		t.Fatalf("stored %d receipts from %d receipt pages, want 3 from 3\n%s", res.New, receiptViews.Load()-before, stepsText(res))
+	}
+	mediaBox := regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`)
+	for _, want := range []struct{ id, date, amount string }{
+		{"R-2026-11", "2026-11-12", "1234.56"}, {"R-2026-10", "2026-10-01", "12.00"}, {"R-2026-09", "2026-09-03", "99.90"},
+	} {
+		d := st.get(want.id)
+		if d == nil {
+			t.Errorf("%s not stored", want.id)
+			continue
+		}
+		if d.Kind != twofetch.KindReceipt || d.Number != want.id || d.Date != want.date || d.Amount != want.amount || d.Currency != "EUR" {
+			t.Errorf("%s stored as %s %q %s %s %s, want receipt %s %s %s EUR", want.id, d.Kind, d.Number, d.Date, d.Amount, d.Currency, want.id, want.date, want.amount)
+		}
+		// The page asks for A5 (148 × 210 mm, 420 × 595 points); the
+		// default paper would be A4 (595 × 842).
+		m := mediaBox.FindSubmatch(d.Data)
+		if !bytes.HasPrefix(d.Data, []byte("%PDF-")) || m == nil {
+			t.Errorf("%s: not a PDF with a page size (%q)", want.id, printable(d.Data, 16))
+			continue
+		}
+		if w, _ := strconv.ParseFloat(string(m[1]), 64); w < 415 || w > 425 {
+			t.Errorf("%s printed %s points wide, not on the page's A5", want.id, m[1])
+		}
+	}
+
+	before = receiptViews.Load()
+	res, err = runJob(t, r, testJob(t, sec, st, nil))
+	mustOK(t, res, err)
+	if res.Outcome != twofetch.OutcomeNoDocuments || receiptViews.Load() != before {
+		t.Errorf("second run: %s, %d receipt pages opened; want no_documents, none\n%s", res.Outcome, receiptViews.Load()-before, stepsText(res))
 	}
 }

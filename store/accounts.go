@@ -119,6 +119,19 @@ func (db *DB) UpdateAccount(ctx context.Context, a *twofetch.Account) error {
 	return nil
 }
 
+// RenameAccount sets the label of the tenant's account id.
+func (db *DB) RenameAccount(ctx context.Context, tenantID, id, label string) (*twofetch.Account, error) {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE accounts SET label = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`),
+		label, nanos(now()), id, tenantID)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return nil, fail("rename account", err, "", "")
+	}
+	return db.Account(ctx, tenantID, id)
+}
+
 // ConfirmKey records an enrolled key of the account's login for the login
 // and every account behind it; see ConfirmLoginKey.
 func (db *DB) ConfirmKey(ctx context.Context, tenantID, id string) (*twofetch.Account, error) {

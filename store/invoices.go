@@ -8,17 +8,17 @@ import (
 	"github.com/twofetch/twofetch"
 )
 
-const invoiceColumns = `id, tenant_id, account_id, run_id, portal, COALESCE(portal_invoice_id, ''),
+const invoiceColumns = `id, tenant_id, account_id, run_id, portal, COALESCE(portal_invoice_id, ''), kind,
 	invoice_number, invoice_date, amount, currency, sha256, size, content_type, blob_key, created_at`
 
-const invoiceInsertColumns = `id, tenant_id, account_id, run_id, portal, portal_invoice_id,
+const invoiceInsertColumns = `id, tenant_id, account_id, run_id, portal, portal_invoice_id, kind,
 	invoice_number, invoice_date, amount, currency, sha256, size, content_type, blob_key, created_at`
 
 func scanInvoice(s scanner) (*twofetch.Invoice, error) {
 	var inv twofetch.Invoice
 	var created sql.NullInt64
 	err := s.Scan(&inv.ID, &inv.TenantID, &inv.AccountID, &inv.RunID, &inv.Portal, &inv.PortalInvoiceID,
-		&inv.Number, &inv.Date, &inv.Amount, &inv.Currency, &inv.SHA256, &inv.Size, &inv.ContentType,
+		&inv.Kind, &inv.Number, &inv.Date, &inv.Amount, &inv.Currency, &inv.SHA256, &inv.Size, &inv.ContentType,
 		&inv.BlobKey, &created)
 	if err != nil {
 		return nil, err
@@ -37,6 +37,11 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *twofetch.Invoice) error {
 	if err := checkTime("created_at", inv.CreatedAt); err != nil {
 		return err
 	}
+	kind, err := twofetch.ParseDocumentKind(string(inv.Kind))
+	if err != nil {
+		return err
+	}
+	inv.Kind = kind
 	if inv.ID == "" {
 		inv.ID = twofetch.NewID("inv")
 	}
@@ -55,8 +60,8 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *twofetch.Invoice) error {
 	ev.CreatedAt = inv.CreatedAt
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO invoices (`+invoiceInsertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			inv.ID, inv.TenantID, inv.AccountID, inv.RunID, inv.Portal, portalID, inv.Number, inv.Date,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			inv.ID, inv.TenantID, inv.AccountID, inv.RunID, inv.Portal, portalID, inv.Kind, inv.Number, inv.Date,
 			inv.Amount, inv.Currency, inv.SHA256, inv.Size, inv.ContentType, inv.BlobKey, nanos(inv.CreatedAt))
 		if err != nil {
 			return err
@@ -92,6 +97,9 @@ func (db *DB) ListInvoices(ctx context.Context, f twofetch.InvoiceFilter) ([]*tw
 	}
 	if f.Portal != "" {
 		where, args = append(where, "portal = ?"), append(args, f.Portal)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
 	}
 	if !f.Since.IsZero() {
 		if err := checkTime("since", f.Since); err != nil {

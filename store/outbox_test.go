@@ -263,3 +263,37 @@ func testEventsCommitOrder(t *testing.T, s *DB) {
 		t.Fatalf("reader paging with after= saw slow writer's event %v, fast writer's %v", seen[slow.ID], seen[fast.ID])
 	}
 }
+
+// testRenameDuringRun renames an account while a run is in flight: the
+// run's finish still changes the status it expected, and the new label
+// stays.
+func testRenameDuringRun(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "rename")
+	other, _ := newTenant(t, s, "other")
+	a := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Label = "cust-1" })
+	r := &twofetch.Run{TenantID: tn.ID, AccountID: a.ID, Portal: "example"}
+	must(t, s.CreateRun(ctx, r))
+	started := time.Now()
+	r.Attempt, r.StartedAt = 1, &started
+	must(t, s.StartRun(ctx, r))
+
+	renamed, err := s.RenameAccount(ctx, tn.ID, a.ID, "cust-2")
+	must(t, err)
+	if renamed.Label != "cust-2" || renamed.StateVersion != a.StateVersion || renamed.Status != a.Status {
+		t.Fatalf("after RenameAccount: %+v", renamed)
+	}
+	_, err = s.RenameAccount(ctx, other.ID, a.ID, "stolen")
+	wantCode(t, err, twofetch.ENOTFOUND)
+	_, err = s.RenameAccount(ctx, tn.ID, "acc_missing", "x")
+	wantCode(t, err, twofetch.ENOTFOUND)
+
+	fin := started.Add(time.Minute)
+	r.Outcome, r.FinishedAt = twofetch.OutcomeBadCredentials, &fin
+	must(t, s.FinishRun(ctx, &twofetch.RunFinish{Run: r, Attempt: 1, Status: twofetch.AccountNeedsCustomer,
+		StateVersion: a.StateVersion}))
+	got, err := s.Account(ctx, tn.ID, a.ID)
+	must(t, err)
+	if got.Label != "cust-2" || got.Status != twofetch.AccountNeedsCustomer {
+		t.Fatalf("after the run's finish: label %q, status %s", got.Label, got.Status)
+	}
+}

@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/twofetch/twofetch"
-	"time"
 )
 
 // SetRunScript records the version of the portal script run runID played
@@ -32,6 +32,21 @@ func (db *DB) PortalRuns(ctx context.Context, tenantID string, since time.Time) 
 		q += ` AND tenant_id = ?`
 		args = append(args, tenantID)
 	}
+	return db.portalRuns(ctx, q, args)
+}
+
+// PortalRunsOf returns one portal's runs finished since since, across
+// every tenant, read by the (portal, finished_at) index: what the
+// operators' degradation check sums.
+func (db *DB) PortalRunsOf(ctx context.Context, portal string, since time.Time) ([]twofetch.PortalRun, error) {
+	if err := checkTime("since", since); err != nil {
+		return nil, err
+	}
+	return db.portalRuns(ctx, `SELECT id, tenant_id, portal, outcome, detail, finished_at, script_version, failed_step, artifacts
+		FROM runs WHERE portal = ? AND finished_at >= ? AND outcome <> ''`, []any{portal, since.UnixNano()})
+}
+
+func (db *DB) portalRuns(ctx context.Context, q string, args []any) ([]twofetch.PortalRun, error) {
 	rows, err := db.query(ctx, q+` ORDER BY finished_at, id`, args...)
 	if err != nil {
 		return nil, fail("list portal runs", err, "", "")

@@ -45,4 +45,21 @@ func testPortalRuns(t *testing.T, s *DB) {
 	if mine != 2 {
 		t.Fatalf("all tenants' runs hold %d of these tenants' recent runs, want 2: %+v", mine, all)
 	}
+	// One portal across tenants: both tenants' recent runs, nothing older,
+	// no other portal.
+	other := newAccount(t, s, t2.ID, func(a *twofetch.Account) { a.Portal = "elsewhere"; a.Username = "other@example.com" })
+	o := now.Add(-time.Minute)
+	must(t, s.CreateRun(ctx, &twofetch.Run{TenantID: t2.ID, AccountID: other.ID, Portal: "elsewhere", Outcome: twofetch.OutcomeOK, FinishedAt: &o}))
+	of, err := s.PortalRunsOf(ctx, a1.Portal, now.Add(-7*24*time.Hour))
+	must(t, err)
+	tenants := map[string]int{}
+	for _, r := range of {
+		if r.Portal != a1.Portal || r.ID == old.ID {
+			t.Fatalf("runs of %s hold %+v", a1.Portal, r)
+		}
+		tenants[r.TenantID]++
+	}
+	if tenants[t1.ID] != 1 || tenants[t2.ID] != 1 {
+		t.Fatalf("runs of %s by tenant: %v", a1.Portal, tenants)
+	}
 }

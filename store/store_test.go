@@ -75,6 +75,7 @@ func runSuite(t *testing.T, open opener) {
 		{"PingClose", testPingClose},
 		{"Events", testEvents},
 		{"FinishRun", testFinishRun},
+		{"RenameDuringRun", testRenameDuringRun},
 		{"SweepRuns", testSweepRuns},
 		{"EventsCommitOrder", testEventsCommitOrder},
 	}
@@ -687,9 +688,15 @@ func testInvoices(t *testing.T, s *DB) {
 	}
 	i1 := mk(a, "INV-1", "sha1", 0)
 	must(t, s.CreateInvoice(ctx, i1))
+	if i1.Kind != twofetch.KindInvoice {
+		t.Fatalf("a document of no kind was stored as %q, want invoice", i1.Kind)
+	}
 	got, err := s.Invoice(ctx, tn.ID, i1.ID)
 	must(t, err)
 	assertEqualJSONish(t, got, i1)
+	badKind := mk(a, "INV-K", "sha-k", 1)
+	badKind.Kind = "bill"
+	wantCode(t, s.CreateInvoice(ctx, badKind), twofetch.EINVALID)
 
 	for _, tc := range []struct {
 		name string
@@ -700,7 +707,7 @@ func testInvoices(t *testing.T, s *DB) {
 		{"same content", mk(a, "INV-2", "sha1", 1), twofetch.ECONFLICT},
 		{"no portal id, same content", mk(a, "", "sha1", 1), twofetch.ECONFLICT},
 		{"other account, same ids", mk(b, "INV-1", "sha1", 2), ""},
-		{"no portal id", mk(a, "", "sha3", 3), ""},
+		{"no portal id", withKind(mk(a, "", "sha3", 3), twofetch.KindReceipt), ""},
 		{"no portal id again", mk(a, "", "sha4", 4), ""},
 		{"no sha256", mk(a, "INV-9", "", 5), twofetch.EINVALID},
 		{"unknown tenant", &twofetch.Invoice{TenantID: "ten_missing", AccountID: a.ID, SHA256: "s"}, twofetch.EINVALID},
@@ -748,6 +755,9 @@ func testInvoices(t *testing.T, s *DB) {
 	}{
 		{"account", twofetch.InvoiceFilter{TenantID: tn.ID, AccountID: b.ID}, invIDs(all[2:3])},
 		{"portal", twofetch.InvoiceFilter{TenantID: tn.ID, Portal: "other"}, invIDs(all[2:3])},
+		{"kind", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindReceipt}, invIDs(all[1:2])},
+		{"kind invoice", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindInvoice}, invIDs(append(all[:1:1], all[2:]...))},
+		{"kind none", twofetch.InvoiceFilter{TenantID: tn.ID, Kind: twofetch.KindStatement}, nil},
 		{"since", twofetch.InvoiceFilter{TenantID: tn.ID, Since: base.Add(3 * time.Minute)}, invIDs(all[:2])},
 		{"page", twofetch.InvoiceFilter{TenantID: tn.ID, Page: twofetch.Page{After: all[1].ID, Limit: 2}}, invIDs(all[2:4])},
 	} {
@@ -759,6 +769,11 @@ func testInvoices(t *testing.T, s *DB) {
 			}
 		})
 	}
+}
+
+func withKind(inv *twofetch.Invoice, k twofetch.DocumentKind) *twofetch.Invoice {
+	inv.Kind = k
+	return inv
 }
 
 func testSecrets(t *testing.T, s *DB) {

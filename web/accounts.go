@@ -224,6 +224,41 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, r, http.StatusOK, res)
 }
 
+// AccountPatch is the body of PATCH /api/v1/accounts/{id}: the fields an
+// operator may change after creation. A field left out stays as it is.
+type AccountPatch struct {
+	Label *string `json:"label"`
+}
+
+func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
+	t := TenantFrom(r.Context())
+	var in AccountPatch
+	if err := s.DecodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if in.Label == nil {
+		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "nothing to change: the body sets no field (label)"))
+		return
+	}
+	switch {
+	case len(*in.Label) > maxLabel:
+		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "label is longer than %d bytes", maxLabel))
+		return
+	case hasControl(*in.Label):
+		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "label contains control characters"))
+		return
+	}
+	// Only the label is written: a run in flight records its outcome
+	// against the status it expected, whatever the label became.
+	a, err := s.cfg.Store.RenameAccount(r.Context(), t.ID, r.PathValue("id"), *in.Label)
+	if err != nil {
+		s.Error(w, r, notFoundOr(err, "account"))
+		return
+	}
+	s.JSON(w, r, http.StatusOK, a)
+}
+
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 	t := TenantFrom(r.Context())
 	a, err := s.cfg.Store.Account(r.Context(), t.ID, r.PathValue("id"))

@@ -21,7 +21,7 @@ type InvoiceList struct {
 	Next     string              `json:"next,omitempty"`
 }
 
-// invoiceFilter reads ?account=&portal=&since=&after=&limit=. since is when
+// invoiceFilter reads ?account=&portal=&kind=&since=&after=&limit=. since is when
 // twofetch fetched the invoice (RFC 3339 or a date, UTC), because the
 // portal's own invoice date is not known for every portal.
 func invoiceFilter(r *http.Request, tenantID string) (twofetch.InvoiceFilter, error) {
@@ -36,6 +36,13 @@ func invoiceFilter(r *http.Request, tenantID string) (twofetch.InvoiceFilter, er
 	}
 	if len(f.Portal) > 64 || hasControl(f.Portal) {
 		return f, twofetch.Errorf(twofetch.EINVALID, "portal must be a portal id")
+	}
+	if v := q.Get("kind"); v != "" {
+		k, err := twofetch.ParseDocumentKind(v)
+		if err != nil {
+			return f, twofetch.Errorf(twofetch.EINVALID, "kind must be one of invoice, receipt, statement, credit_note")
+		}
+		f.Kind = k
 	}
 	if v := q.Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)

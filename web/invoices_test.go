@@ -26,7 +26,7 @@ import (
 
 // storeInvoice puts data in the blob store and its row in the database, as
 // the fetch handler does.
-func (pe *pipeEnv) storeInvoice(t testing.TB, a *twofetch.Account, number string, data []byte, created time.Time) *twofetch.Invoice {
+func (pe *pipeEnv) storeInvoice(t testing.TB, a *twofetch.Account, number string, data []byte, created time.Time, kind ...twofetch.DocumentKind) *twofetch.Invoice {
 	t.Helper()
 	ctx := context.Background()
 	sum := sha256.Sum256(data)
@@ -35,6 +35,9 @@ func (pe *pipeEnv) storeInvoice(t testing.TB, a *twofetch.Account, number string
 		PortalInvoiceID: "p-" + number, Number: number, Date: "2026-10-01", Amount: "12.34", Currency: "EUR",
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), ContentType: "application/pdf",
 		BlobKey: a.TenantID + "/" + a.ID + "/" + hex.EncodeToString(sum[:]) + ".pdf", CreatedAt: created.UTC(),
+	}
+	if len(kind) > 0 {
+		inv.Kind = kind[0]
 	}
 	if err := pe.blob.Put(ctx, inv.BlobKey, bytes.NewReader(data), int64(len(data)), inv.ContentType); err != nil {
 		t.Fatal(err)
@@ -58,7 +61,7 @@ func testInvoicesAPI(t *testing.T, pe *pipeEnv) {
 	for i := range 3 {
 		aInvs = append(aInvs, pe.storeInvoice(t, pe.aAcct, "INV-"+strconv.Itoa(i), pdf(i), base.Add(time.Duration(i)*time.Minute)))
 	}
-	otherInv := pe.storeInvoice(t, other, "O-1", pdf(10), base.Add(10*time.Minute))
+	otherInv := pe.storeInvoice(t, other, "O-1", pdf(10), base.Add(10*time.Minute), twofetch.KindStatement)
 	bInv := pe.storeInvoice(t, pe.bAcct, "B-1", pdf(20), base)
 
 	list := func(t *testing.T, query, token string) (web.InvoiceList, response) {
@@ -90,6 +93,9 @@ func testInvoicesAPI(t *testing.T, pe *pipeEnv) {
 			{"by portal", "?portal=other", []string{otherInv.ID}},
 			{"since", "?since=" + base.Add(90*time.Second).UTC().Format(time.RFC3339), []string{otherInv.ID, aInvs[2].ID}},
 			{"since a date in the future", "?since=2100-01-01", nil},
+			{"statements", "?kind=statement", []string{otherInv.ID}},
+			{"invoices", "?kind=invoice", []string{aInvs[2].ID, aInvs[1].ID, aInvs[0].ID}},
+			{"credit notes of a portal", "?kind=credit_note&portal=other", nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				l, res := list(t, c.query, pe.aAPI)
@@ -98,6 +104,15 @@ func testInvoicesAPI(t *testing.T, pe *pipeEnv) {
 				}
 				if got := ids(l); strings.Join(got, ",") != strings.Join(c.want, ",") {
 					t.Errorf("ids = %v, want %v", got, c.want)
+				}
+				for _, inv := range l.Invoices {
+					want := twofetch.KindInvoice
+					if inv.ID == otherInv.ID {
+						want = twofetch.KindStatement
+					}
+					if inv.Kind != want {
+						t.Errorf("%s has kind %q, want %q", inv.ID, inv.Kind, want)
+					}
 				}
 				if !bytes.Contains(res.body, []byte(`"invoices":[`)) {
 					t.Errorf("body lacks an invoices array: %s", res.body)
@@ -132,7 +147,7 @@ func testInvoicesAPI(t *testing.T, pe *pipeEnv) {
 	})
 
 	t.Run("bad parameters", func(t *testing.T) {
-		for _, q := range []string{"?since=yesterday", "?limit=-1", "?after=" + bInv.ID, "?since=0001-01-01"} {
+		for _, q := range []string{"?since=yesterday", "?limit=-1", "?after=" + bInv.ID, "?since=0001-01-01", "?kind=bill", "?kind=Invoice"} {
 			if _, res := list(t, q, pe.aAPI); res.status != http.StatusBadRequest {
 				t.Errorf("%s: %d, want 400", q, res.status)
 			}

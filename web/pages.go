@@ -689,7 +689,7 @@ func statusText(lang, key string, args ...any) string {
 // or twofetch and its support (wait).
 func outcomeKind(o twofetch.Outcome) string {
 	switch o {
-	case twofetch.OutcomeOK, twofetch.OutcomeNoDocuments:
+	case twofetch.OutcomeOK, twofetch.OutcomeNoDocuments, twofetch.OutcomeHealed:
 		return "ok"
 	case twofetch.OutcomeBadCredentials, twofetch.OutcomeOTPRejected, twofetch.OutcomeOTPMissing,
 		twofetch.OutcomeUnsupported2FA, twofetch.OutcomeActionNeeded:
@@ -777,6 +777,7 @@ var outcomeMessages = map[string]map[twofetch.Outcome][2]string{
 	"en": {
 		twofetch.OutcomeOK:             {"Everything works", "Nothing to do. We fetch new invoices from {portal} every day."},
 		twofetch.OutcomeNoDocuments:    {"Everything works", "No new invoices since the last check. Nothing to do."},
+		twofetch.OutcomeHealed:         {"Everything works", "We fetched your invoices from {portal}, which changed its login page; our support is updating to it. Nothing to do."},
 		twofetch.OutcomeBadCredentials: {"Password not accepted", "{portal} did not accept the username or password. If you changed your password, give the new one to your bookkeeping service."},
 		twofetch.OutcomeOTPRejected:    {"Login code not accepted", "{portal} rejected the code from your authenticator key. This happens when the authenticator was set up again. Connect it again as described below."},
 		twofetch.OutcomeOTPMissing:     {"Authenticator key needed", "{portal} asks for a code from an authenticator app, and we do not have its key yet. Connect your authenticator as described below."},
@@ -792,6 +793,7 @@ var outcomeMessages = map[string]map[twofetch.Outcome][2]string{
 	"de": {
 		twofetch.OutcomeOK:             {"Alles in Ordnung", "Nichts zu tun. Wir holen neue Rechnungen von {portal} jeden Tag ab."},
 		twofetch.OutcomeNoDocuments:    {"Alles in Ordnung", "Seit der letzten Prüfung gibt es keine neuen Rechnungen. Nichts zu tun."},
+		twofetch.OutcomeHealed:         {"Alles in Ordnung", "Wir haben Ihre Rechnungen von {portal} abgeholt. {portal} hat seine Anmeldeseite geändert, und unser Support passt sich daran an. Nichts zu tun."},
 		twofetch.OutcomeBadCredentials: {"Passwort nicht akzeptiert", "{portal} hat Benutzername oder Passwort nicht akzeptiert. Wenn Sie Ihr Passwort geändert haben, teilen Sie das neue Ihrem Buchhaltungsservice mit."},
 		twofetch.OutcomeOTPRejected:    {"Anmeldecode nicht akzeptiert", "{portal} hat den Code Ihres Authenticator-Schlüssels abgelehnt. Das passiert, wenn der Authenticator neu eingerichtet wurde. Verbinden Sie ihn neu, wie unten beschrieben."},
 		twofetch.OutcomeOTPMissing:     {"Authenticator-Schlüssel fehlt", "{portal} verlangt einen Code aus einer Authenticator-App, und uns fehlt noch deren Schlüssel. Verbinden Sie Ihren Authenticator, wie unten beschrieben."},
@@ -807,6 +809,7 @@ var outcomeMessages = map[string]map[twofetch.Outcome][2]string{
 	"nl": {
 		twofetch.OutcomeOK:             {"Alles werkt", "U hoeft niets te doen. We halen elke dag nieuwe facturen op bij {portal}."},
 		twofetch.OutcomeNoDocuments:    {"Alles werkt", "Geen nieuwe facturen sinds de laatste controle. U hoeft niets te doen."},
+		twofetch.OutcomeHealed:         {"Alles werkt", "We hebben uw facturen opgehaald bij {portal}, dat zijn inlogpagina heeft gewijzigd; onze support past zich daarop aan. U hoeft niets te doen."},
 		twofetch.OutcomeBadCredentials: {"Wachtwoord niet geaccepteerd", "{portal} accepteerde de gebruikersnaam of het wachtwoord niet. Hebt u uw wachtwoord gewijzigd, geef het nieuwe dan door aan uw boekhouddienst."},
 		twofetch.OutcomeOTPRejected:    {"Inlogcode niet geaccepteerd", "{portal} weigerde de code van uw authenticator-sleutel. Dat gebeurt wanneer de authenticator opnieuw is ingesteld. Koppel hem opnieuw zoals hieronder beschreven."},
 		twofetch.OutcomeOTPMissing:     {"Authenticator-sleutel nodig", "{portal} vraagt om een code uit een authenticator-app, en we hebben de sleutel daarvan nog niet. Koppel uw authenticator zoals hieronder beschreven."},

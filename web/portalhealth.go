@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -42,6 +43,12 @@ type portalHealthRow struct {
 	ScriptInUse   string `json:"script_in_use,omitempty"`
 	ScriptOrigin  string `json:"script_origin,omitempty"`
 	NewestFailURL string `json:"newest_failure_url,omitempty"`
+	// NewestFailTenant names the tenant of the newest failure, in the
+	// operators' view only.
+	NewestFailTenant string `json:"newest_failure_tenant,omitempty"`
+	// Artifacts is where the operators' view finds the newest failure's
+	// screenshot, page and step log (the tenant's view links its run page).
+	Artifacts string `json:"-"`
 }
 
 type portalHealthView struct {
@@ -54,12 +61,48 @@ type portalHealthView struct {
 }
 
 // MountPortalHealth serves GET /api/v1/portals/health and the support page
-// /support/portals. Each tenant sees its own runs: every tenant's work is
-// the operator's to see (the queue monitor), never another tenant's.
+// /support/portals. A tenant's token or support session sees the tenant's
+// own runs; the operator token (bearer or operator sign-in) sees every
+// tenant's, summed per portal, since a portal that breaks breaks for all.
+// The operator also reads the newest failure's artifacts, whichever
+// tenant's it is, under /support/portals/runs/TENANT/RUN/.
 func (p *Pipeline) MountPortalHealth(s *Server, scripts PortalScripts) {
 	h := &portalHealth{p: p, scripts: scripts}
-	s.HandleAPI("GET /api/v1/portals/health", http.HandlerFunc(h.api))
-	s.Handle("GET /support/portals", pageHeaders(p.admin(http.HandlerFunc(h.page))))
+	tenantAPI := noStore(s.requireTenant(http.HandlerFunc(h.api), false))
+	s.Handle("GET /api/v1/portals/health", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, ok := bearerToken(r); ok && p.isOperatorToken(token) {
+			w.Header().Set("Cache-Control", "no-store")
+			h.api(w, r)
+			return
+		}
+		tenantAPI.ServeHTTP(w, r)
+	}))
+	tenantPage := p.admin(http.HandlerFunc(h.page))
+	s.Handle("GET /support/portals", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.operatorRequest(r) {
+			w.Header().Set("Cache-Control", "no-store")
+			h.page(w, r)
+			return
+		}
+		tenantPage.ServeHTTP(w, r)
+	})))
+	for _, name := range []string{"screenshot.png", "page.html", "steps.log"} {
+		s.Handle("GET /support/portals/runs/{tid}/{rid}/"+name, pageHeaders(p.operator(http.HandlerFunc(h.artifact))))
+	}
+}
+
+// operatorRequest reports whether r carries the operator token as bearer
+// token or comes from an operator's support session.
+func (p *Pipeline) operatorRequest(r *http.Request) bool {
+	if p.OperatorToken == "" {
+		return false
+	}
+	if r.Header.Get("Authorization") != "" {
+		token, ok := bearerToken(r)
+		return ok && p.isOperatorToken(token)
+	}
+	s, _, err := p.currentSession(r.Context(), r)
+	return err == nil && s != nil && s.Kind == sessionOperator
 }
 
 type portalHealth struct {
@@ -67,16 +110,22 @@ type portalHealth struct {
 	scripts PortalScripts
 }
 
+// view sums the runs r may see: its tenant's, or every tenant's for the
+// operator (no tenant in the context).
 func (h *portalHealth) view(r *http.Request) (*portalHealthView, error) {
-	t := TenantFrom(r.Context())
+	ctx := r.Context()
+	t := TenantFrom(ctx)
 	st, ok := h.p.Store.(portalRunsStore)
 	if !ok {
 		return nil, fmt.Errorf("the store keeps no portal runs")
 	}
 	now := h.p.now().UTC()
-	v := &portalHealthView{Since: now.Add(-healthWindow), Scope: "tenant", Refused: []RefusedScript{}, Queues: h.p.queues, Tenant: t.Name}
-	tenant := t.ID
-	runs, err := st.PortalRuns(r.Context(), tenant, v.Since)
+	v := &portalHealthView{Since: now.Add(-healthWindow), Scope: "all", Refused: []RefusedScript{}, Queues: h.p.queues, Tenant: "all tenants"}
+	tenant := ""
+	if t != nil {
+		v.Scope, v.Tenant, tenant = "tenant", t.Name, t.ID
+	}
+	runs, err := st.PortalRuns(ctx, tenant, v.Since)
 	if err != nil {
 		return nil, err
 	}
@@ -84,14 +133,23 @@ func (h *portalHealth) view(r *http.Request) (*portalHealthView, error) {
 	for _, run := range runs {
 		byID[run.ID] = run
 	}
+	names := map[string]string{}
 	for _, ph := range twofetch.SumPortalHealth(runs, now) {
 		row := portalHealthRow{PortalHealth: ph, Name: h.p.portalName(ph.Portal)}
 		if h.scripts != nil {
 			row.ScriptInUse, row.ScriptOrigin = h.scripts.Version(ph.Portal), h.scripts.Origin(ph.Portal)
 		}
-		// Another tenant's run is summed, never linked.
-		if f := ph.NewestFailure; f != nil && byID[f.ID].TenantID == t.ID {
-			row.NewestFailURL = "/support/runs/" + f.ID
+		if f := ph.NewestFailure; f != nil {
+			switch owner := byID[f.ID].TenantID; {
+			case t == nil:
+				row.NewestFailTenant = h.tenantName(ctx, names, owner)
+				if f.HasArtifacts {
+					row.Artifacts = supportPrefix + "/portals/runs/" + url.PathEscape(owner) + "/" + url.PathEscape(f.ID) + "/"
+					row.NewestFailURL = row.Artifacts + "screenshot.png"
+				}
+			case owner == t.ID:
+				row.NewestFailURL = supportPrefix + "/runs/" + f.ID
+			}
 		}
 		v.Portals = append(v.Portals, row)
 	}
@@ -99,6 +157,32 @@ func (h *portalHealth) view(r *http.Request) (*portalHealthView, error) {
 		v.Refused = append(v.Refused, h.scripts.Refused()...)
 	}
 	return v, nil
+}
+
+// tenantName names a tenant for the operators' view, falling back to its
+// id when it cannot be read.
+func (h *portalHealth) tenantName(ctx context.Context, cache map[string]string, id string) string {
+	if n, ok := cache[id]; ok {
+		return n
+	}
+	n := id
+	if t, err := h.p.Store.Tenant(ctx, id); err == nil && t.Name != "" {
+		n = t.Name
+	}
+	cache[id] = n
+	return n
+}
+
+// artifact serves one artifact of any tenant's run to the operator: the
+// run is looked up under the tenant the path names, then served as the
+// tenant's support view serves it.
+func (h *portalHealth) artifact(w http.ResponseWriter, r *http.Request) {
+	t, err := h.p.Store.Tenant(r.Context(), r.PathValue("tid"))
+	if err != nil {
+		h.p.supportError(w, r, notFoundOr(err, "artifact"))
+		return
+	}
+	h.p.artifact(w, r.WithContext(twofetch.NewContextWithTenant(r.Context(), t)))
 }
 
 func (h *portalHealth) api(w http.ResponseWriter, r *http.Request) {

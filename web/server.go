@@ -210,6 +210,7 @@ func (s *Server) routes() {
 	s.HandleAPI("POST /api/v1/accounts", http.HandlerFunc(s.createAccount))
 	s.HandleAPI("GET /api/v1/accounts", http.HandlerFunc(s.listAccounts))
 	s.HandleAPI("GET /api/v1/accounts/{id}", http.HandlerFunc(s.getAccount))
+	s.HandleAPI("PATCH /api/v1/accounts/{id}", http.HandlerFunc(s.patchAccount))
 	s.HandleAPI("DELETE /api/v1/accounts/{id}", http.HandlerFunc(s.deleteAccount))
 	s.HandleAPI("GET /api/v1/logins/{id}", http.HandlerFunc(s.getLogin))
 	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))

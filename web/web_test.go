@@ -712,3 +712,40 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Errorf("server still accepts connections after shutdown")
 	}
 }
+
+// TestRenameAccount changes an account's label, and only its own tenant
+// can.
+func TestRenameAccount(t *testing.T) {
+	e := sqliteEnv(t)
+	_, token, _ := e.tenant(t, "Renamer")
+	_, other, _ := e.tenant(t, "Other")
+	a := e.createAccount(t, token, "demo", "rename@example.com", "pw")
+	path := "/api/v1/accounts/" + a.ID
+
+	res := e.do(t, "PATCH", path, token, map[string]string{"label": "cust-42"})
+	var got twofetch.Account
+	if res.status != http.StatusOK || json.Unmarshal(res.body, &got) != nil || got.Label != "cust-42" || got.Status != a.Status {
+		t.Fatalf("rename: %d %s", res.status, res.body)
+	}
+	res = e.do(t, "GET", path, token, nil)
+	if !strings.Contains(string(res.body), `"label":"cust-42"`) {
+		t.Fatalf("label not kept: %s", res.body)
+	}
+	if res := e.do(t, "PATCH", path, other, map[string]string{"label": "stolen"}); res.status != http.StatusNotFound {
+		t.Fatalf("another tenant renamed the account: %d %s", res.status, res.body)
+	}
+	for name, body := range map[string]string{
+		"nothing to change": `{}`,
+		"control":           `{"label":"a\u0007b"}`,
+		"too long":          `{"label":"` + strings.Repeat("x", 201) + `"}`,
+		"unknown field":     `{"status":"active"}`,
+	} {
+		if res := e.do(t, "PATCH", path, token, body); res.status != http.StatusBadRequest || res.errorCode(t) != twofetch.EINVALID {
+			t.Errorf("%s: %d %s", name, res.status, res.body)
+		}
+	}
+	res = e.do(t, "GET", path, token, nil)
+	if !strings.Contains(string(res.body), `"label":"cust-42"`) {
+		t.Fatalf("a refused change changed the label: %s", res.body)
+	}
+}

@@ -69,7 +69,6 @@ func TestWorkerProcess(t *testing.T) {
 // another worker after its lease runs out, and the invoices the dead worker
 // had already stored are not stored again.
 func TestKillWorkerMidRun(t *testing.T) {
-	// Mostly waiting for leases to run out: let other tests use the time.
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
@@ -120,6 +119,7 @@ func TestKillWorkerMidRun(t *testing.T) {
 	killed = true
 	release()
 
+	e.expireLeases(t)
 	e.start(t, e.config())
 	r := e.waitRun(t, run.ID, 4*time.Minute)
 	if r.Outcome != twofetch.OutcomeOK || r.Attempt != 2 {
@@ -370,8 +370,14 @@ func TestGracefulShutdown(t *testing.T) {
 			if err != nil || len(pending) != 1 {
 				t.Fatalf("pending after shutdown: %d tasks, %v; want the run back in the queue", len(pending), err)
 			}
-			// Another worker picks it up and finishes it.
+			// Another worker picks it up and finishes it, once the
+			// interrupted attempt has let go of the login (else the new
+			// worker would find it busy and wait out a 30 s retry).
 			release()
+			waitFor(t, "the interrupted attempt to release the login", time.Minute, func() bool {
+				n, err := e.rdb.Exists(ctx, loginLockKey(acc.LoginOrOwnID())).Result()
+				return err == nil && n == 0
+			})
 			e.start(t, e.config())
 			// The interrupted attempt records itself as such; wait for the
 			// next one.

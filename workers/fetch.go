@@ -335,7 +335,7 @@ func (s *Server) saveDocument(ctx context.Context, acct *twofetch.Account, run *
 	}
 	inv := &twofetch.Invoice{
 		ID: twofetch.NewID("inv"), TenantID: acct.TenantID, AccountID: acct.ID, RunID: run.ID,
-		Portal: acct.Portal, PortalInvoiceID: d.PortalInvoiceID, Number: d.Number, Date: d.Date,
+		Portal: acct.Portal, PortalInvoiceID: d.PortalInvoiceID, Kind: d.Kind, Number: d.Number, Date: d.Date,
 		Amount: d.Amount, Currency: d.Currency, SHA256: d.SHA256, Size: int64(len(d.Data)),
 		ContentType: ct, BlobKey: key, CreatedAt: s.now().UTC(),
 	}

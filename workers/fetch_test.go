@@ -67,6 +67,7 @@ func testFetchPipeline(t *testing.T, e *env) {
 		if len(invs) != 2 {
 			t.Fatalf("%d invoices stored, want 2", len(invs))
 		}
+		wantKind := map[string]twofetch.DocumentKind{"A1": twofetch.KindInvoice, "A2": twofetch.KindReceipt}
 		for _, inv := range invs {
 			rc, err := e.blobs.Get(ctx, inv.BlobKey)
 			if err != nil {
@@ -84,6 +85,9 @@ func testFetchPipeline(t *testing.T, e *env) {
 			if inv.RunID != r.ID || inv.Currency != "EUR" || inv.Number != "N-"+inv.PortalInvoiceID {
 				t.Errorf("invoice metadata not kept: %+v", inv)
 			}
+			if want := wantKind[inv.PortalInvoiceID]; inv.Kind != want {
+				t.Errorf("%s stored as %q, want %q", inv.PortalInvoiceID, inv.Kind, want)
+			}
 		}
 		waitFor(t, "two invoice.created webhooks", 30*time.Second, func() bool { return len(e.hooks.ofType(EventInvoiceCreated)) == 2 })
 		got := map[string]bool{}
@@ -93,6 +97,9 @@ func testFetchPipeline(t *testing.T, e *env) {
 				t.Fatal(err)
 			}
 			got[inv.PortalInvoiceID] = true
+			if want := wantKind[inv.PortalInvoiceID]; inv.Kind != want {
+				t.Errorf("invoice.created for %s has kind %q, want %q", inv.PortalInvoiceID, inv.Kind, want)
+			}
 			if ev.TenantID != e.tenant.ID {
 				t.Errorf("event for tenant %s", ev.TenantID)
 			}

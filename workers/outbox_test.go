@@ -89,8 +89,9 @@ func testInvoiceEventSurvives(t *testing.T, e *env) {
 	}
 
 	e.redis.Restart(t)
-	e.start(t, e.config())
 	// The killed worker's task comes back once its lease runs out.
+	e.expireLeases(t)
+	e.start(t, e.config())
 	if r := e.waitRun(t, run.ID, 4*time.Minute); r.Outcome != twofetch.OutcomeOK {
 		t.Fatalf("run after the crash: %q (%s)", r.Outcome, r.Detail)
 	}

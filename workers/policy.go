@@ -82,6 +82,12 @@ func Decide(o twofetch.Outcome, prior int) Decision {
 	case twofetch.OutcomeOK, twofetch.OutcomeNoDocuments:
 		return Decision{Action: Done, Status: twofetch.AccountActive, NextRun: DailyInterval}
 
+	case twofetch.OutcomeHealed:
+		// The customer got the documents; the script is out of date and
+		// the next run heals again (or fails, if the detector is wrong):
+		// support fixes the selector.
+		return Decision{Action: Done, Status: twofetch.AccountActive, NextRun: DailyInterval, Alert: true}
+
 	case twofetch.OutcomeBadCredentials, twofetch.OutcomeUnsupported2FA, twofetch.OutcomeActionNeeded:
 		return Decision{Action: StopCustomer, Status: twofetch.AccountNeedsCustomer}
 

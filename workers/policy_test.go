@@ -22,6 +22,7 @@ func TestDecide(t *testing.T) {
 		{twofetch.OutcomeOK, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
 		{twofetch.OutcomeOK, 3, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
 		{twofetch.OutcomeNoDocuments, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
+		{twofetch.OutcomeHealed, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
 		{twofetch.OutcomeBadCredentials, 0, Decision{Action: StopCustomer, Status: cust}},
 		{twofetch.OutcomeUnsupported2FA, 0, Decision{Action: StopCustomer, Status: cust}},
 		{twofetch.OutcomeActionNeeded, 0, Decision{Action: StopCustomer, Status: cust}},

@@ -110,7 +110,7 @@ func taskOf(ev *twofetch.Event) (*asynq.Task, error) {
 		}
 		return NewFetchTask(p, asynq.TaskID("run:"+p.RunID))
 	}
-	return NewWebhookTask(*ev)
+	return newWebhookTask(WebhookPayload{Event: *ev, QueuedAt: time.Now().UTC()})
 }
 
 // Kick makes Run look at the outbox now.

@@ -66,8 +66,9 @@ type ServerConfig struct {
 	// ArtifactRetention is how long the screenshot, HTML and step log of a
 	// failed run are kept. If zero, 14 days.
 	ArtifactRetention time.Duration
-	// WebhookGiveUp is how long after an event its delivery stops being
-	// retried and is recorded as given up. If zero, 24 h.
+	// WebhookGiveUp is how long after an event was created or queued,
+	// whichever is later, its delivery stops being retried and is
+	// recorded as given up. If zero, 24 h.
 	WebhookGiveUp time.Duration
 	// HTTPClient delivers webhooks. If nil, one with a 30 s timeout that
 	// reaches only public https addresses (netguard.Policy{}).

@@ -57,6 +57,11 @@ const EventInvoiceCreated = twofetch.EventInvoiceCreated
 // WebhookPayload is the payload of a webhook:deliver task.
 type WebhookPayload struct {
 	Event Event `json:"event"`
+	// QueuedAt is when the outbox handed the event to the queue. Delivery
+	// is given up WebhookGiveUp after the later of this and the event's
+	// creation, so events that waited out a long queue outage still get
+	// their full share of attempts.
+	QueuedAt time.Time `json:"queued_at,omitzero"`
 }
 
 // maxFetchRetries bounds asynq's own retry counter; the policy stops far
@@ -107,10 +112,15 @@ func NewSMSTask(enrollmentID string, opts ...asynq.Option) (*asynq.Task, error) 
 // NewWebhookTask returns a webhook:deliver task whose task id is the event
 // id, so the same event is never queued twice.
 func NewWebhookTask(ev Event, opts ...asynq.Option) (*asynq.Task, error) {
+	return newWebhookTask(WebhookPayload{Event: ev}, opts...)
+}
+
+func newWebhookTask(p WebhookPayload, opts ...asynq.Option) (*asynq.Task, error) {
+	ev := p.Event
 	if ev.ID == "" || ev.TenantID == "" || ev.Type == "" {
 		return nil, fmt.Errorf("workers: webhook event needs id, tenant and type")
 	}
-	b, err := json.Marshal(WebhookPayload{Event: ev})
+	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,8 @@ const SignatureHeader = signature.Header
 
 // handleWebhook delivers one event to the tenant's URL. Any 2xx answer
 // delivers it; anything else is retried with backoff until WebhookGiveUp
-// after the event, then recorded as given up.
+// after the event was created or queued, whichever came later, then
+// recorded as given up.
 func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	var p WebhookPayload
 	if err := decode(t, &p); err != nil {
@@ -42,7 +43,11 @@ func (s *Server) handleWebhook(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	now := s.now()
-	if now.Sub(ev.CreatedAt) > s.cfg.WebhookGiveUp {
+	since := ev.CreatedAt
+	if p.QueuedAt.After(since) {
+		since = p.QueuedAt
+	}
+	if now.Sub(since) > s.cfg.WebhookGiveUp {
 		metrics.Webhooks.WithLabelValues("given_up").Inc()
 		s.log.WarnContext(ctx, "webhook given up", "tenant", ev.TenantID, "event", ev.ID, "type", ev.Type)
 		if err := s.store.Audit(ctx, &twofetch.AuditEvent{

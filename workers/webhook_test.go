@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/internal/testenv"
 	"github.com/twofetch/twofetch/vault"
@@ -124,5 +126,70 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 				t.Fatalf("received %+v", got)
 			}
 		})
+	}
+}
+
+// TestWebhookGiveUpCountsFromQueueing: an event that waited in the outbox
+// longer than the give-up time (the queue was down for a day) is still
+// delivered once relayed; it is given up only after the give-up time of
+// failed attempts from then on.
+func TestWebhookGiveUpCountsFromQueueing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := &twofetch.Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID,
+		CreatedAt: time.Now().Add(-48 * time.Hour).UTC(), Data: json.RawMessage(`{"id":"inv_late"}`)}
+	if err := e.store.AddEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	relay := NewRelay(e.rdb, e.store, nil)
+	defer relay.Close()
+	if n, err := relay.Once(ctx); err != nil || n != 1 {
+		t.Fatalf("relay queued %d events: %v", n, err)
+	}
+	info, err := asynq.NewInspectorFromRedisClient(e.rdb).GetTaskInfo(QueueDefault, "webhook:"+ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p WebhookPayload
+	if err := json.Unmarshal(info.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(p.QueuedAt) > time.Hour || p.Event.ID != ev.ID {
+		t.Fatalf("queued payload: %+v", p)
+	}
+	task := asynq.NewTask(TypeDeliverWebhook, info.Payload)
+
+	cfg := e.config()
+	cfg.WebhookGiveUp = 24 * time.Hour
+	at := time.Now()
+	cfg.Now = func() time.Time { return at }
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hooks.mu.Lock()
+	e.hooks.failN = 100
+	e.hooks.mu.Unlock()
+	var ra *retryAfter
+	if err := s.Handler().ProcessTask(ctx, task); !errors.As(err, &ra) {
+		t.Fatalf("a two-day-old event queued just now was not retried: %v", err)
+	}
+	e.hooks.mu.Lock()
+	e.hooks.failN = 0
+	e.hooks.mu.Unlock()
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("delivery: %v", err)
+	}
+	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID {
+		t.Fatalf("received %+v", got)
+	}
+
+	// A day and a bit after queueing, failing all along: given up.
+	e.hooks.mu.Lock()
+	e.hooks.failN = 100
+	e.hooks.mu.Unlock()
+	at = p.QueuedAt.Add(25 * time.Hour)
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("delivery a day after queueing returned %v, want nil (given up)", err)
 	}
 }

@@ -160,7 +160,11 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 			if !ok {
 				return enroll.PortalInfo{TwoFactor: []string{"totp"}}
 			}
-			return enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
+			info := enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
+			if e := s.Enrollment; e != nil {
+				info.Help = &enroll.Help{SettingsURL: e.SettingsURL, Wording: e.Wording, Path: e.Path, CantScan: e.CantScan, Note: e.Note}
+			}
+			return info
 		},
 		EnqueueSMS: enq.EnqueueSMS,
 		Confirmed: func(ctx context.Context, a *twofetch.Account) {

@@ -57,3 +57,14 @@ func init() {
 		},
 	})
 }
+
+// PayPal's monthly summary is PayPal's monthly account statement, on
+// PayPal's own site behind the same sign-in: the PayPal replica serves it,
+// with the same users and the same statements list. Public sources show the
+// statements' address (/reports/statements/monthly) and that a merchant's
+// monthly statement is a PDF from the fifth of the following month, kept two
+// years (PayPal's Merchant Processing Statement help); not the list's
+// markup, which stays the template's.
+func init() {
+	register(&spec{ID: "paypal-monthly-summary", Name: "PayPal Monthly Summary", Of: "paypal"})
+}

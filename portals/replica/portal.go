@@ -331,6 +331,9 @@ func DemoKey(id string) string {
 	if !ok {
 		return ""
 	}
+	if sp.Of != "" {
+		return DemoKey(sp.Of)
+	}
 	if sp.DemoToken != "" {
 		return sp.DemoToken
 	}

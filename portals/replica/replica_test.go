@@ -554,6 +554,9 @@ func TestDemoKeyAndSettingsQR(t *testing.T) {
 	defer s.Close()
 	for _, id := range IDs() {
 		t.Run(id, func(t *testing.T) {
+			if of := registry[id].Of; of != "" {
+				t.Skip("served by the " + of + " replica")
+			}
 			p := s.Portal(id)
 			if p.spec.Settings == "" {
 				t.Skip("no settings page is known; TestSourceDocumentReplicas checks this demo user")

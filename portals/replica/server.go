@@ -68,11 +68,22 @@ func Start(opts Options) (*Server, error) {
 		s.hosts = append(s.hosts, h)
 		return nil
 	}
+	// A portal served by another's replica brings that replica along.
+	for _, id := range slices.Clone(ids) {
+		if sp, ok := specByID(id); ok && sp.Of != "" && !slices.Contains(ids, sp.Of) {
+			ids = append(ids, sp.Of)
+		}
+	}
+	var aliases []*spec
 	var fams []*family
 	for _, id := range ids {
 		sp, ok := specByID(id)
 		if !ok {
 			return nil, fmt.Errorf("replica: no replica %q (have %s)", id, strings.Join(IDs(), ", "))
+		}
+		if sp.Of != "" {
+			aliases = append(aliases, sp)
+			continue
 		}
 		var fam *family
 		if sp.Family != "" {
@@ -98,6 +109,9 @@ func Start(opts Options) (*Server, error) {
 			}
 		}
 		p.routes(s.mux)
+	}
+	for _, sp := range aliases {
+		s.portals[sp.ID] = s.portals[sp.Of]
 	}
 	// A family's sign-in is served once, whichever of its portals are
 	// served; its hosts answer with the first portal's delay and outage

@@ -57,6 +57,11 @@ type spec struct {
 	// of the sign-in and the browsers it trusts; the family's sign-in pages
 	// are served once, on the family's hosts.
 	Family string
+	// Of, when set, names the replica that serves this portal: a product
+	// on the same site and sign-in as another (PayPal's monthly summary on
+	// PayPal's pages) shares its pages, users, sessions and documents
+	// rather than claiming the same hosts twice.
+	Of string
 }
 
 // issuer is the name an authenticator app shows for the portal's keys: the

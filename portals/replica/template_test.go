@@ -79,7 +79,7 @@ func init() {
 func templateIDs() []string {
 	var ids []string
 	for _, id := range IDs() {
-		if registry[id].Pages == nil {
+		if registry[id].Pages == nil && registry[id].Of == "" {
 			ids = append(ids, id)
 		}
 	}

@@ -2,6 +2,7 @@ package scripts_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -200,19 +201,21 @@ type misbehaviour struct {
 // more gives each portal one further misbehaviour, so that every outcome
 // rule kind is proven on two portals without running every mode on all.
 var more = map[string]misbehaviour{
-	"amazon-de":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"amazon-fr":    {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"ionos":        {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
-	"digitalocean": {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
-	"namecheap":    {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"dropbox":      {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"paypal":       {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
-	"github":       {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
-	"slack":        {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
-	"heroku":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
-	"stripe":       {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
-	"hetzner":      {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
-	"zoom":         {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+	"amazon-de":              {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"amazon-fr":              {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"ionos":                  {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"digitalocean":           {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
+	"namecheap":              {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"dropbox":                {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"paypal":                 {name: "new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+	"paypal-monthly-summary": {name: "captcha", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
+	"github":                 {name: "two-factor checkup postponed", mode: replica.Terms, want: twofetch.OutcomeOK},
+	"slack":                  {name: "slow pages", delay: 300 * time.Millisecond, want: twofetch.OutcomeOK},
+	"heroku":                 {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"stripe":                 {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"atlassian":              {name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	"hetzner":                {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
+	"zoom":                   {name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown},
 }
 
 // refused are portals run once behind a portal-wide error page.
@@ -248,7 +251,12 @@ var slow = map[string]misbehaviour{
 // trustsDevice lists the portals whose code page offers "remember this
 // device" (ticked by their scripts).
 var trustsDevice = map[string]bool{
-	"amazon-de": true, "amazon-fr": true, "paypal": true, "dropbox": true,
+	"amazon-de": true, "amazon-fr": true, "paypal": true, "paypal-monthly-summary": true, "dropbox": true,
+}
+
+// kinds names the portals whose documents are not invoices.
+var kinds = map[string]twofetch.DocumentKind{
+	"paypal-monthly-summary": twofetch.KindStatement,
 }
 
 // TestHosts checks that every host a script opens is served by the
@@ -325,6 +333,9 @@ func TestScripts(t *testing.T) {
 					}
 					if !bytes.HasPrefix(d.Data, []byte("%PDF-")) || d.ContentType != "application/pdf" || len(d.SHA256) != 64 {
 						t.Errorf("invoice %s: %s, %d bytes, sha %q", inv.ID, d.ContentType, len(d.Data), d.SHA256)
+					}
+					if got, want := cmp.Or(d.Kind, twofetch.KindInvoice), cmp.Or(kinds[id], twofetch.KindInvoice); got != want {
+						t.Errorf("document %s is stored as %s, want %s", inv.ID, got, want)
 					}
 					if want := inv.Date.Format(time.DateOnly); d.Date != "" && d.Date != want {
 						t.Errorf("invoice %s: date %q, want %q", inv.ID, d.Date, want)
