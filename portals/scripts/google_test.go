@@ -96,7 +96,7 @@ func TestGoogleScripts(t *testing.T) {
 								t.Errorf("%d codes used, want exactly one", b.secrets.codes)
 							}
 						case replica.PushOnly:
-							if b.secrets.codes != 0 || !strings.Contains(err.Error(), "Authenticator app") {
+							if b.secrets.codes != 0 || !strings.Contains(err.Error(), "Set up authenticator") {
 								t.Errorf("%d codes used; the guidance %q does not say how to add an authenticator app", b.secrets.codes, err)
 							}
 						case replica.RefuseBrowser:
