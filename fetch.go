@@ -27,6 +27,19 @@ func (f FetcherFunc) Fetch(ctx context.Context, job *FetchJob) (*FetchResult, er
 	return f(ctx, job)
 }
 
+// SessionFetcher is a Fetcher that can fetch for the accounts behind one
+// login in one browser session: it signs in once, with the first job's
+// script and secrets, then plays each job's documents flow in turn.
+// Package portals implements it; the workers use it for the daily run of
+// a login.
+type SessionFetcher interface {
+	Fetcher
+	// FetchSession returns a result and an error per job, in order, with
+	// Fetch's meaning. A failed sign-in fails every job with its outcome;
+	// a failure of one job's documents fails only that job.
+	FetchSession(ctx context.Context, jobs []*FetchJob) ([]*FetchResult, []error)
+}
+
 // FetchJob is one attempt of one run of one account.
 type FetchJob struct {
 	Account *Account

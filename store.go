@@ -94,6 +94,9 @@ type AccountStore interface {
 	// DueAccounts returns up to limit active accounts whose next_run_at is at
 	// or before now, oldest first, through the next_run_at index.
 	DueAccounts(ctx context.Context, now time.Time, limit int) ([]*Account, error)
+	// DueLoginAccounts returns the active accounts due at now behind any
+	// of the logins, by login and id.
+	DueLoginAccounts(ctx context.Context, now time.Time, loginIDs []string) ([]*Account, error)
 }
 
 // EnrollmentStore keeps enrolments.

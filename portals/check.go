@@ -94,7 +94,7 @@ func (r *Runner) CheckJob(ctx context.Context, job *Job, pageURL string, detecto
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	rn := &run{r: r, job: job, s: s, res: &Result{}, jobCtx: ctx, abort: abort, saved: map[string]bool{}, fresh: map[string]bool{},
-		vars: &vars{v: map[string]any{}}, log: job.Logger}
+		vars: &vars{v: map[string]any{}}, log: job.Logger, typed: &typedValues{}}
 	if rn.log == nil {
 		rn.log = slog.New(slog.DiscardHandler)
 	}

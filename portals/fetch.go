@@ -6,36 +6,55 @@ import (
 	"github.com/twofetch/twofetch"
 )
 
-var _ twofetch.Fetcher = (*Runner)(nil)
+var _ twofetch.SessionFetcher = (*Runner)(nil)
 
 // Fetch plays the account's portal script for the workers.
 func (r *Runner) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofetch.FetchResult, error) {
-	a := job.Account
+	res, errs := r.FetchSession(ctx, []*twofetch.FetchJob{job})
+	return res[0], errs[0]
+}
+
+// FetchSession plays the scripts of the accounts behind one login in one
+// browser session (see RunSession).
+func (r *Runner) FetchSession(ctx context.Context, jobs []*twofetch.FetchJob) ([]*twofetch.FetchResult, []error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	// The browser identity and profile belong to the sign-in, so every
+	// account behind a login shows the portal the same device.
+	login := jobs[0].Account.LoginOrOwnID()
 	hints := IdentityHints{}
-	if t := job.Tenant; t != nil {
+	if t := jobs[0].Tenant; t != nil {
 		hints.Language, hints.TimeZone = t.Language, t.TimeZone
 	}
-	res, err := r.Run(ctx, &Job{
-		Portal:   a.Portal,
-		Username: a.Username,
-		// The browser identity and profile belong to the sign-in, so
-		// every account behind a login shows the portal the same device.
-		Login:       a.LoginOrOwnID(),
-		Identity:    hints,
-		Secrets:     job.Secrets,
-		Known:       job.Known,
-		Save:        job.Save,
-		ArtifactDir: job.ArtifactDir,
-		Logger:      job.Logger,
-		Since:       job.Since,
-	})
-	out := &twofetch.FetchResult{}
-	if res != nil {
-		// ok or no_documents is left to the caller, who counts what was
-		// actually stored, leaving out documents an earlier attempt saved.
-		out.SessionReused = res.SessionReused
-		out.Steps = res.Steps
-		out.ScriptVersion = res.ScriptVersion
+	rjobs := make([]*Job, len(jobs))
+	for i, job := range jobs {
+		a := job.Account
+		rjobs[i] = &Job{
+			Portal:      a.Portal,
+			Username:    a.Username,
+			Login:       login,
+			Identity:    hints,
+			Secrets:     job.Secrets,
+			Known:       job.Known,
+			Save:        job.Save,
+			ArtifactDir: job.ArtifactDir,
+			Logger:      job.Logger,
+			Since:       job.Since,
+		}
 	}
-	return out, err
+	res, errs := r.RunSession(ctx, rjobs)
+	out := make([]*twofetch.FetchResult, len(res))
+	for i, rr := range res {
+		o := &twofetch.FetchResult{}
+		if rr != nil {
+			// ok or no_documents is left to the caller, who counts what was
+			// actually stored, leaving out documents an earlier attempt saved.
+			o.SessionReused = rr.SessionReused
+			o.Steps = rr.Steps
+			o.ScriptVersion = rr.ScriptVersion
+		}
+		out[i] = o
+	}
+	return out, errs
 }

@@ -394,6 +394,9 @@ func (l *linter) step(ptr string, st *Step, inLoop bool) {
 			t("/print/"+p, v)
 		}
 		l.kind(ptr+"/print/kind", pr.Kind)
+		for i, r := range pr.Remove {
+			sel(fmt.Sprintf("/print/remove/%d", i), r)
+		}
 	case st.Go != nil:
 		l.downloads = true
 		for k, v := range st.Go.Args {

@@ -135,6 +135,7 @@ func (rn *run) prepareLogin() error {
 		}
 	}
 	allow := append([]string(nil), rn.s.Hosts...)
+	allow = append(allow, rn.alsoHosts...)
 	allow = append(allow, rn.job.ExtraHosts...)
 	eg, err := startEgress(egressConfig{
 		Allow:    allow,

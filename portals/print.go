@@ -3,6 +3,7 @@ package portals
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -99,6 +100,16 @@ func (rn *run) print(ctx context.Context, p *PrintStep) (detail string, err erro
 	}
 	if !rn.job.Since.IsZero() && doc.Date != "" && doc.Date < rn.job.Since.Format(time.DateOnly) {
 		return id + " (before the date window)", errSkipped
+	}
+	if len(p.Remove) > 0 {
+		sels := make([]string, len(p.Remove))
+		for i, sel := range p.Remove {
+			sels[i] = rn.sel(sel)
+		}
+		b, _ := json.Marshal(sels)
+		if err := rn.eval(ctx, wrapJS(fmt.Sprintf(`((sels) => { for (const s of sels) for (const e of __qa(document, s)) e.remove(); return true; })(%s)`, b)), false, nil); err != nil {
+			return id, fmt.Errorf("remove elements before printing: %w", err)
+		}
 	}
 	paper, ok := printPapers[cmp.Or(p.Paper, "a4")]
 	if !ok {

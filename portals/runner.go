@@ -172,11 +172,118 @@ func (r *Runner) lookupStep(name string) StepFunc {
 // fetch new documents, keep the cookies. A failed run returns a
 // *twofetch.RunError (see twofetch.OutcomeOf) along with the result.
 func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
-	res := &Result{}
-	s, ok := r.reg.Get(job.Portal)
-	res.ScriptVersion = r.reg.Version(job.Portal)
+	res, errs := r.RunSession(ctx, []*Job{job})
+	return res[0], errs[0]
+}
+
+// RunSession plays the jobs of the accounts behind one login in one
+// browser session, one after another: the first job's script signs in
+// (or finds the saved session alive), then each job's documents flow
+// runs. A later job whose script finds itself signed out of the shared
+// session (a product on another domain) signs in with its own login
+// steps, taking the next code the vault issues. It returns a result and
+// an error per job, in order: a failed sign-in of the first job fails
+// every job with its outcome; any other failure fails only its job.
+//
+// The jobs share one login (Job.Login, identity, profile, proxy and
+// secrets of the first job); the caller holds the login's lock.
+func (r *Runner) RunSession(ctx context.Context, jobs []*Job) ([]*Result, []error) {
+	results := make([]*Result, len(jobs))
+	errs := make([]error, len(jobs))
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	typed := &typedValues{}
+	var runs []*run
+	var idx []int
+	for i, job := range jobs {
+		res := &Result{ScriptVersion: r.reg.Version(job.Portal)}
+		results[i] = res
+		s, err := r.script(job.Portal)
+		if err != nil {
+			errs[i] = err
+			res.Outcome = twofetch.OutcomeOf(err)
+			continue
+		}
+		rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, abort: abort, saved: map[string]bool{}, fresh: map[string]bool{},
+			vars: &vars{v: map[string]any{}}, log: job.Logger, frameTabs: map[cdp.FrameID]context.Context{}, typed: typed}
+		if rn.log == nil {
+			rn.log = slog.New(slog.DiscardHandler)
+		}
+		rn.log = rn.log.With("portal", s.ID)
+		runs = append(runs, rn)
+		idx = append(idx, i)
+	}
+	if len(runs) == 0 {
+		return results, errs
+	}
+	lead := runs[0]
+	for _, rn := range runs[1:] {
+		lead.alsoHosts = append(lead.alsoHosts, rn.s.Hosts...)
+	}
+	err := lead.open()
+	for _, rn := range runs[1:] {
+		rn.l, rn.login, rn.idle, rn.downloadDir = lead.l, lead.login, lead.idle, lead.downloadDir
+	}
+	if err == nil {
+		err = lead.signIn(true)
+	}
+	if err != nil {
+		// Without a sign-in no product is reached: every job ends as the
+		// sign-in did, each with its step log and page.
+		for k, rn := range runs {
+			errs[idx[k]] = lead.end(err, rn.res, rn.job.ArtifactDir)
+		}
+	} else {
+		for k, rn := range runs {
+			if ctx.Err() != nil {
+				// An earlier product's run ended the session; this one did
+				// not start, and is tried again.
+				err := twofetch.FailWith(twofetch.OutcomeTransient, ctx.Err(), "the run was cancelled or ran out of time")
+				if lead.blockedURL() != "" {
+					err = twofetch.Fail(twofetch.OutcomeTransient, "not run: the session ended when another product's script requested a host it does not list")
+				}
+				errs[idx[k]], rn.res.Outcome = err, twofetch.OutcomeTransient
+				continue
+			}
+			var err error
+			if k > 0 {
+				err = rn.signIn(false)
+			}
+			if err == nil {
+				err = rn.documents()
+			}
+			if rn.signedIn {
+				lead.signedIn = true
+			}
+			errs[idx[k]] = rn.end(err, rn.res, rn.job.ArtifactDir)
+			for _, f := range rn.cleanup {
+				f()
+			}
+			rn.cleanup = nil
+		}
+	}
+	for _, f := range lead.cleanup {
+		f()
+	}
+	if lead.l != nil {
+		lead.l.release()
+	}
+	lead.finishLogin()
+	if lead.l != nil {
+		lead.l.done()
+	}
+	if lead.downloadDir != "" {
+		os.RemoveAll(lead.downloadDir)
+	}
+	return results, errs
+}
+
+// script returns the portal's script, refusing one that calls Go steps
+// this runner lacks.
+func (r *Runner) script(portal string) (*Script, error) {
+	s, ok := r.reg.Get(portal)
 	if !ok {
-		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "no script for portal %q", job.Portal)
+		return nil, twofetch.Fail(twofetch.OutcomePortalChanged, "no script for portal %q", portal)
 	}
 	var missing []string
 	walkAll(s, func(st *Step) {
@@ -185,17 +292,16 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 		}
 	})
 	if len(missing) > 0 {
-		return res, twofetch.Fail(twofetch.OutcomePortalChanged, "script %s calls unregistered Go steps %v", s.ID, missing)
+		return nil, twofetch.Fail(twofetch.OutcomePortalChanged, "script %s calls unregistered Go steps %v", s.ID, missing)
 	}
-	ctx, abort := context.WithCancelCause(ctx)
-	defer abort(nil)
-	rn := &run{r: r, job: job, s: s, res: res, jobCtx: ctx, abort: abort, saved: map[string]bool{}, fresh: map[string]bool{},
-		vars: &vars{v: map[string]any{}}, log: job.Logger, frameTabs: map[cdp.FrameID]context.Context{}}
-	if rn.log == nil {
-		rn.log = slog.New(slog.DiscardHandler)
-	}
-	rn.log = rn.log.With("portal", s.ID)
-	err := rn.play()
+	return s, nil
+}
+
+// end settles res from err (nil for a run that got through), with this
+// run's step log, and keeps the artifacts of a failure in dir; it returns
+// the error, classified. A failed sign-in ends every job of the session
+// through the run that signed in.
+func (rn *run) end(err error, res *Result, dir string) error {
 	if err != nil {
 		err = rn.classify(err)
 		res.Outcome = twofetch.OutcomeOf(err)
@@ -209,23 +315,10 @@ func (r *Runner) Run(ctx context.Context, job *Job) (*Result, error) {
 		rn.log.Debug("run finished", "outcome", res.Outcome, "new", res.New)
 	}
 	res.Steps = rn.stepLog()
-	if err != nil && job.ArtifactDir != "" {
-		res.ArtifactDir = rn.saveArtifacts(job.ArtifactDir)
+	if err != nil && dir != "" {
+		res.ArtifactDir = rn.saveArtifacts(dir)
 	}
-	for _, f := range rn.cleanup {
-		f()
-	}
-	if rn.l != nil {
-		rn.l.release()
-	}
-	rn.finishLogin()
-	if rn.l != nil {
-		rn.l.done()
-	}
-	if rn.downloadDir != "" {
-		os.RemoveAll(rn.downloadDir)
-	}
-	return res, err
+	return err
 }
 
 func walkAll(s *Script, f func(*Step)) {
@@ -252,12 +345,14 @@ type run struct {
 	vars        *vars
 	idle        *idleTracker
 
+	// alsoHosts are the hosts of the other scripts of the session, which
+	// the browser may reach too.
+	alsoHosts []string
+
 	mu    sync.Mutex
 	steps []StepLog
-	// typed holds every secret value typed, so captures can redact them;
-	// secretFields the selectors they were typed into.
-	typed        []string
-	secretFields []string
+	// typed holds the secrets typed in the session, shared by its runs.
+	typed *typedValues
 	// saved are ids stored in this run; fresh are ids Known said are new.
 	saved, fresh map[string]bool
 
@@ -270,7 +365,9 @@ type run struct {
 	cleanup   []func()
 }
 
-func (rn *run) play() error {
+// open starts the session: the login's browser identity, profile and
+// egress proxy, a browser context, the download folder.
+func (rn *run) open() error {
 	dir, err := os.MkdirTemp("", "twofetch-dl-")
 	if err != nil {
 		return fmt.Errorf("download directory: %w", err)
@@ -287,25 +384,37 @@ func (rn *run) play() error {
 	if rn.idle, err = trackIdle(rn.jobCtx, l.ctx); err != nil {
 		return err
 	}
-	loggedIn, err := rn.resumeSession()
+	return nil
+}
+
+// signIn makes sure the session is signed in to the run's portal: with
+// the saved cookies restored first (restore), or as the session already
+// is; if its session check fails, by playing its login steps.
+func (rn *run) signIn(restore bool) error {
+	loggedIn, err := rn.resumeSession(restore)
 	if err != nil {
 		return err
 	}
 	if loggedIn {
 		rn.res.SessionReused = true
 		rn.signedIn = true
-	} else {
-		if err := rn.runSteps("login", rn.s.Login); err != nil {
-			return err
-		}
-		if err := rn.checkOutcomes(); err != nil {
-			return err
-		}
-		// Keep the fresh session at once: if the documents flow fails, the
-		// next run still skips login and 2FA.
-		rn.signedIn = true
-		rn.keepSession()
+		return nil
 	}
+	if err := rn.runSteps("login", rn.s.Login); err != nil {
+		return err
+	}
+	if err := rn.checkOutcomes(); err != nil {
+		return err
+	}
+	// Keep the fresh session at once: if the documents flow fails, the
+	// next run still skips login and 2FA.
+	rn.signedIn = true
+	rn.keepSession()
+	return nil
+}
+
+// documents plays the documents flow and keeps the session after it.
+func (rn *run) documents() error {
 	if err := rn.runSteps("documents", rn.s.Documents); err != nil {
 		return err
 	}
@@ -395,11 +504,35 @@ var (
 	htmlAttr = strings.NewReplacer("&", "&amp;", "\"", "&quot;", "\u00a0", "&nbsp;")
 )
 
+// typedValues are the secrets typed in a session and the fields they were
+// typed into, so that every capture of the session can mask and redact
+// them, whichever product's run typed them.
+type typedValues struct {
+	mu     sync.Mutex
+	values []string
+	fields []string
+}
+
+func (t *typedValues) add(value, field string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.values = append(t.values, value)
+	t.fields = append(t.fields, field)
+}
+
+func (t *typedValues) list() (values, fields []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.values...), append([]string(nil), t.fields...)
+}
+
 // redact replaces every typed secret in s.
 func (rn *run) redact(s string) string {
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
-	for _, v := range rn.typed {
+	if rn.typed == nil {
+		return s
+	}
+	values, _ := rn.typed.list()
+	for _, v := range values {
 		if v == "" {
 			continue
 		}

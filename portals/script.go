@@ -308,6 +308,9 @@ type PrintStep struct {
 	Amount   string `yaml:"amount,omitempty" json:"amount,omitempty"`
 	Currency string `yaml:"currency,omitempty" json:"currency,omitempty"`
 	Locale   string `yaml:"locale,omitempty" json:"locale,omitempty"`
+	// Remove lists elements (CSS selectors) taken out of the page before
+	// it is printed: navigation a portal's print styles leave in.
+	Remove []string `yaml:"remove,omitempty" json:"remove,omitempty"`
 	// Paper is the sheet size where the page's own CSS (@page) sets none:
 	// a4 (the default) or letter.
 	Paper string `yaml:"paper,omitempty" json:"paper,omitempty"`

@@ -31,15 +31,48 @@ type savedCookie struct {
 	SameSite string  `json:"same_site,omitempty"`
 }
 
-// resumeSession restores the cookies of the last successful run and reports
-// whether they still log the account in.
-func (rn *run) resumeSession() (bool, error) {
+// resumeSession reports whether the session is signed in to the run's
+// portal: with the cookies of the last successful run restored first
+// (restore), or as the browser context already is, when an earlier
+// product of the same login signed it in.
+func (rn *run) resumeSession(restore bool) (bool, error) {
 	sess := rn.s.Session
 	if sess == nil || !sess.Keep() || rn.job.Secrets == nil {
 		return false, nil
 	}
 	ctx, cancel := mergeContexts(rn.jobCtx, rn.l.ctx, rn.r.SessionTimeout)
 	defer cancel()
+	if restore {
+		if ok, err := rn.restoreCookies(ctx); !ok || err != nil {
+			return false, err
+		}
+	}
+	st := &Step{Name: "session check", Navigate: &NavigateStep{URL: sess.URL}}
+	if err := rn.step("session/0", st); err != nil {
+		return false, err
+	}
+	want := Cond{Any: []Cond{sess.LoggedIn}}
+	if sess.LoggedOut != nil {
+		want.Any = append(want.Any, *sess.LoggedOut)
+	}
+	start := time.Now()
+	// A page that shows neither state within the limit is treated as logged
+	// out: logging in again is always safe.
+	if err := waitCond(ctx, &want); err != nil && rn.jobCtx.Err() != nil {
+		return false, rn.jobCtx.Err()
+	}
+	in, err := evalCond(ctx, &sess.LoggedIn)
+	if err != nil {
+		return false, nil
+	}
+	rn.record(StepLog{Path: "session/1", Kind: "wait", Name: "logged in?", Detail: fmt.Sprintf("logged in: %v", in),
+		Start: start, Duration: time.Since(start)})
+	return in, nil
+}
+
+// restoreCookies puts the saved cookies into the browser context and
+// reports whether there were any.
+func (rn *run) restoreCookies(ctx context.Context) (bool, error) {
 	raw, err := rn.job.Secrets.Cookies(ctx)
 	if twofetch.IsNotFound(err) || (err == nil && len(raw) == 0) {
 		return false, nil
@@ -71,27 +104,7 @@ func (rn *run) resumeSession() (bool, error) {
 	if _, err := chromedp.CallBrowser(ctx, storage.SetCookies, storage.SetCookiesParams{Cookies: params, BrowserContextID: rn.l.ctxID}); err != nil {
 		return false, err
 	}
-	st := &Step{Name: "session check", Navigate: &NavigateStep{URL: sess.URL}}
-	if err := rn.step("session/0", st); err != nil {
-		return false, err
-	}
-	want := Cond{Any: []Cond{sess.LoggedIn}}
-	if sess.LoggedOut != nil {
-		want.Any = append(want.Any, *sess.LoggedOut)
-	}
-	start := time.Now()
-	// A page that shows neither state within the limit is treated as logged
-	// out: logging in again is always safe.
-	if err := waitCond(ctx, &want); err != nil && rn.jobCtx.Err() != nil {
-		return false, rn.jobCtx.Err()
-	}
-	in, err := evalCond(ctx, &sess.LoggedIn)
-	if err != nil {
-		return false, nil
-	}
-	rn.record(StepLog{Path: "session/1", Kind: "wait", Name: "logged in?", Detail: fmt.Sprintf("logged in: %v", in),
-		Start: start, Duration: time.Since(start)})
-	return in, nil
+	return true, nil
 }
 
 // keepSession seals the browser context's cookies for the next run.
@@ -212,9 +225,11 @@ func (rn *run) saveArtifacts(dir string) string {
 	if rn.l != nil && rn.l.gen.alive() {
 		ctx, cancel := mergeContexts(context.Background(), rn.l.ctx, 10*time.Second)
 		defer cancel()
-		rn.mu.Lock()
-		sels, _ := json.Marshal(rn.secretFields)
-		rn.mu.Unlock()
+		var fields []string
+		if rn.typed != nil {
+			_, fields = rn.typed.list()
+		}
+		sels, _ := json.Marshal(fields)
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](maskJS+"("+string(sels)+")"))
 		if err == nil {
 			if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {

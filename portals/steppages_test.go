@@ -152,7 +152,7 @@ func serveStepPage(w http.ResponseWriter, r *http.Request) {
 		html(fmt.Sprintf(`<!doctype html><html><head><style>
 @page { size: A5; margin: 10mm }
 @media print { nav { display: none } }
-</style></head><body><nav>Account · Billing · Sign out</nav><main id="receipt"></main>
+</style></head><body><nav>Account · Billing · Sign out</nav><div id="back"><a href="/steps/receipts">Back to billing history</a></div><main id="receipt"></main>
 <script>
 setTimeout(() => {
   document.getElementById('receipt').innerHTML =

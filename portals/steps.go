@@ -439,10 +439,7 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 		return detail, err
 	}
 	if secret {
-		rn.mu.Lock()
-		rn.typed = append(rn.typed, value)
-		rn.secretFields = append(rn.secretFields, sel)
-		rn.mu.Unlock()
+		rn.typed.add(value, sel)
 	}
 	keys := value
 	if st.Type.Submit {

@@ -376,4 +376,21 @@ documents:
 	if res.Outcome != twofetch.OutcomeNoDocuments || receiptViews.Load() != before {
 		t.Errorf("second run: %s, %d receipt pages opened; want no_documents, none\n%s", res.Outcome, receiptViews.Load()-before, stepsText(res))
 	}
+
+	// Without a URL the current page is printed, and stays: what remove
+	// names is gone from it.
+	res, st2, err := runStepScript(t, stepHeader+`two_factor: []
+login:
+  - navigate: https://HOST/steps/receipts
+documents:
+  - navigate: https://HOST/steps/receipt/R-2026-11
+  - print: {id: R-2026-11, ready: {selector: "#receipt .total"}, remove: ["#back", "nav"], kind: invoice}
+  - if: {selector: "#back, nav"}
+    then:
+      - fail: {outcome: portal_changed, detail: "remove left the back link"}
+`, nil)
+	mustOK(t, res, err)
+	if d := st2.get("R-2026-11"); d == nil || d.Kind != twofetch.KindInvoice {
+		t.Errorf("the current page was not printed as an invoice: %+v", d)
+	}
 }

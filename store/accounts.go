@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/twofetch/twofetch"
@@ -282,4 +283,27 @@ func (db *DB) DueAccounts(ctx context.Context, at time.Time, limit int) ([]*twof
 		at.UnixNano(), limit)
 	as, err := collect(rows, err, scanAccount)
 	return as, fail("due accounts", err, "", "")
+}
+
+// DueLoginAccounts returns the active accounts due at now behind any of
+// the logins, by login and id, through the accounts_login index: the
+// scheduler completes a login's run with accounts that DueAccounts put
+// in another batch.
+func (db *DB) DueLoginAccounts(ctx context.Context, at time.Time, loginIDs []string) ([]*twofetch.Account, error) {
+	if len(loginIDs) == 0 || at.IsZero() {
+		return []*twofetch.Account{}, nil
+	}
+	if err := checkTime("now", at); err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(loginIDs)+1)
+	for _, id := range loginIDs {
+		args = append(args, id)
+	}
+	args = append(args, at.UnixNano())
+	rows, err := db.query(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE login_id IN (?`+strings.Repeat(", ?", len(loginIDs)-1)+`) AND status = 'active' AND next_run_at <= ?
+		ORDER BY login_id, id`, args...)
+	as, err := collect(rows, err, scanAccount)
+	return as, fail("due login accounts", err, "", "")
 }

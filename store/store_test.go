@@ -60,6 +60,7 @@ func runSuite(t *testing.T, open opener) {
 		{"DeleteAccount", testDeleteAccount},
 		{"DueAccounts", testDueAccounts},
 		{"DueAccountsIndex", testDueAccountsIndex},
+		{"DueLoginAccounts", testDueLoginAccounts},
 		{"SetNextRuns", testSetNextRuns},
 		{"Enrollments", testEnrollments},
 		{"Runs", testRuns},
@@ -460,6 +461,37 @@ func testDueAccounts(t *testing.T, s *DB) {
 	must(t, err)
 	if !slices.Equal(accountIDs(got), []string{otherTenant.ID, exactlyNow.ID}) {
 		t.Fatalf("due after reschedule = %v", accountIDs(got))
+	}
+}
+
+// testDueLoginAccounts: the accounts of the given logins that are active
+// and due, and no others.
+func testDueLoginAccounts(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { return ptr(now.Add(d)) }
+	first := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.NextRunAt = at(-time.Hour) })
+	behind := func(login string, status twofetch.AccountStatus, next *time.Time) *twofetch.Account {
+		return newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.LoginID = login; a.Status = status; a.NextRunAt = next })
+	}
+	due := behind(first.LoginID, twofetch.AccountActive, at(0))
+	behind(first.LoginID, twofetch.AccountActive, at(time.Minute))       // not yet due
+	behind(first.LoginID, twofetch.AccountNeedsCustomer, at(-time.Hour)) // not active
+	other := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.NextRunAt = at(-time.Hour) })
+	got, err := s.DueLoginAccounts(ctx, now, []string{first.LoginID})
+	must(t, err)
+	want := []string{first.ID, due.ID}
+	slices.Sort(want)
+	if !slices.Equal(accountIDs(got), want) {
+		t.Fatalf("due behind the login = %v, want %v", accountIDs(got), want)
+	}
+	got, err = s.DueLoginAccounts(ctx, now, []string{first.LoginID, other.LoginID})
+	must(t, err)
+	if len(got) != 3 {
+		t.Fatalf("due behind two logins = %v", accountIDs(got))
+	}
+	if got, err := s.DueLoginAccounts(ctx, now, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no logins: %v, %v", accountIDs(got), err)
 	}
 }
 

@@ -122,6 +122,8 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{method: "get", docPath: "/api/v1/accounts", status: "200", res: pe.do(t, "GET", "/api/v1/accounts", pe.aAPI, nil)},
 		{method: "get", docPath: "/api/v1/accounts/{id}", status: "200", res: pe.do(t, "GET", "/api/v1/accounts/"+a, pe.aAPI, nil)},
 		{method: "get", docPath: "/api/v1/accounts/{id}", status: "404", res: pe.do(t, "GET", "/api/v1/accounts/"+pe.bAcct.ID, pe.aAPI, nil)},
+		{method: "patch", docPath: "/api/v1/accounts/{id}", status: "200", res: pe.do(t, "PATCH", "/api/v1/accounts/"+a, pe.aAPI, map[string]string{"label": "cust-7"})},
+		{method: "patch", docPath: "/api/v1/accounts/{id}", status: "400", res: pe.do(t, "PATCH", "/api/v1/accounts/"+a, pe.aAPI, map[string]string{"label": "a\u0007"})},
 		{method: "get", docPath: "/api/v1/accounts", status: "401", res: pe.do(t, "GET", "/api/v1/accounts", "wrong", nil)},
 		{method: "post", docPath: "/api/v1/accounts", status: "400", res: pe.do(t, "POST", "/api/v1/accounts", pe.aAPI, map[string]string{"portal": "nope"})},
 		{method: "get", docPath: "/api/v1/logins/{id}", status: "200", res: pe.do(t, "GET", "/api/v1/logins/"+pe.aAcct.LoginID, pe.aAPI, nil)},
@@ -143,151 +145,49 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{method: "post", docPath: "/api/v1/logins/{id}/enrollments", status: "201", res: pe.do(t, "POST", "/api/v1/logins/"+pe.aAcct.LoginID+"/enrollments", pe.aAPI, map[string]string{"phone": phone, "language": "de"})},
 		{method: "post", docPath: "/api/v1/tenant/admin-token", status: "200", res: pe.do(t, "POST", "/api/v1/tenant/admin-token", pe.aAPI, nil)},
 	}
-	v := validator{doc: doc}
+	v := testenv.OpenAPI{Doc: doc}
 	for _, c := range cases {
 		name := c.method + " " + c.docPath + " " + c.status
 		if got := fmt.Sprint(c.res.status); got != c.status {
 			t.Errorf("%s: answered %s %s", name, got, c.res.body)
 			continue
 		}
-		schema := v.responseSchema(t, c.method, c.docPath, c.status)
+		schema := v.ResponseSchema(t, c.method, c.docPath, c.status)
 		var body any
 		if err := json.Unmarshal(c.res.body, &body); err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if errs := v.check(schema, body, "$"); len(errs) > 0 {
+		if errs := v.Check(schema, body, "$"); len(errs) > 0 {
 			t.Errorf("%s: body %s does not match the document:\n%s", name, c.res.body, strings.Join(errs, "\n"))
+		}
+	}
+	// Every event the operator can read is what its webhook promises.
+	var evs struct{ Events []map[string]any }
+	if err := json.Unmarshal(pe.do(t, "GET", "/api/v1/events", pe.aAPI, nil).body, &evs); err != nil {
+		t.Fatal(err)
+	}
+	if len(evs.Events) == 0 {
+		t.Fatal("no events to check against the webhook schemas")
+	}
+	for _, ev := range evs.Events {
+		typ, _ := ev["type"].(string)
+		schema := v.WebhookSchema(typ)
+		if schema == nil {
+			t.Errorf("event type %q has no webhook in the document", typ)
+			continue
+		}
+		if errs := v.Check(schema, ev, "$"); len(errs) > 0 {
+			t.Errorf("%s event does not match its webhook:\n%s", typ, strings.Join(errs, "\n"))
 		}
 	}
 	// The check must be able to fail: a body missing a required property
 	// or carrying an undocumented one is refused.
-	acct := v.resolve(map[string]any{"$ref": "#/components/schemas/Account"})
-	if len(v.check(acct, map[string]any{"id": "x"}, "$")) == 0 {
+	acct := v.Resolve(map[string]any{"$ref": "#/components/schemas/Account"})
+	if len(v.Check(acct, map[string]any{"id": "x"}, "$")) == 0 {
 		t.Error("an account without its required properties passed")
 	}
-	if len(v.check(acct, map[string]any{"password": 1}, "$")) == 0 {
+	if len(v.Check(acct, map[string]any{"password": 1}, "$")) == 0 {
 		t.Error("an undocumented property passed")
 	}
 }
-
-// validator checks the subset of JSON Schema the document uses: $ref,
-// type (one or a list), required, properties, additionalProperties:false,
-// items, enum and allOf.
-type validator struct{ doc map[string]any }
-
-func (v validator) resolve(s map[string]any) map[string]any {
-	for {
-		ref, ok := s["$ref"].(string)
-		if !ok {
-			return s
-		}
-		node := any(v.doc)
-		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
-			node = node.(map[string]any)[part]
-		}
-		s = node.(map[string]any)
-	}
-}
-
-func (v validator) responseSchema(t *testing.T, method, path, status string) map[string]any {
-	t.Helper()
-	item, _ := v.doc["paths"].(map[string]any)[path].(map[string]any)
-	op, _ := item[method].(map[string]any)
-	if op == nil {
-		t.Fatalf("%s %s not documented", method, path)
-	}
-	resp, _ := op["responses"].(map[string]any)[status].(map[string]any)
-	if resp == nil {
-		t.Fatalf("%s %s: status %s not documented", method, path, status)
-	}
-	resp = v.resolve(resp)
-	schema, _ := resp["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
-	if schema == nil {
-		t.Fatalf("%s %s %s: no JSON schema", method, path, status)
-	}
-	return schema
-}
-
-func jsonType(x any) string {
-	switch x := x.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case float64:
-		if x == float64(int64(x)) {
-			return "integer"
-		}
-		return "number"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return "unknown"
-}
-
-func (v validator) check(s map[string]any, x any, at string) []string {
-	s = v.resolve(s)
-	var errs []string
-	if all, ok := s["allOf"].([]any); ok {
-		for _, sub := range all {
-			errs = append(errs, v.check(sub.(map[string]any), x, at)...)
-		}
-	}
-	if want, ok := s["type"]; ok {
-		got, match := jsonType(x), false
-		types, isList := want.([]any)
-		if !isList {
-			types = []any{want}
-		}
-		for _, w := range types {
-			if w == got || (w == "number" && got == "integer") {
-				match = true
-			}
-		}
-		if !match {
-			return append(errs, fmt.Sprintf("%s: %s, want %v", at, got, want))
-		}
-	}
-	if enum, ok := s["enum"].([]any); ok {
-		found := false
-		for _, e := range enum {
-			found = found || e == x
-		}
-		if !found {
-			errs = append(errs, fmt.Sprintf("%s: %v not in %v", at, x, enum))
-		}
-	}
-	switch x := x.(type) {
-	case map[string]any:
-		props, _ := s["properties"].(map[string]any)
-		for _, r := range asList(s["required"]) {
-			if _, ok := x[r.(string)]; !ok {
-				errs = append(errs, fmt.Sprintf("%s: required %q missing", at, r))
-			}
-		}
-		for k, val := range x {
-			ps, ok := props[k].(map[string]any)
-			if !ok {
-				if s["additionalProperties"] == false {
-					errs = append(errs, fmt.Sprintf("%s: property %q not documented", at, k))
-				}
-				continue
-			}
-			errs = append(errs, v.check(ps, val, at+"."+k)...)
-		}
-	case []any:
-		if items, ok := s["items"].(map[string]any); ok {
-			for i, el := range x {
-				errs = append(errs, v.check(items, el, fmt.Sprintf("%s[%d]", at, i))...)
-			}
-		}
-	}
-	return errs
-}
-
-func asList(x any) []any { l, _ := x.([]any); return l }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -411,6 +412,17 @@ type hookReceiver struct {
 
 func newHookReceiver(t testing.TB, secret string) *hookReceiver {
 	h := &hookReceiver{secret: secret}
+	// Every delivery is held to the webhook schema of its type in the
+	// OpenAPI document operators build their receivers from.
+	api := testenv.LoadOpenAPI(t, filepath.Join("..", "web", "openapi.json"))
+	var schemaErrs []string
+	t.Cleanup(func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, e := range schemaErrs {
+			t.Errorf("webhook does not match the OpenAPI document: %s", e)
+		}
+	})
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
@@ -430,6 +442,13 @@ func newHookReceiver(t testing.TB, secret string) *hookReceiver {
 			h.bad++
 			http.Error(w, "bad event", http.StatusBadRequest)
 			return
+		}
+		var doc map[string]any
+		_ = json.Unmarshal(body, &doc)
+		if schema := api.WebhookSchema(ev.Type); schema == nil {
+			schemaErrs = append(schemaErrs, fmt.Sprintf("no webhook %q", ev.Type))
+		} else if errs := api.Check(schema, doc, ev.Type); len(errs) > 0 {
+			schemaErrs = append(schemaErrs, strings.Join(errs, "; "))
 		}
 		h.events = append(h.events, ev)
 	}))

@@ -2,15 +2,18 @@ package workers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,28 +29,82 @@ import (
 // its code.
 func loginLockKey(id string) string { return "twofetch:lock:login:" + id }
 
-// handleFetch runs one attempt of a fetch:account task.
+// handleFetch runs one attempt of a fetch:account task: a run of one
+// account (run now, enrolled), under its login's lock.
 func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	var p FetchPayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	log := s.log.With("account", p.AccountID, "run", p.RunID)
-	acct, err := s.store.AccountByID(ctx, p.AccountID)
-	if twofetch.IsNotFound(err) {
-		log.InfoContext(ctx, "account no longer exists; run dropped")
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load account: %w", err)
-	}
-	if p.Trigger == twofetch.TriggerSchedule && acct.Status != twofetch.AccountActive {
-		// Its status changed after the scheduler queued it.
-		return nil
-	}
-	log = log.With("portal", acct.Portal, "tenant", acct.TenantID)
+	return s.runLogin(ctx, "", p.Trigger, []AccountRun{{AccountID: p.AccountID, RunID: p.RunID}})
+}
 
-	lock, err := AcquireLock(ctx, s.rdb, loginLockKey(acct.LoginOrOwnID()), s.cfg.LockTTL)
+// handleFetchLogin runs one attempt of a fetch:login task: the daily run
+// of a login, every account behind it in one browser session.
+func (s *Server) handleFetchLogin(ctx context.Context, t *asynq.Task) error {
+	var p LoginPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	return s.runLogin(ctx, p.LoginID, p.Trigger, p.Runs)
+}
+
+// accountJob is one account's part of an attempt.
+type accountJob struct {
+	acct    *twofetch.Account
+	runID   string
+	run     *twofetch.Run
+	scratch string
+	saved   atomic.Int64
+	job     *twofetch.FetchJob
+}
+
+// runLogin runs one attempt of the runs of accounts behind one login:
+// one sign-in, then each account's documents, each account's result
+// recorded on its own run (FinishRun per account). A run whose earlier
+// attempt ended for good is not run again when the task is retried for
+// another; the task is retried, after the longest delay the policy asks,
+// while any run wants another attempt.
+func (s *Server) runLogin(ctx context.Context, loginID string, trigger twofetch.Trigger, runs []AccountRun) error {
+	log := s.log.With("login", loginID)
+	var jobs []*accountJob
+	for _, r := range runs {
+		acct, err := s.store.AccountByID(ctx, r.AccountID)
+		if twofetch.IsNotFound(err) {
+			log.InfoContext(ctx, "account no longer exists; run dropped", "account", r.AccountID, "run", r.RunID)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("load account: %w", err)
+		}
+		if trigger == twofetch.TriggerSchedule && acct.Status != twofetch.AccountActive {
+			// Its status changed after the scheduler queued it.
+			continue
+		}
+		if loginID == "" {
+			loginID = acct.LoginOrOwnID()
+		} else if acct.LoginOrOwnID() != loginID {
+			log.InfoContext(ctx, "account moved to another login; run dropped", "account", acct.ID, "run", r.RunID)
+			continue
+		}
+		jobs = append(jobs, &accountJob{acct: acct, runID: r.RunID})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if len(jobs) > 1 {
+		// The login's own portal signs in: its first account's, whose
+		// script the login was made with.
+		if l, err := s.store.LoginByID(ctx, loginID); err == nil {
+			slices.SortStableFunc(jobs, func(a, b *accountJob) int {
+				return cmp.Compare(boolRank(a.acct.Portal != l.Portal), boolRank(b.acct.Portal != l.Portal))
+			})
+		}
+	}
+	lead := jobs[0].acct
+	log = s.log.With("login", loginID, "portal", lead.Portal, "tenant", lead.TenantID)
+
+	lock, err := AcquireLock(ctx, s.rdb, loginLockKey(loginID), s.cfg.LockTTL)
 	if errors.Is(err, ErrBusy) {
 		return &retryAfter{delay: 30 * time.Second, err: errors.New("the account's login is being used by another worker")}
 	}
@@ -57,59 +114,116 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	ctx, unlock := lock.Hold(ctx)
 	defer unlock()
 
-	release, wait, err := s.limits.acquire(ctx, acct.Portal)
+	// The sign-in's portal is the one the session is counted against.
+	release, wait, err := s.limits.acquire(ctx, lead.Portal)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
-		return &retryAfter{delay: wait, err: fmt.Errorf("portal %s at its limit", acct.Portal)}
+		return &retryAfter{delay: wait, err: fmt.Errorf("portal %s at its limit", lead.Portal)}
 	}
 	ctx, unslot := release(ctx)
 	defer unslot()
 
 	retried, _ := asynq.GetRetryCount(ctx)
-	// An earlier attempt that fetched but could not record its result
-	// left it here: record it, and do not fetch again.
-	if done, err := s.finishPending(ctx, p.RunID); done || err != nil {
-		return err
+	var out outcomeOfTask
+	var todo []*accountJob
+	for _, j := range jobs {
+		if s.settled(ctx, j.runID) {
+			continue
+		}
+		// An earlier attempt that fetched but could not record its result
+		// left it here: record it, and do not fetch again now.
+		if pf := s.pending(ctx, j.runID); pf != nil {
+			log.InfoContext(ctx, "recording the result of an earlier attempt", "run", j.runID)
+			out.add(s.record(ctx, pf))
+			continue
+		}
+		todo = append(todo, j)
 	}
-	run, err := s.startRun(ctx, acct, p, retried)
-	if err != nil {
-		return err
-	}
-	scratch, err := os.MkdirTemp(s.cfg.DataDir, "run-"+run.ID+"-")
-	if err != nil {
-		return fmt.Errorf("artifact directory: %w", err)
-	}
-	defer os.RemoveAll(scratch)
-
-	var saved atomic.Int64
-	job := &twofetch.FetchJob{
-		Account:     acct,
-		RunID:       run.ID,
-		ArtifactDir: scratch,
-		Known: func(ctx context.Context, ids []string) (map[string]bool, error) {
-			return s.store.KnownInvoiceIDs(ctx, acct.ID, ids)
-		},
-		Save: func(ctx context.Context, d *twofetch.Document) error {
-			isNew, err := s.saveDocument(ctx, acct, run, d)
-			if isNew {
-				saved.Add(1)
-			}
+	if len(todo) > 0 {
+		if err := s.fetchAll(ctx, log, todo, trigger, retried, &out); err != nil {
 			return err
-		},
-		Logger: log,
+		}
 	}
-	if s.cfg.Secrets != nil {
-		job.Secrets = s.cfg.Secrets(acct)
+	return out.result()
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
 	}
-	if t, err := s.store.Tenant(ctx, acct.TenantID); err == nil {
-		job.Tenant = t
+	return 0
+}
+
+// fetchAll starts the runs of jobs, fetches them in one session and
+// records each one's result.
+func (s *Server) fetchAll(ctx context.Context, log *slog.Logger, jobs []*accountJob, trigger twofetch.Trigger, retried int, out *outcomeOfTask) error {
+	var tenant *twofetch.Tenant
+	if t, err := s.store.Tenant(ctx, jobs[0].acct.TenantID); err == nil {
+		tenant = t
+	}
+	fjobs := make([]*twofetch.FetchJob, len(jobs))
+	for i, j := range jobs {
+		run, err := s.startRun(ctx, j.acct, j.runID, trigger, retried)
+		if err != nil {
+			return err
+		}
+		j.run = run
+		scratch, err := os.MkdirTemp(s.cfg.DataDir, "run-"+run.ID+"-")
+		if err != nil {
+			return fmt.Errorf("artifact directory: %w", err)
+		}
+		defer os.RemoveAll(scratch)
+		j.scratch = scratch
+		acct := j.acct
+		j.job = &twofetch.FetchJob{
+			Account:     acct,
+			Tenant:      tenant,
+			RunID:       run.ID,
+			ArtifactDir: scratch,
+			Known: func(ctx context.Context, ids []string) (map[string]bool, error) {
+				return s.store.KnownInvoiceIDs(ctx, acct.ID, ids)
+			},
+			Save: func(ctx context.Context, d *twofetch.Document) error {
+				isNew, err := s.saveDocument(ctx, acct, run, d)
+				if isNew {
+					j.saved.Add(1)
+				}
+				return err
+			},
+			Logger: log.With("account", acct.ID, "run", run.ID),
+		}
+		if s.cfg.Secrets != nil {
+			j.job.Secrets = s.cfg.Secrets(acct)
+		}
+		fjobs[i] = j.job
 	}
 	started := s.now()
-	res, ferr := s.fetcher.Fetch(ctx, job)
+	results := make([]*twofetch.FetchResult, len(jobs))
+	errs := make([]error, len(jobs))
+	if sf, ok := s.fetcher.(twofetch.SessionFetcher); ok && len(jobs) > 1 {
+		results, errs = sf.FetchSession(ctx, fjobs)
+	} else {
+		for i, fj := range fjobs {
+			results[i], errs[i] = s.fetcher.Fetch(ctx, fj)
+		}
+	}
 	elapsed := s.now().Sub(started)
+	// Bookkeeping must happen even when the task's context is over.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for i, j := range jobs {
+		pf := s.settle(ctx, bctx, j, results[i], errs[i], elapsed, retried)
+		out.add(s.record(bctx, pf))
+	}
+	return nil
+}
 
+// settle turns one account's fetch result into what its run records.
+func (s *Server) settle(ctx, bctx context.Context, j *accountJob, res *twofetch.FetchResult, ferr error, elapsed time.Duration, retried int) *pendingFinish {
+	acct, run, log := j.acct, j.run, j.job.Logger
+	saved := j.saved.Load()
 	outcome := twofetch.OutcomeOf(ferr)
 	detail := ""
 	var re *twofetch.RunError
@@ -129,15 +243,12 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 		detail = "temporary error"
 	case res != nil && res.Outcome != "":
 		outcome, detail = res.Outcome, res.Detail
-	case saved.Load() == 0:
+	case saved == 0:
 		outcome = twofetch.OutcomeNoDocuments
 	}
 	if res != nil && detail == "" {
 		detail = res.Detail
 	}
-	// Bookkeeping must happen even when the task's context is over.
-	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	decide := Decide
 	if re != nil && re.NoRetry {
 		decide = DecideNoRetry
@@ -146,16 +257,16 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	now := s.now()
 	run.Outcome = outcome
 	run.Detail = detail
-	run.NewInvoices += int(saved.Load())
+	run.NewInvoices += int(saved)
 	run.FinishedAt = &now
 	run.Artifacts = ""
 	if res != nil {
 		run.Steps, run.SessionReused = res.Steps, res.SessionReused
 	}
 	if !outcome.Success() {
-		run.Artifacts = s.keepArtifacts(bctx, run.ID, scratch)
+		run.Artifacts = s.keepArtifacts(bctx, run.ID, j.scratch)
 	}
-	_ = os.RemoveAll(scratch)
+	_ = os.RemoveAll(j.scratch)
 	if dec.Action == Retry {
 		run.Detail = strings.TrimSpace(detail + fmt.Sprintf(" (retrying at %s)", now.Add(dec.Delay).UTC().Format(time.RFC3339)))
 	}
@@ -172,9 +283,12 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 			log.ErrorContext(ctx, "record the run's script version", "err", err)
 		}
 	}
+	if res != nil {
+		elapsed = stepsTook(res.Steps, elapsed)
+	}
 	metrics.Runs.WithLabelValues(acct.Portal, string(outcome)).Inc()
 	metrics.RunDuration.WithLabelValues(acct.Portal).Observe(elapsed.Seconds())
-	log.InfoContext(ctx, "run finished", "outcome", outcome, "new", saved.Load(), "attempt", run.Attempt,
+	log.InfoContext(ctx, "run finished", "outcome", outcome, "new", saved, "attempt", run.Attempt,
 		"action", dec.Action.String(), "seconds", elapsed.Seconds())
 	if ferr != nil && re == nil {
 		log.WarnContext(ctx, "run failed", "err", ferr)
@@ -184,7 +298,22 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if !outcome.Success() {
 		s.checkDegraded(bctx, twofetch.PortalRun{ID: run.ID, TenantID: run.TenantID, Portal: acct.Portal, Outcome: outcome, Detail: detail, FinishedAt: now})
 	}
-	return s.finish(bctx, pf)
+	return pf
+}
+
+// stepsTook is how long an account's steps took within a session, from
+// its first step's start to its last step's end; whole when it has none.
+func stepsTook(steps []twofetch.StepLog, whole time.Duration) time.Duration {
+	if len(steps) == 0 {
+		return whole
+	}
+	first, last := steps[0].Start, steps[0].Start
+	for _, st := range steps {
+		if end := st.Start.Add(st.Duration); end.After(last) {
+			last = end
+		}
+	}
+	return last.Sub(first)
 }
 
 // pendingFinish is the result of an attempt waiting to be recorded. It is
@@ -199,49 +328,95 @@ type pendingFinish struct {
 
 func pendingKey(runID string) string { return "twofetch:run-finish:" + runID }
 
-// finish records pf and returns what the task returns: nil, a retry, or
-// the error that kept the result from the store, so the task is tried
-// again and finishPending records it then.
-func (s *Server) finish(ctx context.Context, pf *pendingFinish) error {
+// settledKey marks a run whose last recorded attempt needs no other: a
+// login's task retried for another of its accounts leaves it alone.
+func settledKey(runID string) string { return "twofetch:run-settled:" + runID }
+
+// recorded is what recording one account's result asks of the task.
+type recorded struct {
+	retry time.Duration
+	cause string
+	err   error
+}
+
+// record records pf and reports whether its run wants another attempt,
+// or the error that kept the result from the store, so the task is tried
+// again and the result recorded then.
+func (s *Server) record(ctx context.Context, pf *pendingFinish) recorded {
+	run := pf.Finish.Run
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(pf); err == nil {
-		if err := s.rdb.Set(ctx, pendingKey(pf.Finish.Run.ID), buf.Bytes(), 7*24*time.Hour).Err(); err != nil {
-			s.log.WarnContext(ctx, "keep run result until recorded", "run", pf.Finish.Run.ID, "err", err)
+		if err := s.rdb.Set(ctx, pendingKey(run.ID), buf.Bytes(), 7*24*time.Hour).Err(); err != nil {
+			s.log.WarnContext(ctx, "keep run result until recorded", "run", run.ID, "err", err)
 		}
 	}
 	if err := s.store.FinishRun(ctx, pf.Finish); err != nil {
-		return fmt.Errorf("record run result: %w", err)
+		return recorded{err: fmt.Errorf("record run result: %w", err)}
 	}
-	_ = s.rdb.Del(ctx, pendingKey(pf.Finish.Run.ID)).Err()
+	if pf.RetryDelay <= 0 {
+		// Redis forgetting this costs the account one more attempt, not
+		// a lost result.
+		_ = s.rdb.Set(ctx, settledKey(run.ID), 1, 7*24*time.Hour).Err()
+	}
+	_ = s.rdb.Del(ctx, pendingKey(run.ID)).Err()
 	s.cfg.Relay.Kick()
-	run := pf.Finish.Run
 	if pf.Alert {
 		s.alert(ctx, run, *run.FinishedAt)
 	}
-	if pf.RetryDelay > 0 {
-		return &retryAfter{delay: pf.RetryDelay, counted: true, err: errors.New(pf.Cause)}
+	return recorded{retry: pf.RetryDelay, cause: pf.Cause}
+}
+
+// outcomeOfTask gathers what the accounts of one attempt ask of the task.
+type outcomeOfTask struct {
+	retry time.Duration
+	cause string
+	errs  []error
+}
+
+func (o *outcomeOfTask) add(r recorded) {
+	if r.err != nil {
+		o.errs = append(o.errs, r.err)
+	}
+	// The longest delay: a portal that asked to be left alone (rate
+	// limited, captcha) is the same sign-in for every account.
+	if r.retry > o.retry {
+		o.retry, o.cause = r.retry, r.cause
+	}
+}
+
+// result is what the task returns: the error that kept a result from the
+// store (retried at once, recording it without fetching), a retry after
+// the delay the policy set, or nil.
+func (o *outcomeOfTask) result() error {
+	if len(o.errs) > 0 {
+		return errors.Join(o.errs...)
+	}
+	if o.retry > 0 {
+		return &retryAfter{delay: o.retry, counted: true, err: errors.New(o.cause)}
 	}
 	return nil
 }
 
-// finishPending records a result an earlier attempt could not; done
-// reports whether there was one.
-func (s *Server) finishPending(ctx context.Context, runID string) (done bool, err error) {
+// settled reports whether the run needs no further attempt.
+func (s *Server) settled(ctx context.Context, runID string) bool {
+	n, err := s.rdb.Exists(ctx, settledKey(runID)).Result()
+	return err == nil && n > 0
+}
+
+// pending returns a result an earlier attempt could not record, if any.
+func (s *Server) pending(ctx context.Context, runID string) *pendingFinish {
 	b, err := s.rdb.Get(ctx, pendingKey(runID)).Bytes()
 	if err != nil {
 		// Missing, or Redis cannot say: fetch (again); invoices already
 		// stored are not stored twice.
-		return false, nil
+		return nil
 	}
 	var pf pendingFinish
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&pf); err != nil || pf.Finish == nil || pf.Finish.Run == nil {
 		_ = s.rdb.Del(ctx, pendingKey(runID)).Err()
-		return false, nil
+		return nil
 	}
-	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	s.log.InfoContext(ctx, "recording the result of an earlier attempt", "run", runID)
-	return true, s.finish(bctx, &pf)
+	return &pf
 }
 
 // priorOutcomes counts how often this run ended in outcome before: the
@@ -259,13 +434,13 @@ func (s *Server) priorOutcomes(ctx context.Context, runID string, o twofetch.Out
 	return int(n.Val()) - 1
 }
 
-func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, p FetchPayload, retried int) (*twofetch.Run, error) {
+func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, runID string, trigger twofetch.Trigger, retried int) (*twofetch.Run, error) {
 	now := s.now()
-	run, err := s.store.RunByID(ctx, p.RunID)
+	run, err := s.store.RunByID(ctx, runID)
 	if twofetch.IsNotFound(err) {
 		run = &twofetch.Run{
-			ID: p.RunID, TenantID: acct.TenantID, AccountID: acct.ID, Portal: acct.Portal,
-			Trigger: p.Trigger, CreatedAt: now,
+			ID: runID, TenantID: acct.TenantID, AccountID: acct.ID, Portal: acct.Portal,
+			Trigger: trigger, CreatedAt: now,
 		}
 		if err := s.store.CreateRun(ctx, run); err != nil {
 			return nil, fmt.Errorf("create run: %w", err)
@@ -276,6 +451,9 @@ func (s *Server) startRun(ctx context.Context, acct *twofetch.Account, p FetchPa
 	// The lease outlives the task's timeout: until then the worker may
 	// still finish the run itself.
 	lease := now.Add(runLease)
+	if d, ok := ctx.Deadline(); ok && d.Add(5*time.Minute).After(lease) {
+		lease = d.Add(5 * time.Minute)
+	}
 	run.Attempt = retried + 1
 	run.StartedAt = &now
 	run.LeaseUntil = &lease

@@ -34,9 +34,9 @@ type SchedulerConfig struct {
 	Now           func() time.Time
 }
 
-// Scheduler enqueues each active account once per day at a time of its
-// own. Several schedulers may run against the same store and Redis: the
-// task id fetch:ACCOUNT:SLOT makes a slot's task unique, so at most one of
+// Scheduler enqueues each login with active accounts once per day at a
+// time of its own. Several schedulers may run against the same store and
+// Redis: the task id fetch:LOGIN:SLOT makes a slot's task unique, so at most one of
 // them queues it, and a slot missed while no scheduler ran is queued late
 // rather than skipped.
 type Scheduler struct {
@@ -107,9 +107,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // Redis round trip, which is latency, not load.
 const enqueueParallelism = 8
 
-// Tick enqueues every account due now, batch by batch, and moves each
-// one's next run to its slot tomorrow. It returns how many tasks it queued
-// and how many another scheduler had already queued.
+// Tick enqueues every login with an account due now, batch by batch, and
+// moves each due account's next run to its slot tomorrow. A login's task
+// runs all its accounts due now in one session, so a login signs in once
+// a day however many products stand behind it. It returns how many tasks
+// it queued and how many another scheduler had already queued.
 func (s *Scheduler) Tick(ctx context.Context) (enqueued, duplicates int, err error) {
 	now := s.cfg.Now()
 	seen := map[string]bool{}
@@ -127,7 +129,11 @@ func (s *Scheduler) Tick(ctx context.Context) (enqueued, duplicates int, err err
 				fresh = append(fresh, a)
 			}
 		}
-		n, d, err := s.enqueueBatch(ctx, fresh, now)
+		groups, err := s.byLogin(ctx, fresh, now, seen)
+		if err != nil {
+			return enqueued, duplicates, err
+		}
+		n, d, err := s.enqueueBatch(ctx, groups, now)
 		enqueued, duplicates = enqueued+n, duplicates+d
 		if err != nil {
 			return enqueued, duplicates, err
@@ -138,23 +144,54 @@ func (s *Scheduler) Tick(ctx context.Context) (enqueued, duplicates int, err err
 	}
 }
 
-func (s *Scheduler) enqueueBatch(ctx context.Context, batch []*twofetch.Account, now time.Time) (enqueued, duplicates int, err error) {
+// byLogin groups due accounts by login, completed with the accounts of
+// those logins that are due too but fell into another batch.
+func (s *Scheduler) byLogin(ctx context.Context, due []*twofetch.Account, now time.Time, seen map[string]bool) ([][]*twofetch.Account, error) {
+	var order []string
+	groups := map[string][]*twofetch.Account{}
+	for _, a := range due {
+		l := a.LoginOrOwnID()
+		if _, ok := groups[l]; !ok {
+			order = append(order, l)
+		}
+		groups[l] = append(groups[l], a)
+	}
+	if len(order) > 0 {
+		more, err := s.cfg.Store.DueLoginAccounts(ctx, now, order)
+		if err != nil {
+			return nil, fmt.Errorf("due accounts of logins: %w", err)
+		}
+		for _, a := range more {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				groups[a.LoginOrOwnID()] = append(groups[a.LoginOrOwnID()], a)
+			}
+		}
+	}
+	out := make([][]*twofetch.Account, len(order))
+	for i, l := range order {
+		out[i] = groups[l]
+	}
+	return out, nil
+}
+
+func (s *Scheduler) enqueueBatch(ctx context.Context, batch [][]*twofetch.Account, now time.Time) (enqueued, duplicates int, err error) {
 	dup := make([]bool, len(batch))
 	errs := make([]error, len(batch))
 	sem := make(chan struct{}, enqueueParallelism)
 	var wg sync.WaitGroup
-	for i, a := range batch {
+	for i, g := range batch {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			dup[i], errs[i] = s.enqueue(ctx, a, now)
+			dup[i], errs[i] = s.enqueue(ctx, g, now)
 		}()
 	}
 	wg.Wait()
-	next := make(map[string]time.Time, len(batch))
+	next := map[string]time.Time{}
 	var firstErr error
-	for i, a := range batch {
+	for i, g := range batch {
 		if errs[i] != nil {
 			if firstErr == nil {
 				firstErr = errs[i]
@@ -166,9 +203,12 @@ func (s *Scheduler) enqueueBatch(ctx context.Context, batch []*twofetch.Account,
 		} else {
 			enqueued++
 		}
-		// Half a day ahead: a late (caught-up) run is not followed by
-		// another within hours, and an on-time one lands on tomorrow's slot.
-		next[a.ID] = s.NextRun(ctx, a, now.Add(DailyInterval/2))
+		for _, a := range g {
+			// Half a day ahead: a late (caught-up) run is not followed by
+			// another within hours, and an on-time one lands on
+			// tomorrow's slot.
+			next[a.ID] = s.NextRun(ctx, a, now.Add(DailyInterval/2))
+		}
 	}
 	// What is queued must be recorded even when the scheduler is stopping,
 	// or the account stays due and its slot is looked at again on restart.
@@ -192,18 +232,35 @@ func (s *Scheduler) setNextRuns(ctx context.Context, next map[string]time.Time) 
 	return nil
 }
 
-func (s *Scheduler) enqueue(ctx context.Context, a *twofetch.Account, now time.Time) (dup bool, err error) {
+// enqueue queues the run of a login's due accounts g: a fetch:account
+// task for one account (what workers of every version run), a
+// fetch:login task for several. Either way the task id names the login
+// and its earliest slot, so schedulers that read the login's accounts at
+// different moments queue it once.
+func (s *Scheduler) enqueue(ctx context.Context, g []*twofetch.Account, now time.Time) (dup bool, err error) {
 	slot := now
-	if a.NextRunAt != nil {
-		slot = *a.NextRunAt
+	for i, a := range g {
+		if a.NextRunAt != nil && (i == 0 || a.NextRunAt.Before(slot)) {
+			slot = *a.NextRunAt
+		}
 	}
-	t, err := NewFetchTask(FetchPayload{AccountID: a.ID, Trigger: twofetch.TriggerSchedule},
-		asynq.TaskID(SlotTaskID(a.ID, slot)),
+	login := g[0].LoginOrOwnID()
+	opts := []asynq.Option{asynq.TaskID(SlotTaskID(login, slot)),
 		// Keeping the finished task keeps its id taken, so a scheduler that
 		// read the account before this one moved next_run_at cannot queue
 		// the same slot again. That window is one tick long; an hour covers
 		// it without keeping a day of finished tasks in Redis.
-		asynq.Retention(time.Hour))
+		asynq.Retention(time.Hour)}
+	var t *asynq.Task
+	if len(g) == 1 {
+		t, err = NewFetchTask(FetchPayload{AccountID: g[0].ID, Trigger: twofetch.TriggerSchedule}, opts...)
+	} else {
+		p := LoginPayload{LoginID: login, Trigger: twofetch.TriggerSchedule}
+		for _, a := range g {
+			p.Runs = append(p.Runs, AccountRun{AccountID: a.ID})
+		}
+		t, err = NewLoginTask(p, opts...)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -213,15 +270,17 @@ func (s *Scheduler) enqueue(ctx context.Context, a *twofetch.Account, now time.T
 		metrics.Scheduled.WithLabelValues("duplicate").Inc()
 		return true, nil
 	case err != nil:
-		return false, fmt.Errorf("queue account %s: %w", a.ID, err)
+		return false, fmt.Errorf("queue login %s: %w", login, err)
 	}
 	metrics.Scheduled.WithLabelValues("enqueued").Inc()
 	return false, nil
 }
 
-// SlotTaskID names the task of an account's slot.
-func SlotTaskID(accountID string, slot time.Time) string {
-	return "fetch:" + accountID + ":" + strconv.FormatInt(slot.Unix(), 10)
+// SlotTaskID names the task of a login's slot. A login made for an
+// account has the account's id, so its task keeps the name it had when
+// runs were per account.
+func SlotTaskID(loginID string, slot time.Time) string {
+	return "fetch:" + loginID + ":" + strconv.FormatInt(slot.Unix(), 10)
 }
 
 // FirstRun is when a new or newly enrolled account should first run.
@@ -239,9 +298,11 @@ func (s *Scheduler) ScheduleSoon(ctx context.Context, a *twofetch.Account) error
 }
 
 // NextRun is the account's first slot strictly after after, in its
-// tenant's time zone and outside its quiet hours and days.
+// tenant's time zone and outside its quiet hours and days. The slot is
+// its login's, so the accounts behind one login fall due together and
+// run in one session.
 func (s *Scheduler) NextRun(ctx context.Context, a *twofetch.Account, after time.Time) time.Time {
-	return NextSlot(a.ID, s.tenant(ctx, a.TenantID), after)
+	return NextSlot(a.LoginOrOwnID(), s.tenant(ctx, a.TenantID), after)
 }
 
 func (s *Scheduler) tenant(ctx context.Context, id string) *twofetch.Tenant {

@@ -300,3 +300,94 @@ func BenchmarkSchedulerTick(b *testing.B) {
 		})
 	}
 }
+
+// The scheduler makes a login due, not each account: the accounts due
+// behind one login become one fetch:login task, even when the batch
+// boundary splits them, and their next runs fall on the login's slot.
+func TestSchedulerLoginTask(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSchedulerLoginTask(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testSchedulerLoginTask(t, newEnvOn(t, t.TempDir(), testenv.PostgresURL(t))) })
+}
+
+func testSchedulerLoginTask(t *testing.T, e *env) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	// Two single-account logins first, so a batch of two ends before the
+	// shared login's accounts, which are due later and split over batches.
+	singles := seedAccounts(t, e.store, e.tenant.ID, 2, now.Add(-3*time.Hour))
+	earlier, later := now.Add(-2*time.Hour), now.Add(-time.Minute)
+	first := &twofetch.Account{TenantID: e.tenant.ID, Portal: "amazon-de", Username: "family@example.com", Status: twofetch.AccountActive, NextRunAt: &earlier}
+	if err := e.store.CreateAccount(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	var behind []*twofetch.Account
+	for i, p := range []string{"amazon-fr", "audible-de"} {
+		at := later
+		if i == 0 {
+			at = earlier
+		}
+		a := &twofetch.Account{TenantID: e.tenant.ID, LoginID: first.LoginID, Portal: p, Username: "family@example.com", Status: twofetch.AccountActive, NextRunAt: &at}
+		if err := e.store.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		behind = append(behind, a)
+	}
+	// Not due yet: stays out of today's task.
+	notYet := now.Add(time.Hour)
+	idle := &twofetch.Account{TenantID: e.tenant.ID, LoginID: first.LoginID, Portal: "amazon-sellercentral", Username: "family@example.com", Status: twofetch.AccountActive, NextRunAt: &notYet}
+	if err := e.store.CreateAccount(ctx, idle); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScheduler(SchedulerConfig{Store: e.store, Redis: e.rdb, Batch: 3, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n, dup, err := s.Tick(ctx)
+	if err != nil || n != 3 || dup != 0 {
+		t.Fatalf("tick queued %d (%d duplicates, err %v), want 3 tasks: two single logins and the shared one", n, dup, err)
+	}
+	var logins []LoginPayload
+	singleTasks := 0
+	for _, ti := range pendingDaily(t, e.rdb) {
+		switch ti.Type {
+		case TypeFetchAccount:
+			singleTasks++
+		case TypeFetchLogin:
+			var p LoginPayload
+			if err := decode(asynq.NewTask(ti.Type, ti.Payload), &p); err != nil {
+				t.Fatal(err)
+			}
+			if ti.ID != SlotTaskID(first.LoginID, earlier) {
+				t.Errorf("login task id %s, want %s", ti.ID, SlotTaskID(first.LoginID, earlier))
+			}
+			logins = append(logins, p)
+		}
+	}
+	if singleTasks != len(singles) || len(logins) != 1 {
+		t.Fatalf("%d account tasks and %d login tasks, want %d and 1", singleTasks, len(logins), len(singles))
+	}
+	got := map[string]bool{}
+	for _, r := range logins[0].Runs {
+		got[r.AccountID] = true
+		if r.RunID == "" {
+			t.Error("a run without id")
+		}
+	}
+	if logins[0].LoginID != first.LoginID || len(got) != 3 || !got[first.ID] || !got[behind[0].ID] || !got[behind[1].ID] {
+		t.Fatalf("login task %+v, want the login's three due accounts", logins[0])
+	}
+	slot := NextSlot(first.LoginID, e.tenant, now.Add(12*time.Hour))
+	for _, a := range append([]*twofetch.Account{first}, behind...) {
+		a, err := e.store.AccountByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.NextRunAt == nil || !a.NextRunAt.Equal(slot) {
+			t.Errorf("account %s next run %v, want the login's slot %s", a.Portal, a.NextRunAt, slot)
+		}
+	}
+	if a, _ := e.store.AccountByID(ctx, idle.ID); !a.NextRunAt.Equal(notYet) {
+		t.Errorf("the account not yet due moved to %v", a.NextRunAt)
+	}
+}

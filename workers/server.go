@@ -164,6 +164,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.mux = asynq.NewServeMux()
 	if cfg.Fetcher != nil {
 		s.mux.HandleFunc(TypeFetchAccount, s.handleFetch)
+		s.mux.HandleFunc(TypeFetchLogin, s.handleFetchLogin)
 	}
 	if cfg.SMS != nil {
 		s.mux.HandleFunc(TypeSendSMS, s.handleSMS)

@@ -18,6 +18,7 @@ import (
 // Task types.
 const (
 	TypeFetchAccount   = "fetch:account"
+	TypeFetchLogin     = "fetch:login"
 	TypeSendSMS        = "sms:send"
 	TypeDeliverWebhook = "webhook:deliver"
 )
@@ -41,6 +42,23 @@ type FetchPayload struct {
 	// not, so every attempt of the task updates the same run.
 	RunID   string           `json:"run_id"`
 	Trigger twofetch.Trigger `json:"trigger"`
+}
+
+// LoginPayload is the payload of a fetch:login task: the daily run of a
+// login, which signs in once and fetches for each of the accounts behind
+// it in the same browser session.
+type LoginPayload struct {
+	LoginID string           `json:"login_id"`
+	Trigger twofetch.Trigger `json:"trigger"`
+	// Runs names an account and its Run row each; every attempt of the
+	// task updates the same runs.
+	Runs []AccountRun `json:"runs"`
+}
+
+// AccountRun is one account's run within a login's run.
+type AccountRun struct {
+	AccountID string `json:"account_id"`
+	RunID     string `json:"run_id"`
 }
 
 // SMSPayload is the payload of an sms:send task.
@@ -94,6 +112,50 @@ func NewFetchTask(p FetchPayload, opts ...asynq.Option) (*asynq.Task, error) {
 	base := []asynq.Option{asynq.Queue(q), asynq.MaxRetry(maxFetchRetries), asynq.Timeout(fetchTimeout)}
 	return asynq.NewTask(TypeFetchAccount, b, append(base, opts...)...), nil
 }
+
+// NewLoginTask returns a fetch:login task, on the queues as NewFetchTask
+// puts them. Its timeout grows with the number of accounts, each of which
+// has a documents flow to play.
+func NewLoginTask(p LoginPayload, opts ...asynq.Option) (*asynq.Task, error) {
+	if p.LoginID == "" || len(p.Runs) == 0 {
+		return nil, fmt.Errorf("workers: login task without login or accounts")
+	}
+	for i := range p.Runs {
+		if p.Runs[i].AccountID == "" {
+			return nil, fmt.Errorf("workers: login task with an account without id")
+		}
+		if p.Runs[i].RunID == "" {
+			p.Runs[i].RunID = twofetch.NewID("run")
+		}
+	}
+	if p.Trigger == "" {
+		p.Trigger = twofetch.TriggerSchedule
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	q := QueueCritical
+	if p.Trigger == twofetch.TriggerSchedule {
+		q = QueueDaily
+	}
+	base := []asynq.Option{asynq.Queue(q), asynq.MaxRetry(maxFetchRetries), asynq.Timeout(sessionTimeout(len(p.Runs)))}
+	return asynq.NewTask(TypeFetchLogin, b, append(base, opts...)...), nil
+}
+
+// sessionTimeout bounds one attempt of a login's run of n accounts: a
+// sign-in and the first documents flow, then more time for each further
+// account's documents (and, on another domain, its own sign-in).
+func sessionTimeout(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	return fetchTimeout + time.Duration(n-1)*perAccountTimeout
+}
+
+// perAccountTimeout is what each account beyond the first adds to a
+// login's run.
+const perAccountTimeout = 10 * time.Minute
 
 // NewSMSTask returns an sms:send task on the critical queue: a customer is
 // waiting for the link.

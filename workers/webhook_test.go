@@ -29,7 +29,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now, Data: json.RawMessage(`{"id":"inv_x"}`)}
+	ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now, Data: invoiceData(t, "inv_x")}
 	task, err := NewWebhookTask(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if err := s.Handler().ProcessTask(ctx, task); err != nil {
 		t.Fatalf("second delivery: %v", err)
 	}
-	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID || string(got[0].Data) != `{"id":"inv_x"}` {
+	if got := e.hooks.ofType(EventInvoiceCreated); len(got) != 1 || got[0].ID != ev.ID || string(got[0].Data) != string(ev.Data) {
 		t.Fatalf("received %+v", got)
 	}
 
@@ -54,7 +54,7 @@ func TestWebhookDelivery(t *testing.T) {
 	e.hooks.mu.Lock()
 	e.hooks.failN = 100
 	e.hooks.mu.Unlock()
-	old := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now.Add(-61 * time.Minute), Data: json.RawMessage(`{}`)}
+	old := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: now.Add(-61 * time.Minute), Data: invoiceData(t, "inv_old")}
 	task, _ = NewWebhookTask(old)
 	if err := s.Handler().ProcessTask(ctx, task); err != nil {
 		t.Fatalf("expired delivery returned %v, want nil (given up)", err)
@@ -117,7 +117,7 @@ func TestWebhookSecretSealedOnUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: time.Now(), Data: json.RawMessage(`{}`)}
+			ev := Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID, CreatedAt: time.Now(), Data: invoiceData(t, "inv_upgraded")}
 			task, _ := NewWebhookTask(ev)
 			if err := s.Handler().ProcessTask(ctx, task); err != nil {
 				t.Fatalf("delivery: %v", err)
@@ -137,7 +137,7 @@ func TestWebhookGiveUpCountsFromQueueing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ev := &twofetch.Event{ID: twofetch.NewID("evt"), Type: EventInvoiceCreated, TenantID: e.tenant.ID,
-		CreatedAt: time.Now().Add(-48 * time.Hour).UTC(), Data: json.RawMessage(`{"id":"inv_late"}`)}
+		CreatedAt: time.Now().Add(-48 * time.Hour).UTC(), Data: invoiceData(t, "inv_late")}
 	if err := e.store.AddEvent(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -192,4 +192,17 @@ func TestWebhookGiveUpCountsFromQueueing(t *testing.T) {
 	if err := s.Handler().ProcessTask(ctx, task); err != nil {
 		t.Fatalf("delivery a day after queueing returned %v, want nil (given up)", err)
 	}
+}
+
+// invoiceData is the data of an invoice.created event as the store writes
+// it, for tests that deliver events they make up.
+func invoiceData(t testing.TB, id string) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(&twofetch.Invoice{ID: id, TenantID: "ten_x", AccountID: "acc_x", RunID: "run_x", Portal: "demo",
+		PortalInvoiceID: "INV-1", Kind: twofetch.KindInvoice, SHA256: strings.Repeat("0", 64), Size: 1,
+		ContentType: "application/pdf", CreatedAt: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -342,10 +342,13 @@ func DemoKey(id string) string {
 
 // DemoFields returns the credentials beyond username and password that the
 // replica id's script asks for, as the replica knows them (Slack's
-// workspace), or nil.
+// workspace, Shopify's store), or nil.
 func DemoFields(id string) map[string]string {
-	if id == "slack" {
+	switch id {
+	case "slack":
 		return map[string]string{"workspace": SlackWorkspace}
+	case "shopify":
+		return map[string]string{"store": ShopifyStore}
 	}
 	return nil
 }

@@ -27,8 +27,8 @@ import (
 //     (input[name="email.sendUnlockEmail"]);
 //   - an e-mail confirmation of a new device (#button_submit_emailconfirmation).
 //
-// 1&1 and GMX belong to the same group; whether their sign-ins share this
-// shape is not known from any source, so only IONOS uses it for now. Not
+// 1&1 and GMX belong to the same group but sign in differently as far as
+// public sources show (gmx.go, oneandone.go), so only IONOS uses it. Not
 // in the sources, and marked where the page shows it: the labels, button
 // texts and messages other than the one quoted above, the forms' targets
 // (the replica posts each step back to the page's own URL), the consent
