@@ -69,7 +69,7 @@ type FetchJob struct {
 
 // FetchResult is how an attempt went, failed or not.
 type FetchResult struct {
-	// Outcome is ok or no_documents when the fetcher decides it; empty
+	// Outcome is ok, no_documents or healed when the fetcher decides it; empty
 	// leaves it to the count of documents actually stored. A failure's
 	// outcome is in the error.
 	Outcome Outcome
@@ -126,6 +126,9 @@ type StepLog struct {
 	Duration time.Duration `json:"duration"`
 	Skipped  bool          `json:"skipped,omitempty"`
 	Err      string        `json:"error,omitempty"`
+	// Healed says which selector the detector found for a login field
+	// the script's selector missed, when the step was healed.
+	Healed string `json:"healed,omitempty"`
 }
 
 func (s StepLog) String() string {
@@ -135,6 +138,8 @@ func (s StepLog) String() string {
 		status = "FAILED: " + s.Err
 	case s.Skipped:
 		status = "skipped"
+	case s.Healed != "":
+		status = "HEALED: " + s.Healed
 	}
 	d := ""
 	if s.Detail != "" {

@@ -36,9 +36,33 @@ type Tenant struct {
 	QuietEnd   int            `json:"quiet_end"`
 	QuietDays  []time.Weekday `json:"quiet_days,omitempty"`
 	TimeZone   string         `json:"time_zone,omitempty"`
-	CreatedAt  time.Time      `json:"created_at"`
-	RevokedAt  *time.Time     `json:"revoked_at,omitempty"`
+	// DisplayName is the name the tenant's customers know it by ("Acme
+	// Books"), used in SMS and on customer pages; Name when empty.
+	DisplayName string `json:"display_name,omitempty"`
+	// Support is how customers reach the tenant's support; any part may
+	// be empty.
+	Support   Contact    `json:"support"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
+
+// ShownName is the name customers know the tenant by.
+func (t *Tenant) ShownName() string {
+	if t.DisplayName != "" {
+		return t.DisplayName
+	}
+	return t.Name
+}
+
+// Contact is how customers reach a tenant's support.
+type Contact struct {
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+// IsZero reports whether no way of contact is set.
+func (c Contact) IsZero() bool { return c == Contact{} }
 
 // AccountStatus says whether the scheduler runs an account and, if not, whom
 // it waits for.

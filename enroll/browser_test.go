@@ -168,6 +168,8 @@ func (b *tab) shot(name string) {
 			// Form controls scroll their own content; a hidden file input
 			// is a pixel wide on purpose.
 			if (el.matches("input, textarea, select")) continue;
+			// Text for screen readers only is clipped to nothing on purpose.
+			if (el.closest(".sr-only")) continue;
 			const r = el.getBoundingClientRect();
 			if (r.width && (r.right > w + 0.5 || r.left < -0.5)) out.push(el.tagName + (el.id ? "#" + el.id : "") + " spans " + Math.round(r.left) + ".." + Math.round(r.right));
 			if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible") out.push(el.tagName + (el.id ? "#" + el.id : "") + " clips its content");
@@ -215,7 +217,7 @@ func (b *tab) code() shown {
 	// One evaluation, so code and window cannot come from two refreshes.
 	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[shown](`(() => {
 		const c = document.getElementById("code");
-		return {code: c.textContent.trim(), until: parseInt(c.dataset.validUntil, 10),
+		return {code: c.dataset.code, until: parseInt(c.dataset.validUntil, 10),
 			countdown: document.getElementById("countdown").textContent,
 			bar: document.getElementById("bar").style.width};
 	})()`))
@@ -241,7 +243,9 @@ func checkShown(t *testing.T, uri string, s shown) {
 	if s.Code != want {
 		t.Fatalf("page shows code %q, want %s for the window ending %s", s.Code, want, until.UTC().Format(time.TimeOnly))
 	}
-	if left := time.Until(until); left <= 0 || left > time.Duration(keys[0].Period)*time.Second+time.Second {
+	// A code issued in a window's last seconds is the next window's: it
+	// ends up to a period and five seconds from now.
+	if left := time.Until(until); left <= 0 || left > time.Duration(keys[0].Period)*time.Second+6*time.Second {
 		t.Fatalf("code valid until %s, %s from now", until.UTC().Format(time.TimeOnly), left)
 	}
 }
@@ -368,7 +372,7 @@ func TestBrowserPhotoEnrolment(t *testing.T) {
 	if a.HasKey {
 		t.Fatal("the account uses the key before the customer pressed Done")
 	}
-	b.submit(chromedp.Tap(chromedp.ID("done")), "#state-confirmed")
+	b.submit(chromedp.Steps(chromedp.Tap(chromedp.ID("own-app")), chromedp.Tap(chromedp.ID("done"))), "#state-confirmed")
 	b.shot("3-confirmed-en")
 	a, _ = e.store.Account(context.Background(), e.tenant.ID, e.account.ID)
 	if !a.HasKey || a.Status != twofetch.AccountActive {
@@ -379,7 +383,7 @@ func TestBrowserPhotoEnrolment(t *testing.T) {
 	if st := b.open(e.srv.URL + link); st != 410 {
 		t.Fatalf("used link answered %d, want 410", st)
 	}
-	if h := b.eval(`document.querySelector("h1").textContent`); h != "This link is no longer valid" {
+	if h := b.eval(`document.querySelector("h1").textContent`); h != "GitHub is connected" {
 		t.Errorf("used link heading %q", h)
 	}
 	b.shot("4-used-link-en")
@@ -406,8 +410,8 @@ func TestBrowserFailedPhotoThenRetry(t *testing.T) {
 		photo      []byte
 		want       string
 	}{
-		{"no code in the photo", "screen.jpg", screenPhoto(t, ""), "We found no QR code in the photo"},
-		{"Microsoft push QR", "push.png", qrPNG(t, "phonefactor://activate_account?code=123456789&url=https://mobileappcommunicator.auth.microsoft.com/activate/123"), "not an authenticator key"},
+		{"no code in the photo", "screen.jpg", screenPhoto(t, ""), "We found no QR code in the picture"},
+		{"Microsoft push QR", "push.png", qrPNG(t, "phonefactor://activate_account?code=123456789&url=https://mobileappcommunicator.auth.microsoft.com/activate/123"), "only works in the Microsoft Authenticator app"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b.t = t
@@ -440,7 +444,7 @@ func TestBrowserSetupKeyGerman(t *testing.T) {
 		t.Errorf("page language and charset %q", got)
 	}
 	text := b.eval(`document.body.innerText`)
-	for _, want := range []string{"GitHub verbinden", "für", "Schlüssel", "„Authenticator-App“", "Oder Einrichtungsschlüssel eingeben"} {
+	for _, want := range []string{"GitHub verbinden", "für", "Schlüssel", "„Sie können nicht scannen?“", "Oder Einrichtungsschlüssel eingeben oder einfügen"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("German page lacks %q", want)
 		}
@@ -453,12 +457,18 @@ func TestBrowserSetupKeyGerman(t *testing.T) {
 	// A wrong key first: the explanation is in German and the field keeps
 	// working.
 	b.submit(chromedp.Steps(chromedp.Focus(chromedp.ID("key"), chromedp.NodeVisible), chromedp.KeyEvent("hallo welt"), chromedp.Tap(chromedp.ID("key-submit"))), "#error")
-	if msg := b.eval(`document.getElementById("error").textContent`); !strings.Contains(msg, "kein gültiger Einrichtungsschlüssel") {
+	if msg := b.eval(`document.getElementById("error").textContent`); !strings.Contains(msg, "Dieser Einrichtungsschlüssel ist nicht verwendbar") {
 		t.Errorf("error %q", msg)
+	}
+	// What was typed stays, to be corrected rather than typed again.
+	if v := b.eval(`document.getElementById("key").value`); v != "hallo welt" {
+		t.Errorf("the refused key field holds %q", v)
 	}
 	b.shot("7-bad-key-de")
 
 	const key = "ajjb tz5c qxsw l4f2 uo77 uxyf fv54 wmb6"
+	// The customer clears the kept text and types the right key.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("key").value = ""`))
 	b.submit(chromedp.Steps(chromedp.Focus(chromedp.ID("key"), chromedp.NodeVisible), chromedp.KeyEvent(key), chromedp.Tap(chromedp.ID("key-submit"))), "#code")
 	checkShown(t, "otpauth://totp/x?secret="+strings.ToUpper(strings.ReplaceAll(key, " ", "")), b.code())
 	if cd := b.code().Countdown; !strings.HasPrefix(cd, "noch ") || !strings.HasSuffix(cd, " Sekunden") {
@@ -470,8 +480,8 @@ func TestBrowserSetupKeyGerman(t *testing.T) {
 	b.do(chromedp.EmulateViewport(320, 568, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
 	b.shot("8-code-de-320px")
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
-	b.submit(chromedp.Tap(chromedp.ID("done")), "#state-confirmed")
-	if h := b.eval(`document.getElementById("state-confirmed").textContent`); h != "Alles erledigt" {
+	b.submit(chromedp.Steps(chromedp.Tap(chromedp.ID("own-app")), chromedp.Tap(chromedp.ID("done"))), "#state-confirmed")
+	if h := b.eval(`document.getElementById("state-confirmed").textContent`); h != "GitHub ist verbunden" {
 		t.Errorf("confirmed heading %q", h)
 	}
 	b.shot("9-confirmed-de")
@@ -497,8 +507,11 @@ func TestBrowserCodeRenews(t *testing.T) {
 	}
 	next := b.code()
 	checkShown(t, uri, next)
-	if left := next.secondsLeft(t); left < 3 || left > 10 {
-		t.Errorf("new code shows %d seconds left", left)
+	// Fetched in the old code's last second, the new code is the next
+	// window's: the page counts down to when it works, then its seconds.
+	if n := next.secondsLeft(t); strings.HasPrefix(next.Countdown, "Valid in") && n > 5 ||
+		!strings.HasPrefix(next.Countdown, "Valid in") && (n < 3 || n > 10) {
+		t.Errorf("new code shows %q", next.Countdown)
 	}
 }
 
@@ -520,11 +533,12 @@ func TestBrowserExpiredAndUnknownLinks(t *testing.T) {
 	if st := b.open(e.srv.URL + link); st != 410 {
 		t.Fatalf("expired link answered %d, want 410", st)
 	}
-	if h := b.eval(`document.querySelector("h1").textContent`); h != "Dieser Link ist nicht mehr gültig" {
+	if h := b.eval(`document.querySelector("h1").textContent`); h != "Dieser Link ist abgelaufen" {
 		t.Errorf("expired link heading %q", h)
 	}
-	if n := b.eval(`String(document.querySelectorAll("form").length)`); n != "0" {
-		t.Errorf("expired link page offers %s forms", n)
+	// The one way forward: a new link to the same phone.
+	if n := b.eval(`Array.from(document.querySelectorAll("form")).map(f => f.getAttribute("action").replace(/.*\//, "")).join(",")`); n != "renew" {
+		t.Errorf("expired link page offers forms %q, want renew", n)
 	}
 	b.shot("11-expired-link-de")
 }
@@ -545,17 +559,17 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	if js := b.eval(`document.documentElement.className`); js != "" {
 		t.Fatalf("scripts ran: html class %q", js)
 	}
-	b.do(chromedp.WaitVisible(chromedp.ID("upload")), chromedp.WaitVisible(chromedp.ID("photo")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#photo-form .send")), chromedp.WaitVisible(chromedp.ID("photo")))
 	b.do(upload(photoFile(t, "qr-screen.jpg", screenPhoto(t, testURI))))
 	b.shot("12-nojs-photo-chosen")
-	b.submit(chromedp.Tap(chromedp.ID("upload")), "#code")
+	b.submit(chromedp.Tap(chromedp.CSS("#photo-form .send")), "#code")
 	s := b.code()
 	checkShown(t, testURI, s)
 	if left := s.secondsLeft(t); left < 1 || left > 30 {
 		t.Errorf("countdown %q", s.Countdown)
 	}
 	b.shot("13-nojs-code")
-	b.submit(chromedp.Tap(chromedp.ID("done")), "#state-confirmed")
+	b.submit(chromedp.Steps(chromedp.Tap(chromedp.ID("own-app")), chromedp.Tap(chromedp.ID("done"))), "#state-confirmed")
 }
 
 // TestBrowserChooseFromExport sends a Google Authenticator export holding

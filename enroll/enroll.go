@@ -36,6 +36,10 @@ import (
 type Vault interface {
 	PutKey(ctx context.Context, ref twofetch.SecretRef, k *otpauth.Key) (vault.KeyInfo, error)
 	Code(ctx context.Context, ref twofetch.SecretRef) (vault.Code, error)
+	// UpcomingCode gives a code without waiting for a window: the page
+	// answers at once, with the next window's code when the current one
+	// is nearly over.
+	UpcomingCode(ctx context.Context, ref twofetch.SecretRef) (vault.Code, error)
 	Move(ctx context.Context, from, to twofetch.SecretRef) error
 	Seal(ctx context.Context, ref twofetch.SecretRef, plaintext []byte) error
 	Open(ctx context.Context, ref twofetch.SecretRef) ([]byte, error)
@@ -389,11 +393,15 @@ func (s *Service) SendSMS(ctx context.Context, enrollmentID string) error {
 	if err != nil {
 		return err
 	}
+	t, err := s.cfg.Store.Tenant(ctx, e.TenantID)
+	if err != nil {
+		return err
+	}
 	token, err := s.cfg.Vault.Open(ctx, linkRef(e))
 	if err != nil {
 		return fmt.Errorf("open enrolment link: %w", err)
 	}
-	body := smsText(e.Language, s.cfg.PortalName(a.Portal), s.Link(string(token)))
+	body := smsText(e.Language, t.ShownName(), s.cfg.PortalName(a.Portal), s.Link(string(token)))
 	clear(token)
 	sendErr := s.cfg.Sender.Send(ctx, e.Phone, body)
 	e.UpdatedAt = s.cfg.Now().UTC()
@@ -451,6 +459,65 @@ func (s *Service) Resend(ctx context.Context, tenantID, enrollmentID string) (*t
 	return s.cfg.Store.EnrollmentByID(ctx, e.ID)
 }
 
+// renewsPerLink bounds how often one ended link may ask for a new one in
+// an hour, on top of the limits of Start and Resend.
+const renewsPerLink = 3
+
+// renew gives the customer of an expired link a way forward, as its page
+// offers. When a newer link of the account is still open (it is what
+// ended this one), that link's SMS is sent again; otherwise a new enrolment
+// starts for the same phone and language. Both go through the usual
+// limits, so the button cannot send more SMS than the operator's API
+// could. It reports whether a newer link was re-sent.
+func (s *Service) renew(ctx context.Context, ss *session) (newer bool, err error) {
+	e := ss.e
+	if e.Status == twofetch.EnrollmentConfirmed {
+		return false, twofetch.Errorf(twofetch.ECONFLICT, "this link was used to connect the portal")
+	}
+	if !s.expired(e) && e.Status != twofetch.EnrollmentExpired {
+		return false, twofetch.Errorf(twofetch.ECONFLICT, "this link still works")
+	}
+	if ok, wait, err := s.allowWait(ctx, "renew:"+e.ID, renewsPerLink, time.Hour); err != nil {
+		return false, err
+	} else if !ok {
+		return false, &RateLimitError{RetryAfter: wait, Err: twofetch.Errorf(twofetch.ERATELIMITED, "new links were asked for too often; try again later")}
+	}
+	open, err := s.cfg.Store.ListEnrollments(ctx, e.TenantID, e.AccountID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range open {
+		o = s.markExpired(ctx, o)
+		if o.ID == e.ID || o.Status == twofetch.EnrollmentConfirmed || o.Status == twofetch.EnrollmentExpired || !o.CreatedAt.After(e.CreatedAt) {
+			continue
+		}
+		if o.Phone != e.Phone {
+			// Sent to another number: not this customer's to re-send.
+			continue
+		}
+		if _, err := s.Resend(ctx, e.TenantID, o.ID); err != nil {
+			return false, err
+		}
+		s.audit(ctx, e, "customer", "enrollment.renew", "resent "+o.ID)
+		return true, nil
+	}
+	n, _, err := s.Start(ctx, ss.tenant, e.AccountID, e.Phone, e.Language)
+	if err != nil {
+		return false, err
+	}
+	s.audit(ctx, e, "customer", "enrollment.renew", "started "+n.ID)
+	return false, nil
+}
+
+// phoneEnding is what a page may show of a phone number: its last two
+// digits.
+func phoneEnding(p string) string {
+	if len(p) < 2 {
+		return ""
+	}
+	return p[len(p)-2:]
+}
+
 // Get returns an enrolment of the tenant, with an expired status once its
 // link has expired.
 func (s *Service) Get(ctx context.Context, tenantID, id string) (*twofetch.Enrollment, error) {
@@ -481,6 +548,8 @@ func (s *Service) markExpired(ctx context.Context, e *twofetch.Enrollment) *twof
 type session struct {
 	e       *twofetch.Enrollment
 	account *twofetch.Account
+	// tenant asked for the enrolment: the page names it and its support.
+	tenant *twofetch.Tenant
 	// tokenFromPath is the link token as the customer opened it, to build
 	// the page's form actions; it is never logged or stored.
 	tokenFromPath string
@@ -501,16 +570,27 @@ func (s *Service) open(ctx context.Context, token string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{e: e, account: a, tokenFromPath: token}, nil
+	t, err := s.cfg.Store.Tenant(ctx, e.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	if t.RevokedAt != nil {
+		// Its links went with it.
+		return nil, twofetch.ErrNotFound
+	}
+	return &session{e: e, account: a, tenant: t, tokenFromPath: token}, nil
 }
 
 // Received is what the customer sees once a key is received.
 type Received struct {
-	Issuer      string    `json:"issuer"`
-	Account     string    `json:"account"`
-	Code        string    `json:"code"`
-	SecondsLeft int       `json:"seconds_left"`
-	ValidUntil  time.Time `json:"valid_until"`
+	Issuer      string `json:"issuer"`
+	Account     string `json:"account"`
+	Code        string `json:"code"`
+	SecondsLeft int    `json:"seconds_left"`
+	// ValidFrom is set when the code was issued for the next window, the
+	// current one being nearly over: it works from then on.
+	ValidFrom  *time.Time `json:"valid_from,omitempty"`
+	ValidUntil time.Time  `json:"valid_until"`
 	// Period is the key's time step in seconds, for the countdown bar.
 	Period int `json:"period"`
 }
@@ -547,6 +627,9 @@ type customerError struct {
 	// msg is a message key of the page's language.
 	msg    string
 	detail string
+	// reason is the refusal code of a refused key (otpauth.RefusalCodes),
+	// which the page explains in the customer's language.
+	reason string
 }
 
 func (e *customerError) Error() string { return e.code + ": " + e.detail }
@@ -556,13 +639,13 @@ func (s *Service) acceptPhoto(ctx context.Context, ss *session, photo []byte) (*
 	metrics.QRDecodes.WithLabelValues(decodeResult(err)).Inc()
 	switch {
 	case errors.Is(err, qrdecode.ErrTooLarge):
-		return nil, &customerError{413, codeTooLarge, "err_too_large", err.Error()}
+		return nil, &customerError{413, codeTooLarge, "err_too_large", err.Error(), ""}
 	case errors.Is(err, qrdecode.ErrNoCode):
-		return nil, &customerError{422, codeNoQR, "err_no_code", err.Error()}
+		return nil, &customerError{422, codeNoQR, "err_no_code", err.Error(), ""}
 	case errors.Is(err, qrdecode.ErrUnsupportedFormat), errors.Is(err, qrdecode.ErrCorrupt):
-		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error()}
+		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error(), ""}
 	case err != nil:
-		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error()}
+		return nil, &customerError{422, codeUnreadable, "err_unreadable", err.Error(), ""}
 	}
 	var keys []*otpauth.Key
 	var refusal error
@@ -620,9 +703,9 @@ func decodeResult(err error) string {
 func refusedError(err error) error {
 	var re *otpauth.RefusedError
 	if errors.As(err, &re) {
-		return &customerError{422, codeNotAuth, "err_not_auth", re.Reason}
+		return &customerError{422, codeNotAuth, "err_not_auth", re.Reason, re.Code}
 	}
-	return &customerError{422, codeNotAuth, "err_not_auth", "the code is not an authenticator setup code"}
+	return &customerError{422, codeNotAuth, "err_not_auth", "the code is not an authenticator setup code", "not_a_key"}
 }
 
 func (s *Service) acceptKeyText(ctx context.Context, ss *session, text string) (*Received, error) {
@@ -630,9 +713,9 @@ func (s *Service) acceptKeyText(ctx context.Context, ss *session, text string) (
 	if err != nil {
 		var re *otpauth.RefusedError
 		if errors.As(err, &re) {
-			return nil, &customerError{422, codeBadKey, "err_bad_key", re.Reason}
+			return nil, &customerError{422, codeBadKey, "err_bad_key", re.Reason, re.Code}
 		}
-		return nil, &customerError{422, codeBadKey, "err_bad_key", "not a setup key"}
+		return nil, &customerError{422, codeBadKey, "err_bad_key", "not a setup key", "not_a_key"}
 	}
 	return s.acceptKeys(ctx, ss, keys)
 }
@@ -725,36 +808,38 @@ func (s *Service) offerChoice(ctx context.Context, ss *session, keys []*otpauth.
 func (s *Service) choose(ctx context.Context, ss *session, index int) (*Received, error) {
 	blob, err := s.cfg.Vault.Open(ctx, candidatesRef(ss.e))
 	if twofetch.IsNotFound(err) {
-		return nil, &customerError{409, codeNotReceived, "err_choose_again", "no keys waiting for a choice"}
+		return nil, &customerError{409, codeNotReceived, "err_choose_again", "no keys waiting for a choice", ""}
 	} else if err != nil {
 		return nil, err
 	}
 	defer clear(blob)
 	uris := strings.Split(string(blob), "\n")
 	if index < 0 || index >= len(uris) {
-		return nil, &customerError{400, codeBadKey, "err_choose_again", "no such key"}
+		return nil, &customerError{400, codeBadKey, "err_choose_again", "no such key", ""}
 	}
 	keys, err := otpauth.Parse(uris[index])
 	if err != nil || len(keys) != 1 {
-		return nil, &customerError{422, codeBadKey, "err_bad_key", "stored key unreadable"}
+		return nil, &customerError{422, codeBadKey, "err_bad_key", "stored key unreadable", "malformed"}
 	}
 	defer keys[0].Zero()
 	return s.storeKey(ctx, ss, keys[0])
 }
 
-// liveCode issues the pending key's current code for the customer to type
-// into the portal. The vault never issues the same step twice, so the
+// liveCode issues a code of the pending key for the customer to type into
+// the portal, without waiting: the current window's, or the next one's
+// (with ValidFrom) when the current window is nearly over or its code was
+// already shown. The vault never issues the same step twice, so the
 // worker's first login uses a later code than the one shown here.
 func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) {
 	if ss.e.Status != twofetch.EnrollmentKeyReceived {
-		return nil, &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
+		return nil, &customerError{409, codeNotReceived, "err_no_key", "no key received yet", ""}
 	}
 	ref := pendingRef(ss.e)
 	info, err := s.keyInfo(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.cfg.Vault.Code(ctx, ref)
+	c, err := s.cfg.Vault.UpcomingCode(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -762,7 +847,11 @@ func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) 
 	if left < 0 {
 		left = 0
 	}
-	return &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil, Period: info.Period}, nil
+	rec := &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil, Period: info.Period}
+	if !c.ValidFrom.IsZero() {
+		rec.ValidFrom = &c.ValidFrom
+	}
+	return rec, nil
 }
 
 func (s *Service) keyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.KeyInfo, error) {
@@ -775,11 +864,12 @@ func (s *Service) keyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.Ke
 	return vault.KeyInfo{}, nil
 }
 
-// confirm makes the pending key the account's key.
-func (s *Service) confirm(ctx context.Context, ss *session) error {
+// confirm makes the pending key the account's key. ownApp records whether
+// the customer said their own app scanned the code too.
+func (s *Service) confirm(ctx context.Context, ss *session, ownApp bool) error {
 	e := ss.e
 	if e.Status != twofetch.EnrollmentKeyReceived {
-		return &customerError{409, codeNotReceived, "err_no_key", "no key received yet"}
+		return &customerError{409, codeNotReceived, "err_no_key", "no key received yet", ""}
 	}
 	if err := s.cfg.Vault.Move(ctx, pendingRef(e), keyRef(e, twofetch.FieldTOTP)); err != nil {
 		return err
@@ -800,7 +890,11 @@ func (s *Service) confirm(ctx context.Context, ss *session) error {
 		return err
 	}
 	ss.account = a
-	s.audit(ctx, e, "customer", "enrollment.confirmed", "")
+	detail := ""
+	if ownApp {
+		detail = "own app scanned too"
+	}
+	s.audit(ctx, e, "customer", "enrollment.confirmed", detail)
 	if s.cfg.Confirmed != nil {
 		// The key is the login's: every account behind it may run now.
 		behind, err := s.cfg.Store.LoginAccounts(ctx, e.TenantID, a.LoginOrOwnID())

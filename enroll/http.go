@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -10,13 +11,13 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/twofetch/twofetch"
 	"github.com/twofetch/twofetch/web"
+	"github.com/twofetch/twofetch/web/catalog"
 )
 
 //go:embed templates/*.html
@@ -26,8 +27,30 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
-	"t": func(lang, key string, args ...any) string { return text(lang, key, args...) },
+	"t":     func(lang, key string, args ...any) string { return text(lang, key, args...) },
+	"group": groupCode,
+	"spell": spellCode,
+	"tel":   func(p string) template.URL { return template.URL("tel:" + p) },
+	"mailto": func(a string) template.URL {
+		return template.URL("mailto:" + a)
+	},
 }).ParseFS(templateFS, "templates/page.html"))
+
+// groupCode writes a code in two halves, as authenticator apps show it:
+// "123 456", "1234 5678". The space does not break, so the code stays on
+// one line; codes of odd length stay whole.
+func groupCode(code string) string {
+	if len(code) >= 6 && len(code)%2 == 0 {
+		return code[:len(code)/2] + "\u00a0" + code[len(code)/2:]
+	}
+	return code
+}
+
+// spellCode spells a code digit by digit for screen readers, which would
+// otherwise read "123 456" as two numbers.
+func spellCode(code string) string {
+	return strings.Join(strings.Split(code, ""), " ")
+}
 
 // Router is where Mount registers routes: public pages, and API routes
 // behind the tenant's bearer token (which puts the tenant in the request
@@ -50,8 +73,8 @@ func (s *Service) Mount(r Router) {
 	// Browsers send Sec-Fetch-Site/Origin; a cross-site form post to a
 	// customer's link is refused. Programs without those headers pass.
 	csrf := http.NewCrossOriginProtection()
-	page := func(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
-		return securityHeaders(csrf.Handler(s.withSession(h)))
+	page := func(h sessionHandler) http.Handler {
+		return securityHeaders(csrf.Handler(s.withSession(h, false)))
 	}
 	r.Handle("GET /e/{token}", page(s.showPage))
 	r.Handle("GET /e/{token}/code", page(s.showCode))
@@ -60,6 +83,9 @@ func (s *Service) Mount(r Router) {
 	r.Handle("POST /e/{token}/choose", page(s.postChoose))
 	r.Handle("POST /e/{token}/recovery", page(s.postRecovery))
 	r.Handle("POST /e/{token}/confirm", page(s.postConfirm))
+	r.Handle("POST /e/{token}/refused", page(s.postRefused))
+	// An ended link's page offers a new one: this route serves ended links.
+	r.Handle("POST /e/{token}/renew", securityHeaders(csrf.Handler(s.withSession(s.postRenew, true))))
 	static, _ := fs.Sub(staticFS, "static")
 	r.Handle("GET /assets/enroll/", cacheStatic(http.StripPrefix("/assets/enroll/", http.FileServerFS(static))))
 }
@@ -186,26 +212,48 @@ func (s *Service) apiResend(w http.ResponseWriter, r *http.Request) {
 
 // view is what page.html renders.
 type view struct {
-	Lang     string
-	Token    string
-	Portal   string
-	State    string // start, received, choose, confirmed, gone, notfound
+	Lang  string
+	Token string
+	// Portal is the portal's name; Tenant the name customers know the
+	// tenant by, and Contact how they reach its support. Tenant is empty
+	// only for a link nobody issued.
+	Portal  string
+	Tenant  string
+	Contact twofetch.Contact
+	// State is start, received, choose, confirmed, connected (a used
+	// link), expired or notfound.
+	State    string
 	Error    string
 	Received *Received
 	Choices  []Choice
 	Notice   string
+	// Key is the setup key the customer typed, kept when it is refused.
+	Key string
+	// Refused: the customer said the portal refused the code; the page
+	// says what to try.
+	Refused bool
+	// OwnAppMissing: Done was pressed without confirming the customer's
+	// own app scanned the code too.
+	OwnAppMissing bool
+	// ConnectedAt is when a used link connected the portal, in the
+	// customer's language and the tenant's time zone.
+	ConnectedAt string
 	// PushApp is set for portals that only ask for an approval in an app,
 	// which cannot be given automatically: the page says so.
 	PushApp string
-	// Recovery is true for portals that give recovery codes, so the page
-	// offers to keep them from the start.
-	Recovery bool
 	// SettingsURL, Path, CantScan and Note are the portal's enrolment
-	// help in the page's language, empty where the script has none.
-	SettingsURL, Path, CantScan, Note string
+	// help in the page's language, empty where the script has none;
+	// Wording names its second login step.
+	SettingsURL, Path, CantScan, Note, Wording string
 }
 
-func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+// sessionHandler serves a page of a link.
+type sessionHandler func(http.ResponseWriter, *http.Request, *session)
+
+// withSession opens the link of the request for h. Unknown links are not
+// found; a used or expired link gets the page that says so, with a way
+// forward, unless ended is set, in which case h serves it.
+func (s *Service) withSession(h sessionHandler, ended bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss, err := s.open(r.Context(), r.PathValue("token"))
 		if err != nil {
@@ -216,8 +264,12 @@ func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *sessio
 			s.fail(w, r, &view{Lang: acceptLanguage(r), State: "start"}, err)
 			return
 		}
-		if ss.e.Status == twofetch.EnrollmentConfirmed || ss.e.Status == twofetch.EnrollmentExpired {
-			s.render(w, r, http.StatusGone, s.viewOf(ss, "gone"), twofetch.Errorf(twofetch.EGONE, "this link was already used or has expired"))
+		if !ended && ss.e.Status == twofetch.EnrollmentConfirmed {
+			s.render(w, r, http.StatusGone, s.viewOf(ss, "connected"), twofetch.Errorf(twofetch.EGONE, "this link was already used"))
+			return
+		}
+		if !ended && ss.e.Status == twofetch.EnrollmentExpired {
+			s.render(w, r, http.StatusGone, s.viewOf(ss, "expired"), twofetch.Errorf(twofetch.EGONE, "this link has expired"))
 			return
 		}
 		h(w, r, ss)
@@ -225,17 +277,34 @@ func (s *Service) withSession(h func(http.ResponseWriter, *http.Request, *sessio
 }
 
 func (s *Service) viewOf(ss *session, state string) *view {
-	v := &view{Lang: ss.e.Language, Token: ss.tokenFromPath, Portal: s.cfg.PortalName(ss.account.Portal), State: state}
+	v := &view{Lang: ss.e.Language, Token: ss.tokenFromPath, Portal: s.cfg.PortalName(ss.account.Portal), State: state,
+		Tenant: ss.tenant.ShownName(), Contact: ss.tenant.Support}
 	info := s.cfg.PortalInfo(ss.account.Portal)
 	if info.approvalOnly() {
 		v.PushApp = info.PushApp
 	}
-	v.Recovery = slices.Contains(info.TwoFactor, "recovery_codes")
+	v.Wording = catalog.Wording(v.Lang, "other")
 	if h := info.Help; h != nil {
 		v.SettingsURL = h.SettingsURL
 		v.Path, v.CantScan, v.Note = in(h.Path, v.Lang), in(h.CantScan, v.Lang), in(h.Note, v.Lang)
+		if h.Wording != "" {
+			v.Wording = catalog.Wording(v.Lang, h.Wording)
+		}
+	}
+	if state == "connected" && ss.e.ConfirmedAt != nil {
+		v.ConnectedAt = catalog.Date(v.Lang, *ss.e.ConfirmedAt, tenantZone(ss.tenant))
 	}
 	return v
+}
+
+// tenantZone is the time zone dates are shown in: the tenant's, else UTC.
+func tenantZone(t *twofetch.Tenant) *time.Location {
+	if t.TimeZone != "" {
+		if loc, err := time.LoadLocation(t.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
 
 func (s *Service) showPage(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -249,7 +318,10 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request, ss *session) 
 		v.State, v.Received = "received", rec
 	}
 	if wantsJSON(r) {
-		body := map[string]any{"status": ss.e.Status, "portal": v.Portal}
+		body := map[string]any{"status": ss.e.Status, "portal": v.Portal, "tenant": v.Tenant}
+		if !v.Contact.IsZero() {
+			body["support"] = v.Contact
+		}
 		if v.PushApp != "" {
 			body["approval_app"] = v.PushApp
 		}
@@ -277,25 +349,28 @@ func (s *Service) postPhoto(w http.ResponseWriter, r *http.Request, ss *session)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "upload too large"})
+			s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "upload too large", ""})
 			return
 		}
-		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "no photo in the form"})
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "no photo in the form", ""})
 		return
 	}
 	defer f.Close()
 	photo, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxPhotoBytes+1))
 	if err != nil {
-		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "upload interrupted"})
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeUnreadable, "err_unreadable", "upload interrupted", ""})
 		return
 	}
 	if int64(len(photo)) > s.cfg.MaxPhotoBytes {
-		s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "photo too large"})
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{413, codeTooLarge, "err_too_large", "photo too large", ""})
 		return
 	}
 	rec, err := s.acceptPhoto(r.Context(), ss, photo)
-	s.answer(w, r, ss, rec, err)
+	s.answer(w, r, ss, rec, err, "")
 }
+
+// maxKeyField bounds the typed key kept on the page after a refusal.
+const maxKeyField = 200
 
 func (s *Service) postKey(w http.ResponseWriter, r *http.Request, ss *session) {
 	if !s.limit(w, r, ss, "key", 20) {
@@ -304,11 +379,11 @@ func (s *Service) postKey(w http.ResponseWriter, r *http.Request, ss *session) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	key := r.PostFormValue("key")
 	if strings.TrimSpace(key) == "" {
-		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_bad_key", "empty"})
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_bad_key", "empty", "empty"})
 		return
 	}
 	rec, err := s.acceptKeyText(r.Context(), ss, key)
-	s.answer(w, r, ss, rec, err)
+	s.answer(w, r, ss, rec, err, key)
 }
 
 func (s *Service) postChoose(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -317,11 +392,11 @@ func (s *Service) postChoose(w http.ResponseWriter, r *http.Request, ss *session
 	}
 	i, err := strconv.Atoi(r.PostFormValue("index"))
 	if err != nil {
-		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_choose_again", "no choice"})
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{400, codeBadKey, "err_choose_again", "no choice", ""})
 		return
 	}
 	rec, err := s.choose(r.Context(), ss, i)
-	s.answer(w, r, ss, rec, err)
+	s.answer(w, r, ss, rec, err, "")
 }
 
 func (s *Service) postRecovery(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -346,16 +421,34 @@ func (s *Service) postRecovery(w http.ResponseWriter, r *http.Request, ss *sessi
 		writeJSON(w, http.StatusOK, map[string]any{"saved": codes != ""})
 		return
 	}
-	if ss.e.Status == twofetch.EnrollmentKeyReceived {
-		if rec, err := s.cachedCode(r.Context(), ss); err == nil {
-			v.State, v.Received = "received", rec
-		}
-	}
+	s.withCode(r.Context(), ss, v)
 	s.render(w, r, http.StatusOK, v, nil)
 }
 
+// withCode puts the received state and its live code into v when a key
+// is waiting for confirmation.
+func (s *Service) withCode(ctx context.Context, ss *session, v *view) {
+	if ss.e.Status == twofetch.EnrollmentKeyReceived {
+		if rec, err := s.cachedCode(ctx, ss); err == nil {
+			v.State, v.Received = "received", rec
+		}
+	}
+}
+
 func (s *Service) postConfirm(w http.ResponseWriter, r *http.Request, ss *session) {
-	if err := s.confirm(r.Context(), ss); err != nil {
+	ownApp := r.PostFormValue("own_app") != ""
+	if !wantsJSON(r) && !ownApp && ss.e.Status == twofetch.EnrollmentKeyReceived {
+		// The page asks for the tick before Done; a browser that skipped
+		// the check (no HTML5 validation) is asked again, not let
+		// through: without their own app the customer is locked out.
+		v := s.viewOf(ss, "start")
+		s.withCode(r.Context(), ss, v)
+		v.OwnAppMissing = true
+		v.Error = text(v.Lang, "own_app_required")
+		s.render(w, r, http.StatusUnprocessableEntity, v, nil)
+		return
+	}
+	if err := s.confirm(r.Context(), ss, ownApp); err != nil {
 		s.fail(w, r, s.viewOf(ss, "start"), err)
 		return
 	}
@@ -366,8 +459,80 @@ func (s *Service) postConfirm(w http.ResponseWriter, r *http.Request, ss *sessio
 	s.render(w, r, http.StatusOK, s.viewOf(ss, "confirmed"), nil)
 }
 
-// answer renders the result of a photo, key or choice.
-func (s *Service) answer(w http.ResponseWriter, r *http.Request, ss *session, rec *Received, err error) {
+// postRefused is the customer's answer that the portal refused the code:
+// the page shows a fresh code and what to try, and support can see it in
+// the audit log.
+func (s *Service) postRefused(w http.ResponseWriter, r *http.Request, ss *session) {
+	if !s.limit(w, r, ss, "refused", 20) {
+		return
+	}
+	if ss.e.Status != twofetch.EnrollmentKeyReceived {
+		s.fail(w, r, s.viewOf(ss, "start"), &customerError{409, codeNotReceived, "err_no_key", "no key received yet", ""})
+		return
+	}
+	s.audit(r.Context(), ss.e, "customer", "enrollment.code_refused", "")
+	if wantsJSON(r) {
+		rec, err := s.cachedCode(r.Context(), ss)
+		if err != nil {
+			writeError(w, toAPIError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, rec)
+		return
+	}
+	v := s.viewOf(ss, "start")
+	s.withCode(r.Context(), ss, v)
+	v.Refused = true
+	s.render(w, r, http.StatusOK, v, nil)
+}
+
+// postRenew sends a new link for an expired one (or the newer link that
+// replaced it) to the same phone.
+func (s *Service) postRenew(w http.ResponseWriter, r *http.Request, ss *session) {
+	state := "expired"
+	if ss.e.Status == twofetch.EnrollmentConfirmed {
+		state = "connected"
+	}
+	v := s.viewOf(ss, state)
+	if state == "expired" && ss.e.Status != twofetch.EnrollmentExpired {
+		// Still working: there is nothing to renew, show the link's page.
+		http.Redirect(w, r, "/e/"+ss.tokenFromPath, http.StatusSeeOther)
+		return
+	}
+	newer, err := s.renew(r.Context(), ss)
+	if err != nil {
+		status := http.StatusInternalServerError
+		switch twofetch.ErrorCode(err) {
+		case twofetch.ERATELIMITED:
+			status, v.Error = http.StatusTooManyRequests, text(v.Lang, "err_rate")
+		case twofetch.ECONFLICT, twofetch.EGONE:
+			status, v.Error = http.StatusConflict, text(v.Lang, "err_internal")
+		default:
+			s.cfg.Logger.ErrorContext(r.Context(), "renew enrolment link", "err", err)
+			v.Error = text(v.Lang, "err_internal")
+		}
+		if wantsJSON(r) {
+			writeError(w, err)
+			return
+		}
+		s.render(w, r, status, v, nil)
+		return
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"sent": true, "newer": newer})
+		return
+	}
+	if newer {
+		v.Notice = text(v.Lang, "renewed_newer", phoneEnding(ss.e.Phone))
+	} else {
+		v.Notice = text(v.Lang, "renewed", phoneEnding(ss.e.Phone))
+	}
+	s.render(w, r, http.StatusOK, v, nil)
+}
+
+// answer renders the result of a photo, key or choice. key is the text
+// the customer typed, kept in the field when it is refused.
+func (s *Service) answer(w http.ResponseWriter, r *http.Request, ss *session, rec *Received, err error, key string) {
 	var choose *ErrChoose
 	if errors.As(err, &choose) {
 		if wantsJSON(r) {
@@ -381,7 +546,11 @@ func (s *Service) answer(w http.ResponseWriter, r *http.Request, ss *session, re
 		return
 	}
 	if err != nil {
-		s.fail(w, r, s.viewOf(ss, "start"), err)
+		v := s.viewOf(ss, "start")
+		if len(key) <= maxKeyField {
+			v.Key = key
+		}
+		s.fail(w, r, v, err)
 		return
 	}
 	if err := s.cacheCode(r.Context(), ss, rec); err != nil {
@@ -403,15 +572,8 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 	switch {
 	case errors.As(err, &ce):
 		status = ce.status
-		if ce.msg == "err_not_auth" || ce.msg == "err_bad_key" {
-			// The reasons come in English from otpauth: quote them on the
-			// English page, give the generic message elsewhere rather
-			// than mix languages.
-			if v.Lang == "en" {
-				v.Error = text(v.Lang, ce.msg, strings.TrimRight(ce.detail, ". "))
-			} else {
-				v.Error = text(v.Lang, ce.msg+"_generic")
-			}
+		if ce.reason != "" {
+			v.Error = text(v.Lang, ce.msg, reasonText(v.Lang, ce.reason, ce.detail))
 		} else {
 			v.Error = text(v.Lang, ce.msg)
 		}
@@ -441,11 +603,15 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, v *
 		writeError(w, apiErr)
 		return
 	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, v); err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "render enrolment page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := pageTemplate.Execute(w, v); err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "render enrolment page", "err", err)
-	}
+	_, _ = w.Write(buf.Bytes())
 }
 
 // limit applies the per-link and per-address limits of an action.
@@ -485,8 +651,11 @@ func (s *Service) cachedCode(ctx context.Context, ss *session) (*Received, error
 			if rec.ValidUntil.IsZero() {
 				return &rec, nil
 			}
-			if rec.ValidUntil.Sub(s.cfg.Now()) > 3*time.Second {
-				rec.SecondsLeft = int(rec.ValidUntil.Sub(s.cfg.Now()) / time.Second)
+			if now := s.cfg.Now(); rec.ValidUntil.Sub(now) > 3*time.Second {
+				rec.SecondsLeft = int(rec.ValidUntil.Sub(now) / time.Second)
+				if rec.ValidFrom != nil && !rec.ValidFrom.After(now) {
+					rec.ValidFrom = nil
+				}
 				return &rec, nil
 			}
 		}

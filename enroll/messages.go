@@ -1,189 +1,27 @@
 package enroll
 
-import "fmt"
+import "github.com/twofetch/twofetch/web/catalog"
 
-// messages holds every text a customer reads, per language. English is the
-// fallback for a missing key.
-var messages = map[string]map[string]string{
-	"en": {
-		"where_title":          "Where %s shows the QR code",
-		"where_open":           "On your computer, open:",
-		"then_named":           "Then photograph the QR code on your computer screen with this phone, or type the key shown under \"%s\".",
-		"counter_code":         "This code stays valid until it is used. Each new code moves the key on, so this page keeps showing the same one.",
-		"recovery_portal":      "%s gives recovery codes when two-step verification is set up. You may paste them here: they are stored encrypted and only used by support in an emergency, never automatically.",
-		"push_title":           "%s cannot be connected automatically",
-		"push_text":            "%[1]s confirms every login with an approval in the %[2]s app on your phone (Face ID or fingerprint). Only you can give that approval, on your phone; it cannot be given automatically. The QR codes shown for %[2]s lead to the app store and hold no key.",
-		"push_todo":            "What you can do: download your documents from %[1]s yourself and pass them on to your bookkeeping. If %[1]s offers you a login with a code from an authenticator app instead, set it up and tell your bookkeeping service; they then send you a new link.",
-		"sms":                  "%s asks for a second login step. To let your bookkeeping fetch your invoices automatically, open this link on your phone: %s",
-		"title":                "Connect %s",
-		"intro":                "Your bookkeeping service fetches your %s invoices for you. %s asks for a code from an authenticator app at login. Give us that app's key once, and we answer it for you from now on.",
-		"case_active":          "Already use an authenticator app for %s?",
-		"case_active_how":      "In %s's security settings, choose to change or re-add the authenticator app. It shows a new QR code.",
-		"case_new":             "Two-step login not set up yet?",
-		"case_new_how":         "In %s's security settings, turn on two-step verification and choose \"authenticator app\". It shows a QR code.",
-		"then":                 "Then photograph the QR code on your computer screen with this phone, or type the key shown under \"can't scan?\".",
-		"photo":                "Take a photo of the QR code",
-		"photo_hint":           "Hold the phone straight in front of the screen so the whole code is sharp.",
-		"upload":               "Send photo",
-		"or_key":               "Or type the setup key",
-		"key_label":            "Setup key (letters and digits)",
-		"key_submit":           "Use this key",
-		"recovery":             "Recovery codes (optional)",
-		"recovery_hint":        "If the portal gave you recovery codes, you may paste them here. They are stored encrypted and only used by support in an emergency, never automatically.",
-		"recovery_submit":      "Save recovery codes",
-		"recovery_saved":       "Recovery codes saved.",
-		"received":             "Key received",
-		"recognised":           "We recognised: %s",
-		"code_intro":           "If %s asks for a code to finish, type this one:",
-		"seconds_left":         "%d seconds left",
-		"new_code_soon":        "A new code appears when this one runs out; reload the page if it does not.",
-		"done_question":        "Has %s accepted the code, or did it not ask for one?",
-		"done":                 "Done",
-		"wrong_key":            "Wrong code? Photograph the QR code again",
-		"confirmed":            "All set",
-		"confirmed_text":       "Thank you. We fetch your %s invoices automatically from now on. You can close this page.",
-		"gone_title":           "This link is no longer valid",
-		"gone_text":            "This link was already used or has expired. If your bookkeeping service still needs something, they will send you a new one.",
-		"notfound_title":       "Link not found",
-		"notfound_text":        "Check that the whole link from the SMS was opened. Links expire after a day.",
-		"choose":               "Several keys were found. Which one is for %s?",
-		"choose_submit":        "Use this one",
-		"err_no_code":          "We found no QR code in the photo. Photograph the code again, closer and sharp, with the whole code in the picture.",
-		"err_not_auth":         "This QR code is not an authenticator key: %s.",
-		"err_bad_key":          "This is not a valid setup key: %s. Check the letters and digits and try again.",
-		"err_not_auth_generic": "This QR code is not an authenticator key. Photograph the QR code the portal shows when you add an authenticator app.",
-		"err_bad_key_generic":  "This is not a valid setup key. Check the letters and digits and try again.",
-		"err_unreadable":       "We could not read this file as a photo. Send a JPEG or PNG photo or screenshot.",
-		"err_too_large":        "This photo is too large. Take a new photo, or send a screenshot instead.",
-		"err_no_key":           "No key has been received yet. Photograph the QR code first.",
-		"err_choose_again":     "Please photograph the QR code again.",
-		"err_rate":             "Too many attempts. Wait a few minutes, then try again.",
-		"err_internal":         "Something went wrong on our side. Please try again in a minute.",
-		"try_again":            "Try again",
-		"footer":               "Secured connection. Your key is stored encrypted and is only used to log in to %s for your bookkeeping.",
-	},
-	"de": {
-		"where_title":          "Wo %s den QR-Code zeigt",
-		"where_open":           "Öffnen Sie am Computer:",
-		"then_named":           "Fotografieren Sie dann den QR-Code auf dem Computerbildschirm mit diesem Handy, oder tippen Sie den Schlüssel ab, der unter „%s“ steht.",
-		"counter_code":         "Dieser Code bleibt gültig, bis er verwendet wird. Jeder neue Code schaltet den Schlüssel weiter, daher zeigt diese Seite immer denselben.",
-		"recovery_portal":      "%s zeigt beim Einrichten der zweistufigen Anmeldung Wiederherstellungscodes. Sie können sie hier einfügen: Sie werden verschlüsselt gespeichert und nur im Notfall vom Support verwendet, nie automatisch.",
-		"push_title":           "%s kann nicht automatisch verbunden werden",
-		"push_text":            "%[1]s lässt jede Anmeldung in der %[2]s-App auf Ihrem Smartphone freigeben (mit Face-ID oder Fingerabdruck). Diese Freigabe können nur Sie auf Ihrem Smartphone erteilen, nie automatisch. Die QR-Codes zur %[2]s-App führen in den App Store und enthalten keinen Schlüssel.",
-		"push_todo":            "Was Sie tun können: Laden Sie Ihre Unterlagen selbst aus %[1]s herunter und geben Sie sie an Ihre Buchhaltung weiter. Bietet Ihnen %[1]s stattdessen eine Anmeldung mit einem Code aus einer Authenticator-App an, richten Sie diese ein und sagen Sie Ihrem Buchhaltungsservice Bescheid; Sie erhalten dann einen neuen Link.",
-		"sms":                  "%s verlangt einen zweiten Anmeldeschritt. Damit Ihre Buchhaltung Ihre Rechnungen automatisch abrufen kann, öffnen Sie diesen Link auf Ihrem Handy: %s",
-		"title":                "%s verbinden",
-		"intro":                "Ihr Buchhaltungsservice ruft Ihre %s-Rechnungen für Sie ab. %s fragt bei der Anmeldung nach einem Code aus einer Authenticator-App. Geben Sie uns einmal den Schlüssel dieser App, dann beantworten wir die Abfrage künftig für Sie.",
-		"case_active":          "Nutzen Sie für %s schon eine Authenticator-App?",
-		"case_active_how":      "Wählen Sie in den Sicherheitseinstellungen von %s, die Authenticator-App zu ändern oder neu hinzuzufügen. Dann erscheint ein neuer QR-Code.",
-		"case_new":             "Zweistufige Anmeldung noch nicht eingerichtet?",
-		"case_new_how":         "Schalten Sie in den Sicherheitseinstellungen von %s die zweistufige Anmeldung ein und wählen Sie „Authenticator-App“. Dann erscheint ein QR-Code.",
-		"then":                 "Fotografieren Sie dann den QR-Code auf dem Computerbildschirm mit diesem Handy, oder tippen Sie den Schlüssel ab, der unter „Sie können nicht scannen?“ steht.",
-		"photo":                "QR-Code fotografieren",
-		"photo_hint":           "Halten Sie das Handy gerade vor den Bildschirm, damit der ganze Code scharf ist.",
-		"upload":               "Foto senden",
-		"or_key":               "Oder Einrichtungsschlüssel eingeben",
-		"key_label":            "Einrichtungsschlüssel (Buchstaben und Ziffern)",
-		"key_submit":           "Schlüssel verwenden",
-		"recovery":             "Wiederherstellungscodes (optional)",
-		"recovery_hint":        "Falls das Portal Ihnen Wiederherstellungscodes gegeben hat, können Sie sie hier einfügen. Sie werden verschlüsselt gespeichert und nur im Notfall vom Support verwendet, nie automatisch.",
-		"recovery_submit":      "Wiederherstellungscodes speichern",
-		"recovery_saved":       "Wiederherstellungscodes gespeichert.",
-		"received":             "Schlüssel erhalten",
-		"recognised":           "Erkannt: %s",
-		"code_intro":           "Falls %s zum Abschluss einen Code verlangt, geben Sie diesen ein:",
-		"seconds_left":         "noch %d Sekunden",
-		"new_code_soon":        "Wenn dieser Code abläuft, erscheint ein neuer; sonst laden Sie die Seite neu.",
-		"done_question":        "Hat %s den Code angenommen, oder wurde keiner verlangt?",
-		"done":                 "Fertig",
-		"wrong_key":            "Falscher Code? QR-Code noch einmal fotografieren",
-		"confirmed":            "Alles erledigt",
-		"confirmed_text":       "Vielen Dank. Wir rufen Ihre %s-Rechnungen ab jetzt automatisch ab. Sie können diese Seite schließen.",
-		"gone_title":           "Dieser Link ist nicht mehr gültig",
-		"gone_text":            "Dieser Link wurde schon verwendet oder ist abgelaufen. Falls Ihr Buchhaltungsservice noch etwas braucht, schickt er Ihnen einen neuen.",
-		"notfound_title":       "Link nicht gefunden",
-		"notfound_text":        "Prüfen Sie, ob der ganze Link aus der SMS geöffnet wurde. Links laufen nach einem Tag ab.",
-		"choose":               "Es wurden mehrere Schlüssel gefunden. Welcher gehört zu %s?",
-		"choose_submit":        "Diesen verwenden",
-		"err_no_code":          "Im Foto wurde kein QR-Code gefunden. Fotografieren Sie den Code noch einmal, näher und scharf, mit dem ganzen Code im Bild.",
-		"err_not_auth_generic": "Dieser QR-Code ist kein Authenticator-Schlüssel. Fotografieren Sie den QR-Code, den das Portal beim Hinzufügen einer Authenticator-App zeigt.",
-		"err_bad_key_generic":  "Das ist kein gültiger Einrichtungsschlüssel. Prüfen Sie Buchstaben und Ziffern und versuchen Sie es noch einmal.",
-		"err_unreadable":       "Diese Datei konnte nicht als Foto gelesen werden. Senden Sie ein JPEG- oder PNG-Foto oder einen Screenshot.",
-		"err_too_large":        "Dieses Foto ist zu groß. Machen Sie ein neues Foto oder senden Sie einen Screenshot.",
-		"err_no_key":           "Es wurde noch kein Schlüssel empfangen. Fotografieren Sie zuerst den QR-Code.",
-		"err_choose_again":     "Bitte fotografieren Sie den QR-Code noch einmal.",
-		"err_rate":             "Zu viele Versuche. Warten Sie ein paar Minuten und versuchen Sie es dann noch einmal.",
-		"err_internal":         "Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es in einer Minute noch einmal.",
-		"try_again":            "Noch einmal versuchen",
-		"footer":               "Gesicherte Verbindung. Ihr Schlüssel wird verschlüsselt gespeichert und nur für die Anmeldung bei %s für Ihre Buchhaltung verwendet.",
-	},
-	"nl": {
-		"where_title":          "Waar %s de QR-code toont",
-		"where_open":           "Open op uw computer:",
-		"then_named":           "Fotografeer dan de QR-code op uw computerscherm met deze telefoon, of typ de sleutel over die onder \"%s\" staat.",
-		"counter_code":         "Deze code blijft geldig tot hij gebruikt wordt. Elke nieuwe code zet de sleutel verder, daarom toont deze pagina steeds dezelfde.",
-		"recovery_portal":      "%s geeft herstelcodes zodra tweestapsverificatie is ingesteld. U kunt ze hier plakken: ze worden versleuteld bewaard en alleen in noodgevallen door support gebruikt, nooit automatisch.",
-		"push_title":           "%s kan niet automatisch worden gekoppeld",
-		"push_text":            "%[1]s laat elke aanmelding goedkeuren in de %[2]s-app op uw telefoon (met Face ID of vingerafdruk). Alleen u kunt die goedkeuring geven, op uw telefoon; dat kan niet automatisch. De QR-codes voor de %[2]s-app leiden naar de app store en bevatten geen sleutel.",
-		"push_todo":            "Wat u kunt doen: download uw documenten zelf uit %[1]s en geef ze door aan uw boekhouding. Biedt %[1]s u in plaats daarvan aanmelden met een code uit een authenticator-app aan, stel die dan in en laat het uw boekhouddienst weten; u krijgt dan een nieuwe link.",
-		"sms":                  "%s vraagt om een tweede inlogstap. Open deze link op uw telefoon, zodat uw boekhouding uw facturen automatisch kan ophalen: %s",
-		"title":                "%s koppelen",
-		"intro":                "Uw boekhouddienst haalt uw %s-facturen voor u op. %s vraagt bij het inloggen om een code uit een authenticator-app. Geef ons één keer de sleutel van die app, dan beantwoorden wij die vraag voortaan voor u.",
-		"case_active":          "Gebruikt u voor %s al een authenticator-app?",
-		"case_active_how":      "Kies in de beveiligingsinstellingen van %s om de authenticator-app te wijzigen of opnieuw toe te voegen. Er verschijnt een nieuwe QR-code.",
-		"case_new":             "Tweestapsverificatie nog niet ingesteld?",
-		"case_new_how":         "Zet in de beveiligingsinstellingen van %s tweestapsverificatie aan en kies \"authenticator-app\". Er verschijnt een QR-code.",
-		"then":                 "Fotografeer dan de QR-code op uw computerscherm met deze telefoon, of typ de sleutel over die onder \"Kunt u niet scannen?\" staat.",
-		"photo":                "Fotografeer de QR-code",
-		"photo_hint":           "Houd de telefoon recht voor het scherm, zodat de hele code scherp is.",
-		"upload":               "Foto versturen",
-		"or_key":               "Of typ de instelsleutel",
-		"key_label":            "Instelsleutel (letters en cijfers)",
-		"key_submit":           "Deze sleutel gebruiken",
-		"recovery":             "Herstelcodes (optioneel)",
-		"recovery_hint":        "Als het portaal u herstelcodes gaf, kunt u ze hier plakken. Ze worden versleuteld bewaard en alleen in noodgevallen door support gebruikt, nooit automatisch.",
-		"recovery_submit":      "Herstelcodes bewaren",
-		"recovery_saved":       "Herstelcodes bewaard.",
-		"received":             "Sleutel ontvangen",
-		"recognised":           "Herkend: %s",
-		"code_intro":           "Als %s om een code vraagt om af te ronden, typ dan deze:",
-		"seconds_left":         "nog %d seconden",
-		"new_code_soon":        "Als deze code verloopt, verschijnt er een nieuwe; herlaad anders de pagina.",
-		"done_question":        "Heeft %s de code geaccepteerd, of werd er geen gevraagd?",
-		"done":                 "Klaar",
-		"wrong_key":            "Verkeerde code? Fotografeer de QR-code opnieuw",
-		"confirmed":            "Alles geregeld",
-		"confirmed_text":       "Dank u. We halen uw %s-facturen vanaf nu automatisch op. U kunt deze pagina sluiten.",
-		"gone_title":           "Deze link is niet meer geldig",
-		"gone_text":            "Deze link is al gebruikt of verlopen. Als uw boekhouddienst nog iets nodig heeft, stuurt die u een nieuwe.",
-		"notfound_title":       "Link niet gevonden",
-		"notfound_text":        "Controleer of de hele link uit de sms is geopend. Links verlopen na een dag.",
-		"choose":               "Er zijn meerdere sleutels gevonden. Welke hoort bij %s?",
-		"choose_submit":        "Deze gebruiken",
-		"err_no_code":          "Er is geen QR-code in de foto gevonden. Fotografeer de code opnieuw, dichterbij en scherp, met de hele code in beeld.",
-		"err_not_auth_generic": "Deze QR-code is geen authenticator-sleutel. Fotografeer de QR-code die het portaal toont bij het toevoegen van een authenticator-app.",
-		"err_bad_key_generic":  "Dit is geen geldige instelsleutel. Controleer de letters en cijfers en probeer het opnieuw.",
-		"err_unreadable":       "Dit bestand kon niet als foto worden gelezen. Stuur een JPEG- of PNG-foto of een screenshot.",
-		"err_too_large":        "Deze foto is te groot. Maak een nieuwe foto of stuur een screenshot.",
-		"err_no_key":           "Er is nog geen sleutel ontvangen. Fotografeer eerst de QR-code.",
-		"err_choose_again":     "Fotografeer de QR-code opnieuw.",
-		"err_rate":             "Te veel pogingen. Wacht een paar minuten en probeer het dan opnieuw.",
-		"err_internal":         "Er ging bij ons iets mis. Probeer het over een minuut opnieuw.",
-		"try_again":            "Opnieuw proberen",
-		"footer":               "Beveiligde verbinding. Uw sleutel wordt versleuteld bewaard en alleen gebruikt om voor uw boekhouding in te loggen bij %s.",
-	},
-}
-
-// text returns the message key in lang, formatted with args.
+// text returns an enrolment text of the catalog in lang, formatted with
+// args.
 func text(lang, key string, args ...any) string {
-	m, ok := messages[lang][key]
-	if !ok {
-		m = messages["en"][key]
-	}
-	if len(args) == 0 {
-		return m
-	}
-	return fmt.Sprintf(m, args...)
+	return catalog.Text(lang, "enroll."+key, args...)
 }
 
-func smsText(lang, portal, link string) string { return text(lang, "sms", portal, link) }
+// smsText names who asks (the tenant) and for what (the portal), so the
+// link does not come from nowhere.
+func smsText(lang, tenant, portal, link string) string {
+	return text(lang, "sms", tenant, portal, link)
+}
+
+// reasonText explains a refused key in lang from its refusal code; the
+// English reason of otpauth stands in for a code the catalog lacks.
+func reasonText(lang, code, english string) string {
+	if s, ok := catalog.Lookup(lang, "reason."+code); ok {
+		return s
+	}
+	if s, ok := catalog.Lookup("en", "reason."+code); ok {
+		return s
+	}
+	return english
+}

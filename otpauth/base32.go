@@ -32,7 +32,7 @@ func decodeSecret(s string) ([]byte, error) {
 		norm = norm[:len(norm)-1]
 	}
 	if len(norm) == 0 {
-		return nil, refused(reasonNoSecret)
+		return nil, refused("no_secret", reasonNoSecret)
 	}
 	out := make([]byte, 0, len(norm)*5/8)
 	var acc uint32
@@ -46,10 +46,10 @@ func decodeSecret(s string) ([]byte, error) {
 			v = c - '2' + 26
 		case c == '0' || c == '1' || c == '8' || c == '9':
 			clear(out)
-			return nil, refused("The secret key contains a 0, 1, 8 or 9, which setup keys never contain: check whether the letter O, I, L or B was meant.")
+			return nil, refused("digit_not_letter", "The secret key contains a 0, 1, 8 or 9, which setup keys never contain: check whether the letter O, I, L or B was meant.")
 		default:
 			clear(out)
-			return nil, refused(reasonNotBase32)
+			return nil, refused("not_base32", reasonNotBase32)
 		}
 		acc = acc<<5 | uint32(v)
 		bits += 5
@@ -60,7 +60,7 @@ func decodeSecret(s string) ([]byte, error) {
 	}
 	if len(out) < minSecretBytes {
 		clear(out)
-		return nil, refused(reasonShortSecret)
+		return nil, refused("short_secret", reasonShortSecret)
 	}
 	return out, nil
 }

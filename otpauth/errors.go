@@ -4,17 +4,29 @@ import "fmt"
 
 // RefusedError says why a text is not a key twofetch can use. Reason is
 // written for the customer who scanned or typed it and never contains the
-// secret.
+// secret; Code names the reason for pages that speak other languages.
 type RefusedError struct {
+	// Code is one of RefusalCodes.
+	Code   string
 	Reason string
 }
 
 func (e *RefusedError) Error() string { return e.Reason }
 
-func refused(reason string) error { return &RefusedError{Reason: reason} }
+// RefusalCodes are the values of RefusedError.Code.
+var RefusalCodes = []string{
+	"empty", "too_long", "garbled", "not_a_key", "web_link", "app_store", "microsoft",
+	"no_secret", "short_secret", "long_secret", "not_base32", "digit_not_letter",
+	"unsupported_kind", "unsupported_algorithm", "unsupported_digits", "unsupported_period",
+	"unsupported_parameters", "malformed",
+	"export_damaged", "export_empty", "export_too_large",
+	"mobilepass_format", "mobilepass_characters", "mobilepass_checksum",
+}
 
-func refusef(format string, args ...any) error {
-	return &RefusedError{Reason: fmt.Sprintf(format, args...)}
+func refused(code, reason string) error { return &RefusedError{Code: code, Reason: reason} }
+
+func refusef(code, format string, args ...any) error {
+	return &RefusedError{Code: code, Reason: fmt.Sprintf(format, args...)}
 }
 
 // Reasons used in more than one place.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base32"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,9 @@ func refusal(t *testing.T, err error) {
 	var re *RefusedError
 	if !errors.As(err, &re) || re.Reason == "" {
 		t.Fatalf("error %v (%T) is not a *RefusedError with a reason", err, err)
+	}
+	if !slices.Contains(RefusalCodes, re.Code) {
+		t.Fatalf("refusal %q has code %q, which is not one of RefusalCodes", re.Reason, re.Code)
 	}
 }
 

@@ -165,59 +165,59 @@ func (k *Key) Validate() error {
 	switch k.Type {
 	case TOTP, HOTP, Steam, MobilePass:
 	default:
-		return refusef("This kind of authenticator key (%q) is not supported.", k.Type)
+		return refusef("unsupported_kind", "This kind of authenticator key (%q) is not supported.", k.Type)
 	}
 	if len(k.Secret) == 0 {
-		return refused(reasonNoSecret)
+		return refused("no_secret", reasonNoSecret)
 	}
 	if len(k.Secret) < minSecretBytes {
-		return refused(reasonShortSecret)
+		return refused("short_secret", reasonShortSecret)
 	}
 	if len(k.Secret) > maxSecretBytes {
-		return refused("The secret in this code is unusually long; it does not look like an authenticator key.")
+		return refused("long_secret", "The secret in this code is unusually long; it does not look like an authenticator key.")
 	}
 	switch k.Type {
 	case Steam:
 		if k.Algorithm != SHA1 || k.Digits != 5 {
-			return refused("Steam Guard keys always use SHA1 and 5-character codes.")
+			return refused("unsupported_parameters", "Steam Guard keys always use SHA1 and 5-character codes.")
 		}
 	case MobilePass:
 		if k.Algorithm != SHA256 {
-			return refused("MobilePASS keys always use SHA256.")
+			return refused("unsupported_parameters", "MobilePASS keys always use SHA256.")
 		}
 	default:
 		switch k.Algorithm {
 		case SHA1, SHA256, SHA512:
 		default:
-			return refusef("The code asks for the %q algorithm; only SHA1, SHA256 and SHA512 are supported.", k.Algorithm)
+			return refusef("unsupported_algorithm", "The code asks for the %q algorithm; only SHA1, SHA256 and SHA512 are supported.", k.Algorithm)
 		}
 	}
 	if k.Type != Steam && (k.Digits < 6 || k.Digits > 8) {
-		return refusef("The code asks for %d-digit codes; only 6, 7 or 8 digits are supported.", k.Digits)
+		return refusef("unsupported_digits", "The code asks for %d-digit codes; only 6, 7 or 8 digits are supported.", k.Digits)
 	}
 	if k.TimeBased() {
 		if k.Period < minPeriod || k.Period > maxPeriod {
-			return refusef("The code says codes change every %d seconds; only %d to %d seconds are supported.", k.Period, minPeriod, maxPeriod)
+			return refusef("unsupported_period", "The code says codes change every %d seconds; only %d to %d seconds are supported.", k.Period, minPeriod, maxPeriod)
 		}
 		if k.Counter != 0 {
-			return refused("A time-based key cannot have a counter.")
+			return refused("malformed", "A time-based key cannot have a counter.")
 		}
 	} else if k.Period != 0 {
-		return refused("A counter-based key cannot have a time period.")
+		return refused("malformed", "A counter-based key cannot have a time period.")
 	}
 	for _, s := range []string{k.Issuer, k.LabelIssuer, k.Account} {
 		if s != cleanName(s) {
-			return refused("The name in the code contains characters that cannot be shown.")
+			return refused("malformed", "The name in the code contains characters that cannot be shown.")
 		}
 		if utf8.RuneCountInString(s) > maxNameRunes {
-			return refused("The name in the code is too long.")
+			return refused("malformed", "The name in the code is too long.")
 		}
 	}
 	if strings.Contains(k.LabelIssuer, ":") {
-		return refused("The issuer in the code's label cannot contain a colon.")
+		return refused("malformed", "The issuer in the code's label cannot contain a colon.")
 	}
 	if k.LabelIssuer != "" && (k.Issuer == "" || k.LabelIssuer == k.Issuer) {
-		return refused("The label's issuer is only kept when it differs from the issuer.")
+		return refused("malformed", "The label's issuer is only kept when it differs from the issuer.")
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func ParseMigration(text string) (*Migration, error) {
 	s := strings.TrimSpace(text)
 	scheme, rest, ok := splitScheme(s)
 	if !ok || scheme != "otpauth-migration" {
-		return nil, refused("This is not a Google Authenticator export code.")
+		return nil, refused("export_damaged", "This is not a Google Authenticator export code.")
 	}
 	return parseMigrationURI(rest)
 }
@@ -37,11 +37,11 @@ func ParseMigration(text string) (*Migration, error) {
 func parseMigrationURI(rest string) (*Migration, error) {
 	host, rawQuery, _ := strings.Cut(rest, "?")
 	if !strings.EqualFold(strings.TrimSuffix(host, "/"), "offline") {
-		return nil, refused("This Google Authenticator export code is of an unknown kind.")
+		return nil, refused("export_damaged", "This Google Authenticator export code is of an unknown kind.")
 	}
 	data, ok := parseQuery(rawQuery)["data"]
 	if !ok || data == "" {
-		return nil, refused("This Google Authenticator export code contains no keys.")
+		return nil, refused("export_empty", "This Google Authenticator export code contains no keys.")
 	}
 	payload, err := decodeMigrationData(data)
 	if err != nil {
@@ -51,7 +51,7 @@ func parseMigrationURI(rest string) (*Migration, error) {
 	return decodeMigration(payload)
 }
 
-var errDamagedExport = refused("This Google Authenticator export code is damaged; export the accounts again and scan the new code.")
+var errDamagedExport = refused("export_damaged", "This Google Authenticator export code is damaged; export the accounts again and scan the new code.")
 
 // decodeMigrationData undoes the URI and base64 encodings of the data
 // parameter. Google Authenticator does not always escape '+' and '/', and a
@@ -75,7 +75,7 @@ func decodeMigrationData(v string) ([]byte, error) {
 	}, v)
 	v = strings.TrimRight(v, "=")
 	if base64.RawStdEncoding.DecodedLen(len(v)) > maxMigrationBytes {
-		return nil, refused("This Google Authenticator export code is too large.")
+		return nil, refused("export_too_large", "This Google Authenticator export code is too large.")
 	}
 	b, err := base64.RawStdEncoding.DecodeString(v)
 	if err != nil {
@@ -197,7 +197,7 @@ func decodeMigration(b []byte) (m *Migration, err error) {
 		switch f.num {
 		case 1:
 			if len(params) == maxMigrationKeys {
-				return m, refused("This Google Authenticator export code holds too many keys.")
+				return m, refused("export_too_large", "This Google Authenticator export code holds too many keys.")
 			}
 			params = append(params, f.bytes)
 		case 2:
@@ -211,7 +211,7 @@ func decodeMigration(b []byte) (m *Migration, err error) {
 		}
 	}
 	if len(params) == 0 {
-		return m, refused("This Google Authenticator export code contains no keys.")
+		return m, refused("export_empty", "This Google Authenticator export code contains no keys.")
 	}
 	for i, p := range params {
 		k, label, err := decodeOtpParameters(p)
@@ -221,7 +221,7 @@ func decodeMigration(b []byte) (m *Migration, err error) {
 				if label != "" {
 					label = " (" + label + ")"
 				}
-				return m, refusef("Key %d of %d in this export%s cannot be used: %s", i+1, len(params), label, re.Reason)
+				return m, refusef(re.Code, "Key %d of %d in this export%s cannot be used: %s", i+1, len(params), label, re.Reason)
 			}
 			return m, err
 		}
@@ -274,7 +274,7 @@ func decodeOtpParameters(b []byte) (k *Key, label string, err error) {
 	case 1:
 		k.Type, k.Counter = HOTP, counter
 	default:
-		return nil, label, refused("it is of an unknown kind.")
+		return nil, label, refused("unsupported_kind", "it is of an unknown kind.")
 	}
 	switch alg {
 	case 0, 1:
@@ -284,9 +284,9 @@ func decodeOtpParameters(b []byte) (k *Key, label string, err error) {
 	case 3:
 		k.Algorithm = SHA512
 	case 4:
-		return nil, label, refused("it uses the MD5 algorithm, which is not supported.")
+		return nil, label, refused("unsupported_algorithm", "it uses the MD5 algorithm, which is not supported.")
 	default:
-		return nil, label, refused("it uses an unknown algorithm.")
+		return nil, label, refused("unsupported_algorithm", "it uses an unknown algorithm.")
 	}
 	switch digits {
 	case 0, 1:
@@ -294,7 +294,7 @@ func decodeOtpParameters(b []byte) (k *Key, label string, err error) {
 	case 2:
 		k.Digits = 8
 	default:
-		return nil, label, refused("it asks for an unknown number of digits.")
+		return nil, label, refused("unsupported_digits", "it asks for an unknown number of digits.")
 	}
 	k.Secret = append([]byte(nil), secret...)
 	if err := k.Validate(); err != nil {

@@ -42,7 +42,7 @@ func looksLikeMobilePass(s string) bool {
 func MobilePassKey(activationCode, policy string) (*Key, error) {
 	code := strings.ToUpper(strings.TrimSpace(activationCode))
 	if !looksLikeMobilePass(code) {
-		return nil, refused("A MobilePASS activation code has four groups of five characters separated by dashes.")
+		return nil, refused("mobilepass_format", "A MobilePASS activation code has four groups of five characters separated by dashes.")
 	}
 	var data [16]byte
 	n := 0
@@ -66,11 +66,11 @@ func MobilePassKey(activationCode, policy string) (*Key, error) {
 		case '2' <= c && c <= '7':
 			v = int(c-'2') + 26
 		default:
-			return nil, refused("A MobilePASS activation code only contains the letters A to Z and the digits 2 to 7; check for a mistyped 8 or 9.")
+			return nil, refused("mobilepass_characters", "A MobilePASS activation code only contains the letters A to Z and the digits 2 to 7; check for a mistyped 8 or 9.")
 		}
 		if i%6 == 4 {
 			if v != sum%32 {
-				return nil, refused("This MobilePASS activation code has a mistyped character; check it against the one the portal shows.")
+				return nil, refused("mobilepass_checksum", "This MobilePASS activation code has a mistyped character; check it against the one the portal shows.")
 			}
 			sum = 0
 			continue

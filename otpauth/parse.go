@@ -22,11 +22,11 @@ const maxTextBytes = 64 << 10
 // why, in words for the customer.
 func Parse(text string) ([]*Key, error) {
 	if len(text) > maxTextBytes {
-		return nil, refused("This text is far too long to be an authenticator code.")
+		return nil, refused("too_long", "This text is far too long to be an authenticator code.")
 	}
 	s := strings.TrimSpace(strings.TrimPrefix(text, "\uFEFF"))
 	if s == "" {
-		return nil, refused("There is no text to read a key from.")
+		return nil, refused("empty", "There is no text to read a key from.")
 	}
 	if lines := uriLines(s); lines != nil {
 		var keys []*Key
@@ -38,7 +38,7 @@ func Parse(text string) ([]*Key, error) {
 				}
 				var re *RefusedError
 				if errors.As(err, &re) {
-					return nil, refusef("Line %d: %s", i+1, re.Reason)
+					return nil, refusef(re.Code, "Line %d: %s", i+1, re.Reason)
 				}
 				return nil, err
 			}
@@ -77,12 +77,12 @@ func parseOne(s string) ([]*Key, error) {
 		// Control characters never belong in a URI, and a second URI run
 		// into the first would end up in the first key's names.
 		if strings.IndexFunc(s, unicode.IsControl) >= 0 || moreThanOneURI(s) {
-			return nil, refused("The text holds more than one code or is garbled; scan or paste one code at a time.")
+			return nil, refused("garbled", "The text holds more than one code or is garbled; scan or paste one code at a time.")
 		}
 	}
 	if !ok {
 		if isMicrosoftText(strings.ToLower(s)) {
-			return nil, refused(reasonMicrosoft)
+			return nil, refused("microsoft", reasonMicrosoft)
 		}
 		if looksLikeMobilePass(s) {
 			k, err := MobilePassKey(s, "")
@@ -109,16 +109,16 @@ func parseOne(s string) ([]*Key, error) {
 	case "steam":
 		return parseSteam(rest)
 	case "phonefactor", "msauth", "ms-authenticator":
-		return nil, refused(reasonMicrosoft)
+		return nil, refused("microsoft", reasonMicrosoft)
 	case "http", "https":
 		return nil, refuseLink(rest)
 	case "market", "itms-apps", "itms-appss", "appmarket":
-		return nil, refused(reasonAppStore)
+		return nil, refused("app_store", reasonAppStore)
 	}
 	if isMicrosoftText(strings.ToLower(s)) {
-		return nil, refused(reasonMicrosoft)
+		return nil, refused("microsoft", reasonMicrosoft)
 	}
-	return nil, refused(reasonNotKey)
+	return nil, refused("not_a_key", reasonNotKey)
 }
 
 // moreThanOneURI reports whether s holds a second otpauth scheme. Only the
@@ -196,15 +196,15 @@ func refuseLink(rest string) error {
 	host = strings.ToLower(host)
 	switch {
 	case hostIs(host, microsoftHosts):
-		return refused(reasonMicrosoft)
+		return refused("microsoft", reasonMicrosoft)
 	case hostIs(host, appStoreHosts):
-		return refused(reasonAppStore)
+		return refused("app_store", reasonAppStore)
 	}
 	where := "a web page"
 	if validHost(host) {
 		where = "a web page on " + host
 	}
-	return refused("This code is a link to " + where + ", not an authenticator key. " +
+	return refused("web_link", "This code is a link to "+where+", not an authenticator key. "+
 		"In the portal, go on to the step that shows a QR code for an authenticator app and take a photo of that code.")
 }
 
@@ -284,9 +284,9 @@ func parseKeyURI(rest string) (*Key, error) {
 		// Aegis and other apps export Steam Guard keys this way.
 		k.Type = Steam
 	case "":
-		return nil, refused("The authenticator code does not say whether it is time-based or counter-based.")
+		return nil, refused("malformed", "The authenticator code does not say whether it is time-based or counter-based.")
 	default:
-		return nil, refused("This authenticator code is of a kind that is not supported: only time-based (TOTP) and counter-based (HOTP) codes are.")
+		return nil, refused("unsupported_kind", "This authenticator code is of a kind that is not supported: only time-based (TOTP) and counter-based (HOTP) codes are.")
 	}
 
 	label := rawLabel
@@ -305,14 +305,14 @@ func parseKeyURI(rest string) (*Key, error) {
 	if _, ok := q["digits"]; ok {
 		n, err := strconv.Atoi(strings.TrimSpace(q.get("digits")))
 		if err != nil {
-			return nil, refused("The number of digits in the code is not a number.")
+			return nil, refused("malformed", "The number of digits in the code is not a number.")
 		}
 		k.Digits = n
 	}
 	if _, ok := q["period"]; ok {
 		n, err := strconv.Atoi(strings.TrimSpace(q.get("period")))
 		if err != nil {
-			return nil, refused("The time period in the code is not a number of seconds.")
+			return nil, refused("malformed", "The time period in the code is not a number of seconds.")
 		}
 		k.Period = n
 	}
@@ -322,7 +322,7 @@ func parseKeyURI(rest string) (*Key, error) {
 		if _, ok := q["counter"]; ok {
 			n, err := strconv.ParseUint(strings.TrimSpace(q.get("counter")), 10, 64)
 			if err != nil {
-				return nil, refused("The counter in the code is not a number.")
+				return nil, refused("malformed", "The counter in the code is not a number.")
 			}
 			k.Counter = n
 		}
@@ -337,7 +337,7 @@ func parseKeyURI(rest string) (*Key, error) {
 	}
 
 	if _, ok := q["secret"]; !ok {
-		return nil, refused(reasonNoSecret)
+		return nil, refused("no_secret", reasonNoSecret)
 	}
 	secret, err := decodeSecret(q.get("secret"))
 	if err != nil {
@@ -368,9 +368,9 @@ func parseAlgorithm(s string) (Algorithm, error) {
 	case "SHA512":
 		return SHA512, nil
 	case "MD5":
-		return "", refused("The code asks for the MD5 algorithm, which is not supported; only SHA1, SHA256 and SHA512 are.")
+		return "", refused("unsupported_algorithm", "The code asks for the MD5 algorithm, which is not supported; only SHA1, SHA256 and SHA512 are.")
 	}
-	return "", refused("The code asks for an unknown algorithm; only SHA1, SHA256 and SHA512 are supported.")
+	return "", refused("unsupported_algorithm", "The code asks for an unknown algorithm; only SHA1, SHA256 and SHA512 are supported.")
 }
 
 // parseSteam parses what follows "steam://": the base32 shared secret.
@@ -382,7 +382,7 @@ func parseSteam(rest string) ([]*Key, error) {
 	// The Steam client's own links (steam://run/…, steam://connect/…)
 	// share the scheme.
 	if strings.Contains(rest, "/") {
-		return nil, refused("This is a link that opens the Steam app, not a Steam Guard key.")
+		return nil, refused("web_link", "This is a link that opens the Steam app, not a Steam Guard key.")
 	}
 	if u, err := url.PathUnescape(rest); err == nil {
 		rest = u
@@ -407,7 +407,7 @@ func parseSetupKey(s string) ([]*Key, error) {
 		c := s[i]
 		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 		if !alnum && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '-' && c != '=' {
-			return nil, refused(reasonNotKey)
+			return nil, refused("not_a_key", reasonNotKey)
 		}
 	}
 	secret, err := decodeSecret(s)

@@ -218,6 +218,7 @@ func TestParseRefusals(t *testing.T) {
 			if !errors.As(err, &re) {
 				t.Fatalf("Parse = %v, %v; want *RefusedError", keys, err)
 			}
+			refusal(t, err)
 			if !strings.Contains(re.Reason, tt.reason) {
 				t.Errorf("reason %q does not contain %q", re.Reason, tt.reason)
 			}

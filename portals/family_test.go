@@ -16,6 +16,7 @@ func TestFamily(t *testing.T) {
 		"ionos":                  "ionos",
 		"gmx":                    "gmx",
 		"1und1":                  "1und1",
+		"facebook":               "facebook",
 		"paypal":                 "paypal",
 		"paypal-monthly-summary": "paypal",
 		"github":                 "github",

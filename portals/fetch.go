@@ -2,6 +2,7 @@ package portals
 
 import (
 	"context"
+	"strings"
 
 	"github.com/twofetch/twofetch"
 )
@@ -53,8 +54,23 @@ func (r *Runner) FetchSession(ctx context.Context, jobs []*twofetch.FetchJob) ([
 			o.SessionReused = rr.SessionReused
 			o.Steps = rr.Steps
 			o.ScriptVersion = rr.ScriptVersion
+			if len(rr.Healed) > 0 && errs[i] == nil {
+				// Healed wins over ok and no_documents: support must hear.
+				o.Outcome = twofetch.OutcomeHealed
+				o.Detail = healedDetail(rr.Healed)
+			}
 		}
 		out[i] = o
 	}
 	return out, errs
+}
+
+// healedDetail says what support should change in the script, shown with
+// the run.
+func healedDetail(hs []Healing) string {
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = h.String()
+	}
+	return "the login page changed; found by the detector instead: " + strings.Join(parts, "; ")
 }

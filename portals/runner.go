@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/portals/detect"
 )
 
 // Secrets, Document and StepLog are the fetch vocabulary of the root
@@ -81,6 +82,10 @@ type Result struct {
 	ArtifactDir string
 	// ScriptVersion is the content hash of the script the run played.
 	ScriptVersion string
+	// Healed lists the login fields found by the detector instead of the
+	// script's selectors (scripts with heal: true); a run that succeeds
+	// with any ends healed rather than ok.
+	Healed []Healing
 }
 
 // StepFunc is a step written in Go. ctx is the browser tab's context,
@@ -312,6 +317,9 @@ func (rn *run) end(err error, res *Result, dir string) error {
 		if res.New > 0 {
 			res.Outcome = twofetch.OutcomeOK
 		}
+		if len(res.Healed) > 0 {
+			res.Outcome = twofetch.OutcomeHealed
+		}
 		rn.log.Debug("run finished", "outcome", res.Outcome, "new", res.New)
 	}
 	res.Steps = rn.stepLog()
@@ -363,6 +371,9 @@ type run struct {
 	tabs      []context.Context
 	frameTabs map[cdp.FrameID]context.Context
 	cleanup   []func()
+	// lastField is the login field the previous step typed into, so that
+	// the click after it may be healed as the submit button.
+	lastField detect.Role
 }
 
 // open starts the session: the login's browser identity, profile and

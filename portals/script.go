@@ -57,6 +57,11 @@ type Script struct {
 	// "reject" or "accept" after every page load and before every click
 	// and type; empty leaves banners to the steps.
 	Consent string `yaml:"consent,omitempty" json:"consent,omitempty"`
+	// Heal lets a run whose login field (username, password, code or the
+	// submit button after them) is no longer where the script says ask
+	// the detector for it, finish, and end healed so support updates the
+	// script. Off until the script's flow is trusted.
+	Heal bool `yaml:"heal,omitempty" json:"heal,omitempty"`
 	// Uses names the fragments (shared logins, shared outcome rules) the
 	// script was assembled from. They are resolved when the script is
 	// loaded: Login, Outcomes and the other sections already hold their

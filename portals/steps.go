@@ -45,7 +45,13 @@ func (rn *run) step(path string, st *Step) error {
 	if nested {
 		rn.record(entry)
 	}
+	role := rn.healRole(path, st)
 	detail, err := rn.dispatch(ctx, path, st)
+	if err != nil && role != "" {
+		if d, h := rn.heal(path, st, role, err); h != nil {
+			detail, err, entry.Healed = d, nil, h.String()
+		}
+	}
 	entry.Detail = rn.redact(detail)
 	entry.Duration = time.Since(entry.Start)
 	if errors.Is(err, errSkipped) {

@@ -11,7 +11,8 @@ import (
 )
 
 const tenantColumns = `id, name, token_hash, admin_token_hash, language, webhook_url, webhook_secret,
-	quiet_start, quiet_end, quiet_days, time_zone, created_at, revoked_at`
+	quiet_start, quiet_end, quiet_days, time_zone, created_at, revoked_at,
+	display_name, support_phone, support_email, support_url`
 
 const tenantConflict = "a tenant with this id or token already exists"
 
@@ -20,7 +21,8 @@ func scanTenant(s scanner) (*twofetch.Tenant, error) {
 	var days string
 	var created, revoked sql.NullInt64
 	err := s.Scan(&t.ID, &t.Name, &t.TokenHash, &t.AdminTokenHash, &t.Language, &t.WebhookURL,
-		&t.WebhookSecret, &t.QuietStart, &t.QuietEnd, &days, &t.TimeZone, &created, &revoked)
+		&t.WebhookSecret, &t.QuietStart, &t.QuietEnd, &days, &t.TimeZone, &created, &revoked,
+		&t.DisplayName, &t.Support.Phone, &t.Support.Email, &t.Support.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +83,11 @@ func (db *DB) CreateTenant(ctx context.Context, t *twofetch.Tenant) error {
 	t.CreatedAt = utc(t.CreatedAt)
 	t.RevokedAt = utcp(t.RevokedAt)
 	_, err := db.exec(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.Name, bytesOrNull(t.TokenHash), bytesOrNull(t.AdminTokenHash), t.Language, t.WebhookURL,
 		t.WebhookSecret, t.QuietStart, t.QuietEnd, formatDays(t.QuietDays), t.TimeZone,
-		nanos(t.CreatedAt), nanosp(t.RevokedAt))
+		nanos(t.CreatedAt), nanosp(t.RevokedAt),
+		t.DisplayName, t.Support.Phone, t.Support.Email, t.Support.URL)
 	return fail("create tenant", err, tenantConflict, "")
 }
 
@@ -96,9 +99,11 @@ func (db *DB) UpdateTenant(ctx context.Context, t *twofetch.Tenant) error {
 	}
 	res, err := db.exec(ctx, `UPDATE tenants SET name = ?, token_hash = ?, admin_token_hash = ?,
 		language = ?, webhook_url = ?, webhook_secret = ?, quiet_start = ?, quiet_end = ?,
-		quiet_days = ?, time_zone = ? WHERE id = ?`,
+		quiet_days = ?, time_zone = ?, display_name = ?, support_phone = ?, support_email = ?,
+		support_url = ? WHERE id = ?`,
 		t.Name, bytesOrNull(t.TokenHash), bytesOrNull(t.AdminTokenHash), t.Language, t.WebhookURL,
-		t.WebhookSecret, t.QuietStart, t.QuietEnd, formatDays(t.QuietDays), t.TimeZone, t.ID)
+		t.WebhookSecret, t.QuietStart, t.QuietEnd, formatDays(t.QuietDays), t.TimeZone,
+		t.DisplayName, t.Support.Phone, t.Support.Email, t.Support.URL, t.ID)
 	if err == nil {
 		err = oneRow(res)
 	}

@@ -628,3 +628,59 @@ func TestCodeRedisDown(t *testing.T) {
 		}
 	}
 }
+
+// TestUpcomingCodeNeverWaits: near a window's end, and when the current
+// window's code was already issued, UpcomingCode answers at once with the
+// next free window's code and says when it starts.
+func TestUpcomingCodeNeverWaits(t *testing.T) {
+	ctx := context.Background()
+	rdb := newRedis(t)
+	k := testKey(otpauth.TOTP)
+	now := time.Now()
+	// One second before a window ends: its code has too little time left.
+	c := &clock{offset: time.Until(k.StepEnd(k.Step(now))) - time.Second}
+	kek, _ := MasterKey(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
+	v, _ := New(Config{Store: newMemStore(), KEK: kek, Redis: rdb, Now: c.Now})
+	// UpcomingCode must answer without waiting for a window.
+	v.sleep = func(context.Context, time.Duration) error { t.Fatal("UpcomingCode waited"); return nil }
+	ref := freshRef(twofetch.FieldTOTP)
+	if _, err := v.PutKey(ctx, ref, k); err != nil {
+		t.Fatal(err)
+	}
+	cur := k.Step(c.Now())
+	first, err := v.UpcomingCode(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := k.Code(cur + 1); first.Value != want || !first.ValidUntil.Equal(k.StepEnd(cur+1)) || !first.ValidFrom.Equal(k.StepEnd(cur)) {
+		t.Fatalf("near the end of step %d: got %+v, want step %d's code valid from %v", cur, first, cur+1, k.StepEnd(cur))
+	}
+	second, err := v.UpcomingCode(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := k.Code(cur + 2); second.Value != want || !second.ValidFrom.Equal(k.StepEnd(cur+1)) {
+		t.Fatalf("second code %+v, want step %d's", second, cur+2)
+	}
+	if _, err := v.UpcomingCode(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.UpcomingCode(ctx, ref); twofetch.ErrorCode(err) != twofetch.ECONFLICT {
+		t.Fatalf("with the next three steps issued: %v, want a conflict", err)
+	}
+
+	// A window with time left whose code is free is valid now.
+	c.offset += 3 * time.Second // into the next window, near its start
+	ref2 := freshRef(twofetch.FieldTOTP)
+	if _, err := v.PutKey(ctx, ref2, k); err != nil {
+		t.Fatal(err)
+	}
+	now2 := c.Now()
+	got, err := v.UpcomingCode(ctx, ref2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := k.Code(k.Step(now2)); got.Value != want || !got.ValidFrom.IsZero() {
+		t.Fatalf("mid-window: %+v, want the current code, valid now", got)
+	}
+}

@@ -4,12 +4,16 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/sms"
 )
 
 // TenantSettings is what a tenant may change about itself through the API.
@@ -21,10 +25,26 @@ type TenantSettings struct {
 	QuietEnd   *int     `json:"quiet_end,omitempty"`
 	QuietDays  []string `json:"quiet_days,omitempty"`
 	TimeZone   *string  `json:"time_zone,omitempty"`
+	// DisplayName is the name customers know the tenant by, shown in the
+	// enrolment SMS and on customer pages; "" clears it.
+	DisplayName *string `json:"display_name,omitempty"`
+	// Support is how customers reach the tenant's support; a part set to
+	// "" is cleared, an absent part kept.
+	Support *ContactSettings `json:"support,omitempty"`
 	// RotateWebhookSecret makes a new signing secret; one is also made when
 	// a webhook URL is first set. The secret is shown in that response only.
 	RotateWebhookSecret bool `json:"rotate_webhook_secret,omitempty"`
 }
+
+// ContactSettings changes parts of a tenant's support contact.
+type ContactSettings struct {
+	Phone *string `json:"phone,omitempty"`
+	Email *string `json:"email,omitempty"`
+	URL   *string `json:"url,omitempty"`
+}
+
+// maxDisplayName keeps the SMS that names the tenant short.
+const maxDisplayName = 50
 
 type tenantJSON struct {
 	ID         string   `json:"id"`
@@ -35,6 +55,9 @@ type tenantJSON struct {
 	QuietEnd   int      `json:"quiet_end"`
 	QuietDays  []string `json:"quiet_days"`
 	TimeZone   string   `json:"time_zone,omitempty"`
+	// DisplayName and Support are what customers see of the tenant.
+	DisplayName string           `json:"display_name,omitempty"`
+	Support     twofetch.Contact `json:"support"`
 	// WebhookSecret is present only in the response that created it.
 	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
@@ -43,7 +66,8 @@ var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
 func tenantOut(t *twofetch.Tenant) tenantJSON {
 	out := tenantJSON{ID: t.ID, Name: t.Name, Language: t.Language, WebhookURL: t.WebhookURL,
-		QuietStart: t.QuietStart, QuietEnd: t.QuietEnd, TimeZone: t.TimeZone, QuietDays: []string{}}
+		QuietStart: t.QuietStart, QuietEnd: t.QuietEnd, TimeZone: t.TimeZone, QuietDays: []string{},
+		DisplayName: t.DisplayName, Support: t.Support}
 	for _, d := range t.QuietDays {
 		out.QuietDays = append(out.QuietDays, weekdays[d])
 	}
@@ -151,6 +175,49 @@ func applyTenantSettings(t *twofetch.Tenant, in *TenantSettings) error {
 			return twofetch.Errorf(twofetch.EINVALID, "time_zone: %q is not an IANA time zone", *in.TimeZone)
 		}
 		t.TimeZone = *in.TimeZone
+	}
+	if in.DisplayName != nil {
+		n := strings.TrimSpace(*in.DisplayName)
+		if utf8.RuneCountInString(n) > maxDisplayName || strings.IndexFunc(n, unicode.IsControl) >= 0 {
+			return twofetch.Errorf(twofetch.EINVALID, "display_name: at most %d characters, on one line", maxDisplayName)
+		}
+		t.DisplayName = n
+	}
+	if c := in.Support; c != nil {
+		if c.Phone != nil {
+			p := strings.TrimSpace(*c.Phone)
+			if p != "" {
+				n, err := sms.NormalizePhone(p)
+				if err != nil {
+					return twofetch.Errorf(twofetch.EINVALID, "support.phone: %v", err)
+				}
+				p = n
+			}
+			t.Support.Phone = p
+		}
+		if c.Email != nil {
+			e := strings.TrimSpace(*c.Email)
+			if e != "" {
+				// A bare address: the page links it as mailto:.
+				a, err := mail.ParseAddress(e)
+				if err != nil || a.Address != e || len(e) > 254 {
+					return twofetch.Errorf(twofetch.EINVALID, "support.email: want an e-mail address such as help@example.com")
+				}
+			}
+			t.Support.Email = e
+		}
+		if c.URL != nil {
+			u := strings.TrimSpace(*c.URL)
+			if u != "" {
+				// Customers open it from a page that vouches for it: the
+				// tenant's own page, over https.
+				p, err := url.Parse(u)
+				if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil || len(u) > 500 {
+					return twofetch.Errorf(twofetch.EINVALID, "support.url: want an https:// URL")
+				}
+			}
+			t.Support.URL = u
+		}
 	}
 	return nil
 }

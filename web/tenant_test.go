@@ -82,3 +82,59 @@ func TestTenantSettings(t *testing.T) {
 		t.Fatalf("unauthenticated patch: %d", r.status)
 	}
 }
+
+// TestTenantContact: the name and support contact customers see are set,
+// kept part by part, cleared with "", validated, and stored on both
+// databases (migration 00009).
+func TestTenantContact(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			dir := t.TempDir()
+			e := newEnv(t, b.dsn(t, dir), dir)
+			ten, api, _ := e.tenant(t, "acme-books-prod")
+			r := e.do(t, "PATCH", "/api/v1/tenant", api, map[string]any{
+				"display_name": "  Acme Books ",
+				"support":      map[string]any{"phone": "+49 30 1234-5678", "email": "help@acme-books.example", "url": "https://acme-books.example/help"},
+			})
+			if r.status != http.StatusOK {
+				t.Fatalf("patch: %d %s", r.status, r.body)
+			}
+			want := twofetch.Contact{Phone: "+493012345678", Email: "help@acme-books.example", URL: "https://acme-books.example/help"}
+			stored, err := e.store.Tenant(context.Background(), ten.ID)
+			if err != nil || stored.DisplayName != "Acme Books" || stored.Support != want || stored.ShownName() != "Acme Books" {
+				t.Fatalf("stored %+v, %v", stored, err)
+			}
+			// Absent parts are kept; "" clears one.
+			r = e.do(t, "PATCH", "/api/v1/tenant", api, map[string]any{"support": map[string]any{"url": ""}})
+			var got struct {
+				DisplayName string           `json:"display_name"`
+				Support     twofetch.Contact `json:"support"`
+			}
+			if err := json.Unmarshal(r.body, &got); err != nil || r.status != http.StatusOK {
+				t.Fatalf("patch url: %d %s", r.status, r.body)
+			}
+			want.URL = ""
+			if got.DisplayName != "Acme Books" || got.Support != want {
+				t.Fatalf("after clearing the URL: %+v", got)
+			}
+			r = e.do(t, "PATCH", "/api/v1/tenant", api, map[string]any{"display_name": ""})
+			if stored, _ := e.store.Tenant(context.Background(), ten.ID); r.status != http.StatusOK || stored.ShownName() != "acme-books-prod" {
+				t.Fatalf("cleared display name: %d, shown as %q", r.status, stored.ShownName())
+			}
+			for _, bad := range []map[string]any{
+				{"display_name": strings.Repeat("x", 51)},
+				{"display_name": "Acme\nBooks"},
+				{"support": map[string]any{"phone": "030 1234"}},
+				{"support": map[string]any{"email": "Acme <help@acme.example>"}},
+				{"support": map[string]any{"email": "not an address"}},
+				{"support": map[string]any{"url": "http://acme-books.example/help"}},
+				{"support": map[string]any{"url": "https://user:pw@acme-books.example/"}},
+				{"support": map[string]any{"fax": "+4930123"}},
+			} {
+				if r := e.do(t, "PATCH", "/api/v1/tenant", api, bad); r.status != http.StatusBadRequest || r.errorCode(t) != "invalid" {
+					t.Errorf("%v: %d %s", bad, r.status, r.body)
+				}
+			}
+		})
+	}
+}

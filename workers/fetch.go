@@ -618,12 +618,17 @@ type scriptStore interface {
 	SetRunScript(ctx context.Context, tenantID, runID, version, failedStep string) error
 }
 
-// failedStep is the path of the last step that failed, if any.
+// failedStep is the path of the last step that failed, or else of the
+// last one healed (the step whose selector support must fix), if any.
 func failedStep(steps []twofetch.StepLog) string {
+	healed := ""
 	for i := len(steps) - 1; i >= 0; i-- {
 		if steps[i].Err != "" {
 			return steps[i].Path
 		}
+		if healed == "" && steps[i].Healed != "" {
+			healed = steps[i].Path
+		}
 	}
-	return ""
+	return healed
 }

@@ -4,44 +4,51 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/web/catalog"
 )
 
+var active, cust, enrol, support = twofetch.AccountActive, twofetch.AccountNeedsCustomer, twofetch.AccountNeedsEnrollment, twofetch.AccountNeedsSupport
+
+type decisionCase struct {
+	outcome twofetch.Outcome
+	retried int
+	want    Decision
+}
+
+// decisions is the policy's specification, one row per outcome at least.
+var decisions = []decisionCase{
+	{twofetch.OutcomeOK, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
+	{twofetch.OutcomeOK, 3, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
+	{twofetch.OutcomeNoDocuments, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
+	{twofetch.OutcomeHealed, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
+	{twofetch.OutcomeBadCredentials, 0, Decision{Action: StopCustomer, Status: cust}},
+	{twofetch.OutcomeUnsupported2FA, 0, Decision{Action: StopCustomer, Status: cust}},
+	{twofetch.OutcomeActionNeeded, 0, Decision{Action: StopCustomer, Status: cust}},
+	{twofetch.OutcomeOTPMissing, 0, Decision{Action: StopCustomer, Status: enrol}},
+	{twofetch.OutcomeOTPRejected, 0, Decision{Action: Retry, Delay: 45 * time.Second, Status: active}},
+	{twofetch.OutcomeOTPRejected, 1, Decision{Action: StopCustomer, Status: enrol}},
+	{twofetch.OutcomeCaptcha, 0, Decision{Action: Retry, Delay: 2 * time.Hour, Status: active}},
+	{twofetch.OutcomeBlocked, 1, Decision{Action: Retry, Delay: 4 * time.Hour, Status: active}},
+	{twofetch.OutcomeRateLimited, 2, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
+	{twofetch.OutcomePortalChanged, 0, Decision{Action: StopSupport, Status: support, Alert: true}},
+	{twofetch.OutcomePortalDown, 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
+	{twofetch.OutcomePortalDown, 3, Decision{Action: Retry, Delay: 8 * time.Minute, Status: active}},
+	{twofetch.OutcomePortalDown, 6, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
+	{twofetch.OutcomeTransient, 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
+	{twofetch.OutcomeTransient, 5, Decision{Action: Retry, Delay: 32 * time.Minute, Status: active}},
+	{twofetch.OutcomeTransient, 6, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
+	{"something_new", 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
+}
+
 func TestDecide(t *testing.T) {
-	active, cust, enrol, support := twofetch.AccountActive, twofetch.AccountNeedsCustomer, twofetch.AccountNeedsEnrollment, twofetch.AccountNeedsSupport
-	tests := []struct {
-		outcome twofetch.Outcome
-		retried int
-		want    Decision
-	}{
-		{twofetch.OutcomeOK, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
-		{twofetch.OutcomeOK, 3, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
-		{twofetch.OutcomeNoDocuments, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
-		{twofetch.OutcomeHealed, 0, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
-		{twofetch.OutcomeBadCredentials, 0, Decision{Action: StopCustomer, Status: cust}},
-		{twofetch.OutcomeUnsupported2FA, 0, Decision{Action: StopCustomer, Status: cust}},
-		{twofetch.OutcomeActionNeeded, 0, Decision{Action: StopCustomer, Status: cust}},
-		{twofetch.OutcomeOTPMissing, 0, Decision{Action: StopCustomer, Status: enrol}},
-		{twofetch.OutcomeOTPRejected, 0, Decision{Action: Retry, Delay: 45 * time.Second, Status: active}},
-		{twofetch.OutcomeOTPRejected, 1, Decision{Action: StopCustomer, Status: enrol}},
-		{twofetch.OutcomeCaptcha, 0, Decision{Action: Retry, Delay: 2 * time.Hour, Status: active}},
-		{twofetch.OutcomeBlocked, 1, Decision{Action: Retry, Delay: 4 * time.Hour, Status: active}},
-		{twofetch.OutcomeRateLimited, 2, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
-		{twofetch.OutcomePortalChanged, 0, Decision{Action: StopSupport, Status: support, Alert: true}},
-		{twofetch.OutcomePortalDown, 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
-		{twofetch.OutcomePortalDown, 3, Decision{Action: Retry, Delay: 8 * time.Minute, Status: active}},
-		{twofetch.OutcomePortalDown, 6, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}},
-		{twofetch.OutcomeTransient, 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
-		{twofetch.OutcomeTransient, 5, Decision{Action: Retry, Delay: 32 * time.Minute, Status: active}},
-		{twofetch.OutcomeTransient, 6, Decision{Action: Done, Status: active, NextRun: 24 * time.Hour}},
-		{"something_new", 0, Decision{Action: Retry, Delay: time.Minute, Status: active}},
-	}
-	for _, tt := range tests {
+	for _, tt := range decisions {
 		t.Run(fmt.Sprintf("%s/%d", tt.outcome, tt.retried), func(t *testing.T) {
 			if got := Decide(tt.outcome, tt.retried); got != tt.want {
 				t.Fatalf("Decide(%s, %d) = %+v, want %+v", tt.outcome, tt.retried, got, tt.want)
@@ -75,6 +82,24 @@ func TestDecideNoRetry(t *testing.T) {
 				t.Fatalf("DecideNoRetry(%s, %d) = %+v, want %+v", tt.outcome, tt.retried, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEveryOutcomeHasTextAndPolicy: an outcome added to the taxonomy
+// needs a decision here and texts for customers and support in every
+// language before it can ship.
+func TestEveryOutcomeHasTextAndPolicy(t *testing.T) {
+	for _, o := range twofetch.Outcomes {
+		if !slices.ContainsFunc(decisions, func(d decisionCase) bool { return d.outcome == o }) {
+			t.Errorf("outcome %s has no decision in the policy's specification", o)
+		}
+		for _, lang := range catalog.Languages {
+			for _, field := range []string{"title", "action", "support"} {
+				if _, ok := catalog.Lookup(lang, "outcome."+string(o)+"."+field); !ok {
+					t.Errorf("outcome %s has no %s text in %s", o, field, lang)
+				}
+			}
+		}
 	}
 }
 

@@ -28,7 +28,7 @@ func init() {
 	register(&Command{
 		Name:    "portal",
 		Summary: "list, lint and test portal scripts",
-		Usage:   "list [--json] | lint [FILE...] | test ID|FILE (--replica [NAME] [--misbehave MODE] | --live --account ID) [--out DIR] | detect URL|FILE [--json] | detect-bench DIR [-v] | new ID --login-url URL [--dir DIR] | demo-key ID",
+		Usage:   "list [--json] | lint [FILE...] | test ID|FILE (--replica [NAME] [--misbehave MODE] | --live --login ID) [--out DIR] | detect URL|FILE [--json] | detect-bench DIR [-v] | new ID --login-url URL [--dir DIR] | demo-key ID",
 		Help: `
 portal list prints every built-in portal script: id, name, the second
 factors the portal offers and what the script was verified against.
@@ -49,11 +49,13 @@ Downloaded documents go to --out (default a new temporary folder). When the
 run fails, the exit status is 1 and the screenshot, page HTML and step log
 are saved in the folder it names.
 
-portal test --live --account ID runs the script against the real portal with
-the account's password and authenticator key from the vault (TWOFETCH_REDIS_URL
-is required, so the code is never one a worker already used). It stores
-nothing: documents go to --out only, and the session cookies are read but
-not replaced.
+portal test --live --login ID runs the script against the real portal with
+the login's username, password and authenticator key from the vault
+(TWOFETCH_REDIS_URL is required, so the code is never one a worker already
+used). The script must be the login's portal or one of its family (a script
+FILE for it too). --account ID still works and names the login through one
+of its accounts. It stores nothing: documents go to --out only, and the
+session cookies are read but not replaced.
 
 portal detect opens a page (a URL, or a saved HTML file, opened offline) in
 the browser and prints what kind of sign-in step it is (login, identifier,
@@ -87,7 +89,8 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 	asJSON := flags.Bool("json", false, "list: print JSON")
 	useReplica := flags.Bool("replica", false, "test: run against the local replica")
 	live := flags.Bool("live", false, "test: run against the live portal")
-	account := flags.String("account", "", "test --live: the account whose credentials to use")
+	login := flags.String("login", "", "test --live: the login whose credentials to use")
+	account := flags.String("account", "", "test --live: an account whose login's credentials to use (instead of --login)")
 	out := flags.String("out", "", "test: folder for downloaded documents (default a new temporary folder)")
 	timeout := flags.Duration("timeout", 5*time.Minute, "test: time limit of the run")
 	loginURL := flags.String("login-url", "", "new: the portal's sign-in page")
@@ -165,13 +168,17 @@ func runPortal(ctx context.Context, m *Main, args []string) error {
 		switch {
 		case *useReplica == *live:
 			return usagef("portal test needs exactly one of --replica and --live")
-		case *live && *account == "":
-			return usagef("portal test --live needs --account ID")
+		case *live && *login != "" && *account != "":
+			return usagef("portal test --live takes --login ID or --account ID, not both")
+		case *live && *login == "" && *account == "":
+			return usagef("portal test --live needs --login ID (the login whose credentials to use; see GET /api/v1/logins/{id})")
+		case !*live && (*login != "" || *account != ""):
+			return usagef("--login and --account go with --live")
 		}
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		if *live {
-			return portalTestLive(ctx, m, pos[0], *account, *out)
+			return portalTestLive(ctx, m, pos[0], *login, *account, *out)
 		}
 		return portalTestReplica(ctx, m, pos[0], replicaName, *out, *mode)
 	}
@@ -357,9 +364,10 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 	return nil
 }
 
-// portalTestLive runs a script against the real portal with an account's
-// secrets from the vault.
-func portalTestLive(ctx context.Context, m *Main, target, accountID, out string) error {
+// portalTestLive runs a script against the real portal with a login's
+// secrets from the vault. The login is named, or found through one of its
+// accounts.
+func portalTestLive(ctx context.Context, m *Main, target, loginID, accountID, out string) error {
 	reg, script, err := m.testScript(target)
 	if err != nil {
 		return err
@@ -369,12 +377,25 @@ func portalTestLive(ctx context.Context, m *Main, target, accountID, out string)
 	if err != nil {
 		return err
 	}
-	acct, err := st.AccountByID(ctx, accountID)
-	if err != nil {
-		return fmt.Errorf("account %s: %w", accountID, err)
+	if accountID != "" {
+		acct, err := st.AccountByID(ctx, accountID)
+		if twofetch.IsNotFound(err) {
+			return fmt.Errorf("no account %s (twofetch account list --tenant ID lists them)", accountID)
+		}
+		if err != nil {
+			return fmt.Errorf("account %s: %w", accountID, err)
+		}
+		loginID = acct.LoginOrOwnID()
 	}
-	if acct.Portal != id {
-		return fmt.Errorf("account %s is on portal %q, not %q", accountID, acct.Portal, id)
+	l, err := st.LoginByID(ctx, loginID)
+	if twofetch.IsNotFound(err) {
+		return fmt.Errorf("no login %s (an account's login_id names it)", loginID)
+	}
+	if err != nil {
+		return fmt.Errorf("login %s: %w", loginID, err)
+	}
+	if err := loginFits(reg, script, l); err != nil {
+		return err
 	}
 	rdb, _, err := m.openRedis(ctx, false)
 	if err != nil {
@@ -390,8 +411,26 @@ func portalTestLive(ctx context.Context, m *Main, target, accountID, out string)
 	if err != nil {
 		return err
 	}
-	sec := &liveSecrets{AccountSecrets: vault.SecretsOf(v, acct)}
-	return runPortalTest(ctx, m, reg, pool, id, acct.Username, nil, sec, out, sec.codesUsed)
+	sec := &liveSecrets{AccountSecrets: &vault.AccountSecrets{Vault: v, TenantID: l.TenantID, AccountID: l.ID}}
+	return runPortalTest(ctx, m, reg, pool, id, l.Username, nil, sec, out, sec.codesUsed)
+}
+
+// loginFits checks that script signs in the way login does: the login's
+// own portal, or a portal of the same family (one sign-in for Amazon.de
+// and Audible).
+func loginFits(reg *portals.Registry, script *portals.Script, l *twofetch.Login) error {
+	if script.ID == l.Portal {
+		return nil
+	}
+	own, ok := reg.Get(l.Portal)
+	if ok && own.Family() != "" && own.Family() == script.Family() {
+		return nil
+	}
+	family := ""
+	if ok && own.Family() != "" {
+		family = " (family " + own.Family() + ")"
+	}
+	return fmt.Errorf("login %s signs in at %s%s; the script %s does not sign in that way", l.ID, l.Portal, family, script.ID)
 }
 
 // liveSecrets are an account's vault secrets for a test run that must

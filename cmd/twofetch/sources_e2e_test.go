@@ -152,7 +152,7 @@ func TestSourceDocumentPortals(t *testing.T) {
 		pc.waitText("Einmaliges Passwort")
 		pc.typeInto("#otpCode", code)
 		pc.submit(chromedp.Click(chromedp.CSS("#continue")), "h1.signed-in")
-		ph.submit(chromedp.Click(chromedp.CSS("#done")), "#state-confirmed")
+		ph.submit(chromedp.Steps(chromedp.Click(chromedp.CSS("#own-app")), chromedp.Click(chromedp.CSS("#done"))), "#state-confirmed")
 
 		before := iv.Stats()
 		run := waitRun(t, api, token, id, 2)
@@ -202,7 +202,7 @@ func TestSourceDocumentPortals(t *testing.T) {
 		ph.submit(chromedp.Click(chromedp.CSS("#recovery button")), ".notice")
 		ph.waitText("Herstelcodes bewaard.")
 		ph.shot("finrust-recovery-saved")
-		ph.submit(chromedp.Click(chromedp.CSS("#done")), "#state-confirmed")
+		ph.submit(chromedp.Steps(chromedp.Click(chromedp.CSS("#own-app")), chromedp.Click(chromedp.CSS("#done"))), "#state-confirmed")
 		for _, c := range codes {
 			secretsToFind = append(secretsToFind, []byte(c))
 		}
@@ -248,7 +248,7 @@ func TestSourceDocumentPortals(t *testing.T) {
 		}
 		ph.waitText("bleibt gültig, bis er verwendet wird")
 		ph.shot("smart-workplace-code")
-		ph.submit(chromedp.Click(chromedp.CSS("#done")), "#state-confirmed")
+		ph.submit(chromedp.Steps(chromedp.Click(chromedp.CSS("#own-app")), chromedp.Click(chromedp.CSS("#done"))), "#state-confirmed")
 
 		run := waitRun(t, api, token, id, 2)
 		if run.Outcome != "no_documents" || run.Trigger != "schedule" {

@@ -83,6 +83,7 @@ func init() {
 		SessionCookie: "replica-bitbucket-session",
 		DeviceCookie:  "replica-bitbucket-device",
 		Billing:       billingSpec{URL: atlBB + "/"},
+		With:          []string{"atlassian"},
 		Pages:         bitbucketPages,
 	})
 }

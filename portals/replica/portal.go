@@ -231,6 +231,9 @@ func (p *Portal) AddInvoice(email string) (Invoice, error) {
 	}
 	inv := p.addInvoice(u)
 	inv.Date = p.now().UTC().Truncate(24 * time.Hour)
+	if p.spec.MintDated != nil {
+		inv.ID, inv.Number = p.spec.MintDated(inv.Date)
+	}
 	return *inv, nil
 }
 
@@ -273,6 +276,9 @@ func (p *Portal) addInvoice(u *user) *Invoice {
 		Date:     first.AddDate(0, n, 0),
 		Amount:   int64(1200 + 731*((p.seq*7)%11)),
 		Currency: p.spec.Currency,
+	}
+	if p.spec.MintDated != nil {
+		inv.ID, inv.Number = p.spec.MintDated(inv.Date)
 	}
 	p.invoices[u] = append(p.invoices[u], inv)
 	return inv
@@ -342,11 +348,13 @@ func DemoKey(id string) string {
 
 // DemoFields returns the credentials beyond username and password that the
 // replica id's script asks for, as the replica knows them (Slack's
-// workspace, Shopify's store), or nil.
+// workspace, Shopify's store, Facebook's ad account and business), or nil.
 func DemoFields(id string) map[string]string {
 	switch id {
 	case "slack":
 		return map[string]string{"workspace": SlackWorkspace}
+	case "facebook":
+		return map[string]string{"ad_account_id": FacebookAdAccount, "business_id": FacebookBusiness}
 	case "shopify":
 		return map[string]string{"store": ShopifyStore}
 	}

@@ -68,10 +68,17 @@ func Start(opts Options) (*Server, error) {
 		s.hosts = append(s.hosts, h)
 		return nil
 	}
-	// A portal served by another's replica brings that replica along.
+	// A portal served by another's replica, or signing in on another's
+	// pages, brings that replica along.
 	for _, id := range slices.Clone(ids) {
-		if sp, ok := specByID(id); ok && sp.Of != "" && !slices.Contains(ids, sp.Of) {
-			ids = append(ids, sp.Of)
+		sp, ok := specByID(id)
+		if !ok {
+			continue
+		}
+		for _, need := range append([]string{sp.Of}, sp.With...) {
+			if need != "" && !slices.Contains(ids, need) {
+				ids = append(ids, need)
+			}
 		}
 	}
 	var aliases []*spec

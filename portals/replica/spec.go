@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"time"
 )
 
 // spec describes one portal: the URLs, form fields and texts that make the
@@ -48,6 +49,10 @@ type spec struct {
 	// Mint, when set, makes an invoice's id and number in the portal's own
 	// format from a stable hash and the portal's invoice counter.
 	Mint func(sum []byte, seq int) (id, number string)
+	// MintDated, when set, makes an invoice's id and number from its date
+	// instead, for documents named after their period (a monthly
+	// statement).
+	MintDated func(date time.Time) (id, number string)
 	// Hosts are further host names the portal's own pages use (an API or
 	// invoice host), beyond those of the URLs above.
 	Hosts []string
@@ -62,6 +67,10 @@ type spec struct {
 	// PayPal's pages) shares its pages, users, sessions and documents
 	// rather than claiming the same hosts twice.
 	Of string
+	// With names replicas that must run alongside this one: a product
+	// whose sign-in another replica serves (Bitbucket on Atlassian's
+	// id.atlassian.com).
+	With []string
 }
 
 // issuer is the name an authenticator app shows for the portal's keys: the

@@ -235,6 +235,10 @@ var further = map[string][]misbehaviour{
 		{name: "app approval", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA},
 		{name: "e-mail confirmation", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
 	},
+	"facebook": {
+		{name: "new-device checkpoint", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
+		{name: "changed layout", mode: replica.ChangedLayout, want: twofetch.OutcomePortalChanged},
+	},
 	"zoom": {
 		{name: "reCAPTCHA refusal", mode: replica.Captcha, want: twofetch.OutcomeCaptcha},
 		{name: "unusual sign-in", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded},
@@ -252,11 +256,13 @@ var slow = map[string]misbehaviour{
 // device" (ticked by their scripts).
 var trustsDevice = map[string]bool{
 	"amazon-de": true, "amazon-fr": true, "paypal": true, "paypal-monthly-summary": true, "dropbox": true,
+	"facebook": true,
 }
 
 // kinds names the portals whose documents are not invoices.
 var kinds = map[string]twofetch.DocumentKind{
 	"paypal-monthly-summary": twofetch.KindStatement,
+	"facebook":               twofetch.KindReceipt,
 }
 
 // TestHosts checks that every host a script opens is served by the

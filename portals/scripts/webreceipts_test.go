@@ -15,3 +15,16 @@ func init() {
 	kinds["mailchimp"] = twofetch.KindReceipt
 	more["mailchimp"] = misbehaviour{name: "e-mailed code for a new device", mode: replica.NewDevice, want: twofetch.OutcomeActionNeeded}
 }
+
+func init() {
+	trustsDevice["hubspot"] = true
+	more["hubspot"] = misbehaviour{name: "approval in the HubSpot app", mode: replica.PushOnly, want: twofetch.OutcomeUnsupported2FA}
+}
+
+func init() {
+	trustsDevice["klaviyo"] = true
+}
+
+func init() {
+	more["klaviyo"] = misbehaviour{name: "down", mode: replica.Down, want: twofetch.OutcomePortalDown}
+}

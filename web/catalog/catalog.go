@@ -1,0 +1,130 @@
+// Package catalog holds every text customers and support staff read, one
+// file per language (en.yaml, de.yaml, nl.yaml), so that a translator
+// works on one file and a test can see that every language says
+// everything. Keys are dotted paths into the file ("enroll.title");
+// texts are Go format strings.
+package catalog
+
+import (
+	"embed"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/twofetch/twofetch"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Languages are the languages of the catalog, English first: it stands
+// in for a text missing elsewhere.
+var Languages = []string{"en", "de", "nl"}
+
+// texts maps language → key → text.
+var texts = load()
+
+func load() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, lang := range Languages {
+		b, err := files.ReadFile(lang + ".yaml")
+		if err != nil {
+			panic(fmt.Sprintf("catalog: %v", err))
+		}
+		var tree map[string]any
+		if err := yaml.Unmarshal(b, &tree); err != nil {
+			panic(fmt.Sprintf("catalog: %s.yaml: %v", lang, err))
+		}
+		m := map[string]string{}
+		flatten("", tree, m)
+		out[lang] = m
+	}
+	return out
+}
+
+func flatten(prefix string, v any, out map[string]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			flatten(key, x, out)
+		}
+	case string:
+		out[prefix] = v
+	default:
+		panic(fmt.Sprintf("catalog: %s is a %T, not a text", prefix, v))
+	}
+}
+
+// Known reports whether lang is a language of the catalog.
+func Known(lang string) bool { return slices.Contains(Languages, lang) }
+
+// Lookup returns the text of key in lang, without falling back.
+func Lookup(lang, key string) (string, bool) {
+	s, ok := texts[lang][key]
+	return s, ok
+}
+
+// Text returns key's text in lang (English where lang has none), with
+// args filled in. A key missing in English shows as ⟦key⟧, so a page
+// never hides a missing text behind an empty one.
+func Text(lang, key string, args ...any) string {
+	s, ok := texts[lang][key]
+	if !ok {
+		if s, ok = texts["en"][key]; !ok {
+			return "⟦" + key + "⟧"
+		}
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// Keys lists the keys of lang, sorted.
+func Keys(lang string) []string {
+	keys := make([]string, 0, len(texts[lang]))
+	for k := range texts[lang] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Outcome returns the text of an outcome: field is "title", "action" (what
+// the customer does) or "support" (what support staff do), with the
+// portal's name put in for {portal}.
+func Outcome(lang string, o twofetch.Outcome, field, portal string) string {
+	return strings.ReplaceAll(Text(lang, "outcome."+string(o)+"."+field), "{portal}", portal)
+}
+
+// Wording names the portal's second login step (a script's
+// enrollment.wording) in lang; "other" for an unknown wording.
+func Wording(lang, wording string) string {
+	if _, ok := texts["en"]["wording."+wording]; !ok {
+		wording = "other"
+	}
+	return Text(lang, "wording."+wording)
+}
+
+// Date writes t as customers of lang read a date and time, in loc (the
+// tenant's time zone; UTC when nil): "6. Dezember 2026, 10:42 Uhr".
+func Date(lang string, t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	months := strings.Fields(Text(lang, "date.months"))
+	month := t.Month().String()
+	if len(months) == 12 {
+		month = months[t.Month()-1]
+	}
+	return Text(lang, "date.format", t.Day(), month, t.Year(), t.Format("15:04"))
+}
