@@ -146,6 +146,11 @@ type RunStore interface {
 	// ExpireArtifacts clears the artifacts of runs finished before t and
 	// returns the blob key prefixes it cleared, for the caller to delete.
 	ExpireArtifacts(ctx context.Context, before time.Time) ([]string, error)
+	// PruneHistory deletes runs that finished before t and whose artifacts
+	// are already gone, and events created before t that were relayed, in
+	// small batches; it returns how many of each it deleted. Accounts keep
+	// their last outcome and invoices their run id.
+	PruneHistory(ctx context.Context, before time.Time) (runs, events int64, err error)
 }
 
 // InvoiceFilter selects invoices for the API.

@@ -77,6 +77,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Events", testEvents},
 		{"FinishRun", testFinishRun},
 		{"RenameDuringRun", testRenameDuringRun},
+		{"PruneHistory", testPruneHistory},
 		{"SweepRuns", testSweepRuns},
 		{"EventsCommitOrder", testEventsCommitOrder},
 	}
