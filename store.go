@@ -55,6 +55,9 @@ type LoginStore interface {
 	// FindLogins returns the tenant's logins with this username whose
 	// portal is one of portals (the portals of one family), oldest first.
 	FindLogins(ctx context.Context, tenantID, username string, portals []string) ([]*Login, error)
+	// SetLoginCredentials replaces the login's credential values that are
+	// not secret.
+	SetLoginCredentials(ctx context.Context, tenantID, loginID string, creds map[string]string) error
 	// LoginAccounts returns the accounts behind a login, oldest first.
 	LoginAccounts(ctx context.Context, tenantID, loginID string) ([]*Account, error)
 	// ConfirmLoginKey is ConfirmKey for every account behind the login, in

@@ -77,6 +77,8 @@ var Settings = []*Setting{
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
+	{Flag: "egress-addr", Env: "TWOFETCH_EGRESS_ADDR", Default: "127.0.0.1",
+		Help: "IP address the jobs' egress proxies listen on; the browser sends all its traffic there, so with TWOFETCH_CHROME_URL on another machine an address of this worker that browser reaches (the pod IP)", Check: checkIP},
 	{Flag: "host-resolver-rules", Env: "TWOFETCH_HOST_RESOLVER_RULES", Default: "",
 		Help: "Chromium-style host rules (MAP www.example.com 127.0.0.1:8443, MAP * ~NOTFOUND) for every portal request, to run scripts against a staging copy of a portal; empty: real DNS"},
 	{Flag: "portals-dir", Env: "TWOFETCH_PORTALS_DIR", Default: "",
@@ -298,6 +300,13 @@ func (b boolString) IsBoolFlag() bool   { return true }
 func checkNetworks(v string) error {
 	_, err := netguard.ParseAllow(v)
 	return err
+}
+
+func checkIP(v string) error {
+	if ip := net.ParseIP(v); ip == nil || ip.IsUnspecified() {
+		return fmt.Errorf("want one IP address, such as 10.1.2.3, got %q", v)
+	}
+	return nil
 }
 
 func checkHostPort(v string) error {
