@@ -330,6 +330,8 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(out, 0o700); err != nil {
+		return err
 	}
 	job := &portals.Job{
 		Portal:      id,
