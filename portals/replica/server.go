@@ -17,6 +17,7 @@ import (
 	"net/http/cookiejar"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,9 @@ func Start(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{portals: map[string]*Portal{}, byHost: map[string]*Portal{}, mux: http.NewServeMux(), log: log}
+	// What the replicas of this server share: a sign-in served once for
+	// several products.
+	var shared sync.Map
 	// A portal served by another's replica, or signing in on another's
 	// pages, brings that replica along.
 	for _, id := range slices.Clone(ids) {
@@ -92,7 +96,7 @@ func Start(opts Options) (*Server, error) {
 			s.byHost[h] = p
 			s.hosts = append(s.hosts, h)
 		}
-		p.routes(s.mux)
+		p.routes(s.mux, &shared)
 	}
 	for _, sp := range aliases {
 		s.portals[sp.ID] = s.portals[sp.Of]
