@@ -471,6 +471,7 @@ var replicaModes = map[string]replica.Mode{
 	"down":           replica.Down,
 	"rate-limited":   replica.RateLimited,
 	"blocked":        replica.Blocked,
+	"refuse-browser": replica.RefuseBrowser,
 }
 
 func modeNames() []string {
