@@ -260,7 +260,11 @@ func (s *Server) settle(ctx, bctx context.Context, j *accountJob, res *twofetch.
 	if res != nil && detail == "" {
 		detail = res.Detail
 	}
-	dec := Decide(outcome, s.priorOutcomes(bctx, run.ID, outcome, retried))
+	decide := Decide
+	if re != nil && re.NoRetry {
+		decide = DecideNoRetry
+	}
+	dec := decide(outcome, s.priorOutcomes(bctx, run.ID, outcome, retried))
 	now := s.now()
 	run.Outcome = outcome
 	run.Detail = detail
