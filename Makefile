@@ -18,7 +18,7 @@ run: build
 	$(BIN) all --replicas=$${TWOFETCH_REPLICAS:-true}
 
 deps:
-	@scripts/deps.sh chromium redis postgres npm kubectl
+	@scripts/deps.sh chromium redis postgres npm socks kubectl
 
 vet:
 	$(GO) vet ./...

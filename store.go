@@ -55,6 +55,9 @@ type LoginStore interface {
 	// FindLogins returns the tenant's logins with this username whose
 	// portal is one of portals (the portals of one family), oldest first.
 	FindLogins(ctx context.Context, tenantID, username string, portals []string) ([]*Login, error)
+	// SetLoginCredentials replaces the login's credential values that are
+	// not secret.
+	SetLoginCredentials(ctx context.Context, tenantID, loginID string, creds map[string]string) error
 	// LoginAccounts returns the accounts behind a login, oldest first.
 	LoginAccounts(ctx context.Context, tenantID, loginID string) ([]*Account, error)
 	// ConfirmLoginKey is ConfirmKey for every account behind the login, in
@@ -146,6 +149,11 @@ type RunStore interface {
 	// ExpireArtifacts clears the artifacts of runs finished before t and
 	// returns the blob key prefixes it cleared, for the caller to delete.
 	ExpireArtifacts(ctx context.Context, before time.Time) ([]string, error)
+	// PruneHistory deletes runs that finished before t and whose artifacts
+	// are already gone, and events created before t that were relayed, in
+	// small batches; it returns how many of each it deleted. Accounts keep
+	// their last outcome and invoices their run id.
+	PruneHistory(ctx context.Context, before time.Time) (runs, events int64, err error)
 }
 
 // InvoiceFilter selects invoices for the API.

@@ -509,6 +509,45 @@ func (s *Service) renew(ctx context.Context, ss *session) (newer bool, err error
 	return false, nil
 }
 
+// RenewAccount sends the customer of an account a new link from the
+// account's status page: the newest open link again when there is one,
+// else a new enrolment to the phone and in the language of the account's
+// newest enrolment. It returns the last digits of that phone. The limits
+// of Start and Resend apply, and a status page asks at most three times an
+// hour per account.
+func (s *Service) RenewAccount(ctx context.Context, t *twofetch.Tenant, accountID string) (string, error) {
+	es, err := s.cfg.Store.ListEnrollments(ctx, t.ID, accountID)
+	if err != nil {
+		return "", err
+	}
+	var newest *twofetch.Enrollment
+	for _, e := range es {
+		if newest == nil || e.CreatedAt.After(newest.CreatedAt) {
+			newest = e
+		}
+	}
+	if newest == nil || newest.Phone == "" {
+		return "", twofetch.Errorf(twofetch.ENOTFOUND, "no enrolment of this account knows a phone number")
+	}
+	if ok, wait, err := s.allowWait(ctx, "renew:account:"+accountID, renewsPerLink, time.Hour); err != nil {
+		return "", err
+	} else if !ok {
+		return "", &RateLimitError{RetryAfter: wait, Err: twofetch.Errorf(twofetch.ERATELIMITED, "new links were asked for too often; try again later")}
+	}
+	newest = s.markExpired(ctx, newest)
+	switch newest.Status {
+	case twofetch.EnrollmentExpired, twofetch.EnrollmentConfirmed:
+		if _, _, err := s.Start(ctx, t, accountID, newest.Phone, newest.Language); err != nil {
+			return "", err
+		}
+	default:
+		if _, err := s.Resend(ctx, t.ID, newest.ID); err != nil {
+			return "", err
+		}
+	}
+	return phoneEnding(newest.Phone), nil
+}
+
 // phoneEnding is what a page may show of a phone number: its last two
 // digits.
 func phoneEnding(p string) string {

@@ -275,3 +275,34 @@ func TestRenewAfterExpiry(t *testing.T) {
 		t.Fatalf("renew of a working link: %d", status)
 	}
 }
+
+// TestRenewFromStatusPage: the status page's new link goes to the phone of
+// the account's last enrolment: the open link again, else a new one.
+func TestRenewFromStatusPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.RenewAccount(ctx, e.tenant, e.account.ID); twofetch.ErrorCode(err) != twofetch.ENOTFOUND {
+		t.Fatalf("without any enrolment: %v", err)
+	}
+	_, link := e.start("nl")
+	sent := len(e.sent)
+	ending, err := e.svc.RenewAccount(ctx, e.tenant, e.account.ID)
+	if err != nil || ending != "78" || len(e.sent) != sent+1 || !strings.Contains(e.lastSMS(), link) {
+		t.Fatalf("open link: %q %v, SMS %q", ending, err, e.lastSMS())
+	}
+	e.clock.Advance(25 * time.Hour)
+	if _, err := e.svc.RenewAccount(ctx, e.tenant, e.account.ID); err != nil {
+		t.Fatal(err)
+	}
+	sms := e.lastSMS()
+	if strings.Contains(sms, link) || !strings.Contains(sms, "vraagt u GitHub te koppelen") {
+		t.Fatalf("after expiry a new link in the customer's language is due: %q", sms)
+	}
+	// An account asks at most three times an hour.
+	if _, err := e.svc.RenewAccount(ctx, e.tenant, e.account.ID); err != nil {
+		t.Fatalf("third renewal: %v", err)
+	}
+	if _, err := e.svc.RenewAccount(ctx, e.tenant, e.account.ID); twofetch.ErrorCode(err) != twofetch.ERATELIMITED {
+		t.Fatalf("fourth renewal within the hour: %v, want rate_limited", err)
+	}
+}

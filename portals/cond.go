@@ -3,7 +3,6 @@ package portals
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -130,32 +129,33 @@ func evalCond(ctx context.Context, c *Cond) (bool, error) {
 	return ok, err
 }
 
-// waitCond waits until the condition holds. The test runs inside the page
-// on every animation frame; a navigation destroys that loop, so it is
-// started again in the new document.
+// waitCond waits until the condition holds, testing it every pollInterval
+// from here. Nothing runs in the page between two tests (no timer or
+// animation-frame loop a page could notice), and a navigation between two
+// tests is simply tested again in the new document.
 func waitCond(ctx context.Context, c *Cond) error {
-	expr := condExpr(c)
+	return until(ctx, func() (bool, error) { return evalCond(ctx, c) })
+}
+
+// pollInterval is how often a wait tests the page.
+const pollInterval = 50 * time.Millisecond
+
+// until calls test every pollInterval until it reports done or fails, or
+// ctx ends. chromedp's Poll would loop inside the page instead, but it
+// needs the Runtime domain's execution-context events, which job tabs do
+// not enable (see quietRuntime).
+func until(ctx context.Context, test func() (bool, error)) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
 	for {
-		dl, _ := ctx.Deadline()
-		timeout := time.Until(dl)
-		if timeout <= 0 {
-			return context.DeadlineExceeded
-		}
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
-			chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, chromedp.ErrPollingTimeout):
-			return context.DeadlineExceeded
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case isNavigationError(err):
-			// The document went away mid-poll: poll again in the next one,
-			// which chromedp waits for.
-			continue
-		default:
+		done, err := test()
+		if err != nil || done {
 			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }

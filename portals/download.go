@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -180,6 +181,9 @@ func (rn *run) loadResource(ctx context.Context, u string) ([]byte, string, erro
 // events come from the whole browser; only a file that appears in this
 // job's own download directory is ours.
 func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
+	if rn.r.pool.cfg.RemoteURL != "" {
+		return rn.clickDownloadStreamed(ctx, sel)
+	}
 	progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
 	begin := chromedp.BrowserEvents(ctx, browser.DownloadWillBegin)
 	ours := map[string]bool{}
@@ -230,6 +234,33 @@ func (rn *run) clickDownload(ctx context.Context, sel string) ([]byte, error) {
 		}
 	}
 	return nil, ctx.Err()
+}
+
+// clickDownloadStreamed clicks and takes the file the click makes the tab
+// load, streamed from a remote browser through DevTools (a file the browser
+// saved would be on its machine, not the worker's).
+func (rn *run) clickDownloadStreamed(ctx context.Context, sel string) ([]byte, error) {
+	c := chromedp.FromContext(rn.tab())
+	if c == nil || c.Target == nil {
+		return nil, errors.New("tab not attached")
+	}
+	capt, cancel := rn.r.pool.downloads.expect(cdp.FrameID(c.Target.TargetID), rn.r.MaxDocumentSize)
+	defer cancel()
+	var err error
+	if rn.scoped(sel) {
+		err = rn.clickScoped(ctx, sel, "", -1)
+	} else {
+		err = rn.ptr.click(ctx, sel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case f := <-capt.done:
+		return f.data, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (rn *run) fromBase64(tmpl string) ([]byte, error) {

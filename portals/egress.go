@@ -3,9 +3,13 @@ package portals
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +42,10 @@ type egress struct {
 	conns    map[net.Conn]struct{}
 	closed   bool
 	allowAll bool
+	// user and password are the job's proxy credentials, random per job
+	// and given only to its browser: the proxy listens on loopback, where
+	// any local process could otherwise borrow it.
+	user, password string
 }
 
 // egressConfig configures a job's proxy.
@@ -58,6 +66,9 @@ type egressConfig struct {
 	// OnBlock is called with the URL (or host:port of a tunnel) of every
 	// refused request.
 	OnBlock func(target string)
+	// ListenIP is the address the proxy listens on and the browser reaches
+	// it at; default 127.0.0.1 (see PoolConfig.EgressAddr).
+	ListenIP string
 }
 
 // ParseProxyURL checks a proxy URL as operators give it.
@@ -100,7 +111,9 @@ func startEgress(cfg egressConfig) (*egress, error) {
 		}
 		e.rules = append(e.rules, rules...)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	e.user, e.password = "job-"+randomHex(6), randomHex(24)
+	ip := cmp.Or(cfg.ListenIP, "127.0.0.1")
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("portals: egress proxy: %w", err)
 	}
@@ -110,8 +123,34 @@ func startEgress(cfg egressConfig) (*egress, error) {
 	return e, nil
 }
 
-// URL is the address the browser is told to use as its proxy.
+// URL is the address the browser is told to use as its proxy. Chromium
+// takes no credentials in --proxy-server; it is given them when the proxy
+// asks (see proxyAuth).
 func (e *egress) URL() string { return "http://" + e.ln.Addr().String() }
+
+// Addr is the proxy's host:port, which a browser's proxy challenge names.
+func (e *egress) Addr() string { return e.ln.Addr().String() }
+
+// authorized reports whether r carries the job's credentials.
+func (e *egress) authorized(r *http.Request) bool {
+	user, pw, ok := parseBasic(r.Header.Get("Proxy-Authorization"))
+	// Both compared whatever the first gives: no early answer to time.
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(e.user))
+	p := subtle.ConstantTimeCompare([]byte(pw), []byte(e.password))
+	return ok && u&p == 1
+}
+
+func parseBasic(h string) (user, password string, ok bool) {
+	scheme, enc, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(b), ":")
+}
 
 // Close stops the proxy and every tunnel through it.
 func (e *egress) Close() {
@@ -174,6 +213,16 @@ func (e *egress) block(w http.ResponseWriter, target, host string) {
 }
 
 func (e *egress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !e.authorized(r) {
+		// A browser asks without credentials first and answers the
+		// challenge; anything else asking is not the job's browser.
+		if r.Header.Get("Proxy-Authorization") != "" {
+			e.log.Warn("egress proxy: refused wrong credentials", "from", r.RemoteAddr)
+		}
+		w.Header().Set("Proxy-Authenticate", `Basic realm="twofetch job"`)
+		http.Error(w, "twofetch: proxy credentials required", http.StatusProxyAuthRequired)
+		return
+	}
 	if r.Method == http.MethodConnect {
 		e.tunnel(w, r)
 		return
@@ -514,4 +563,10 @@ func resolverFlags(flags []string) []string {
 		}
 	}
 	return out
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

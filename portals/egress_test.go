@@ -2,18 +2,21 @@ package portals
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/internal/testenv"
 )
 
 // TestScriptCannotExfiltrate: a js step posts the typed password to a host
@@ -56,11 +59,34 @@ documents:
 }
 
 // TestProxyCarriesEverything runs a job through a login's proxy on
-// loopback. The proxy reaches the portal from 127.0.0.2, so the portal
+// loopback, HTTP and SOCKS5 (microsocks, a server independent of the
+// client here). The proxy reaches the portal from 127.0.0.2, so the portal
 // tells proxied requests from any that bypassed it: the page, an image, an
 // iframe, a worker's fetch and a download all arrive through the proxy.
 func TestProxyCarriesEverything(t *testing.T) {
 	pool := testPool(t)
+	t.Run("http", func(t *testing.T) {
+		carriesEverything(t, pool, func(origin string) (string, string, func() []string) {
+			proxy := startLoopbackProxy(t, origin, "alice:s3cret")
+			host := fmt.Sprintf("proxied%d.portal.test", time.Now().UnixNano()%1e6)
+			return host, "http://alice:s3cret@" + proxy.addr, proxy.connects
+		})
+	})
+	t.Run("socks5", func(t *testing.T) {
+		carriesEverything(t, pool, func(origin string) (string, string, func() []string) {
+			socks := testenv.StartSocks5(t, "alice", "s3cret", "127.0.0.2")
+			// The SOCKS server resolves the name the browser asked for
+			// itself, so the portal is a loopback name on the origin's
+			// port.
+			_, port, _ := net.SplitHostPort(origin)
+			return "localhost:" + port, "socks5://alice:s3cret@" + socks.Addr, socks.Connects
+		})
+	})
+}
+
+// carriesEverything runs a job whose portal is an origin on loopback, at
+// the host the upstream func names, through the proxy it starts.
+func carriesEverything(t *testing.T, pool *Pool, upstream func(origin string) (host, proxyURL string, connects func() []string)) {
 	var mu sync.Mutex
 	seen := map[string]string{} // path -> client address
 	origin := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,10 +114,9 @@ func TestProxyCarriesEverything(t *testing.T) {
 	origin.StartTLS()
 	defer origin.Close()
 
-	proxy := startLoopbackProxy(t, origin.Listener.Addr().String(), "alice:s3cret")
-
-	host := fmt.Sprintf("proxied%d.portal.test", time.Now().UnixNano()%1e6)
-	src := header + "two_factor: []\n" + `
+	host, proxyURL, connects := upstream(origin.Listener.Addr().String())
+	name, _, _ := strings.Cut(host, ":")
+	src := strings.ReplaceAll(header, "HOST", name) + "two_factor: []\n" + `
 login:
   - navigate: https://HOST/login
   - wait: {selector: "#ready"}
@@ -99,7 +124,7 @@ documents:
   - download: {id: P-1, click: "a.dl", content_type: application/pdf}
 `
 	job := testJob(t, &fakeSecrets{}, &memStore{}, nil)
-	job.Proxy = "http://alice:s3cret@" + proxy.addr
+	job.Proxy = proxyURL
 	res, err := runJob(t, NewRunner(scriptFor(t, host, src), pool), job)
 	if err != nil || res.New != 1 {
 		t.Fatalf("run through the proxy: %v, %d new\n%s", err, res.New, stepsText(res))
@@ -116,9 +141,17 @@ documents:
 			t.Errorf("%s bypassed the proxy (from %s)", p, ip)
 		}
 	}
-	for _, c := range proxy.connects() {
-		if c != host+":443" {
-			t.Errorf("the proxy was asked for %s, want only %s:443", c, host)
+	want := host
+	if !strings.Contains(want, ":") {
+		want += ":443"
+	}
+	got := connects()
+	if len(got) == 0 {
+		t.Errorf("the proxy was asked for nothing")
+	}
+	for _, c := range got {
+		if c != want {
+			t.Errorf("the proxy was asked for %s, want only %s", c, want)
 		}
 	}
 }
@@ -168,4 +201,65 @@ func startLoopbackProxy(t testing.TB, origin, userinfo string) *loopbackProxy {
 	t.Cleanup(srv.Close)
 	p.addr = srv.Listener.Addr().String()
 	return p
+}
+
+// TestAttackEgressFromAnotherProcess: a job's egress proxy listens on the
+// worker's loopback, where any local process can connect. Without the
+// job's credentials, which only its browser is given, it is refused
+// (407): it cannot borrow the job's way to the portal or its upstream
+// proxy.
+func TestAttackEgressFromAnotherProcess(t *testing.T) {
+	var mu sync.Mutex
+	var hits []string
+	origin := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.URL.Path)
+		mu.Unlock()
+		fmt.Fprint(w, "portal")
+	}))
+	defer origin.Close()
+	plain := httptest.NewServer(origin.Config.Handler)
+	defer plain.Close()
+	eg, err := startEgress(egressConfig{
+		Allow:   []string{"portal.test", "plain.test"},
+		Resolve: []string{"MAP portal.test " + origin.Listener.Addr().String() + ", MAP plain.test " + plain.Listener.Addr().String()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eg.Close()
+	get := func(proxy *url.URL, target string) (int, error) {
+		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy),
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 10 * time.Second}
+		resp, err := c.Get(target)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	bare, _ := url.Parse(eg.URL())
+	wrong := *bare
+	wrong.User = url.UserPassword(eg.user, "guessed")
+	for _, proxy := range []*url.URL{bare, &wrong} {
+		for _, target := range []string{"https://portal.test/secret", "http://plain.test/secret"} {
+			code, err := get(proxy, target)
+			if err == nil && code != http.StatusProxyAuthRequired {
+				t.Errorf("%s through %s: %d, want 407", target, proxy.Redacted(), code)
+			}
+		}
+	}
+	mu.Lock()
+	if len(hits) != 0 {
+		t.Errorf("the portal received %v from a process without the job's credentials", hits)
+	}
+	mu.Unlock()
+	// The job's own credentials pass: the refusals above are about them.
+	job := *bare
+	job.User = url.UserPassword(eg.user, eg.password)
+	for _, target := range []string{"https://portal.test/ok", "http://plain.test/ok"} {
+		if code, err := get(&job, target); err != nil || code != http.StatusOK {
+			t.Errorf("%s with the job's credentials: %d %v", target, code, err)
+		}
+	}
 }

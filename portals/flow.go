@@ -40,6 +40,11 @@ func (rn *run) popup(ctx context.Context, path string, p *PopupStep) (string, er
 	if err := chromedp.Do(tab); err != nil {
 		return sel, fmt.Errorf("attach to the new tab: %w", err)
 	}
+	// Attaching turned the Runtime domain on in a page that is already
+	// running; it goes off again at once.
+	if err := withDeadlineOf(ctx, tab, 0, quietRuntime); err != nil {
+		return sel, fmt.Errorf("attach to the new tab: %w", err)
+	}
 	frames := rn.frames
 	rn.frames = nil
 	rn.tabs = append(rn.tabs, tab)

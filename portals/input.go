@@ -2,6 +2,7 @@ package portals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -22,22 +23,36 @@ type pointer struct{ x, y float64 }
 // it into view.
 type box struct{ X, Y, W, H float64 }
 
-const boxJS = `((sel) => {
-	const el = document.querySelector(sel);
+// boxJS scrolls the first visible match of a selector into view and
+// returns its box, or null while there is none.
+func boxJS(sel string) string {
+	return wrapJS(`((el) => {
+	if (!el || !__vis(el)) return null;
 	el.scrollIntoView({block: 'center', inline: 'center'});
 	const r = el.getBoundingClientRect();
 	return {X: r.left, Y: r.top, W: r.width, H: r.height};
-})`
+})(__q(document, ` + jsString(sel) + `))`)
+}
 
 // elementBox waits for sel to be visible and returns its box.
 func elementBox(ctx context.Context, sel string) (box, error) {
 	var b box
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
-		return b, err
-	}
-	b, err := chromedp.Run(ctx, chromedp.Evaluate[box](boxJS+"("+jsString(sel)+")"))
+	expr := boxJS(sel)
+	err := until(ctx, func() (bool, error) {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[*box](expr))
+		switch {
+		case errors.Is(err, chromedp.ErrJSNull), err != nil && isNavigationError(err):
+			return false, nil
+		case err != nil:
+			return false, err
+		case got == nil:
+			return false, nil
+		}
+		b = *got
+		return true, nil
+	})
 	if err != nil {
-		return b, err
+		return b, fmt.Errorf("element %s: %w", sel, err)
 	}
 	if b.W <= 0 || b.H <= 0 {
 		return b, fmt.Errorf("element %s has no size", sel)

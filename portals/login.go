@@ -143,12 +143,14 @@ func (rn *run) prepareLogin() error {
 		Resolve:  resolverFlags(p.cfg.ExtraFlags),
 		Logger:   rn.log,
 		OnBlock:  rn.blockedRequest,
+		ListenIP: p.cfg.EgressAddr,
 	})
 	if err != nil {
 		return twofetch.FailWith(twofetch.OutcomeTransient, err, "no egress proxy")
 	}
 	ls.egress = eg
 	ls.setup.proxy = eg.URL()
+	ls.setup.proxyAuth = [2]string{eg.user, eg.password}
 	return nil
 }
 

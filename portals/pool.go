@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
@@ -31,11 +34,15 @@ type PoolConfig struct {
 	// applied by DevTools overrides; a remote browser always works this way.
 	SharedBrowser bool
 	// RemoteURL is the ws:// or http:// DevTools endpoint of a browser
-	// that runs elsewhere; when set no local browser is started. Downloads
-	// started by a click land on the browser's machine, so with a remote
-	// browser they need a download directory both machines share; links,
-	// base64 and printing work anywhere.
+	// that runs elsewhere; when set no local browser is started. Files a
+	// click downloads are streamed back through DevTools, not saved on the
+	// browser's machine.
 	RemoteURL string
+	// EgressAddr is the IP address the jobs' egress proxies listen on,
+	// which the browser must reach; default 127.0.0.1. A remote browser on
+	// another machine needs an address of the worker's it can reach (a
+	// pod IP); the proxies ask for per-job credentials either way.
+	EgressAddr string
 	// ExtraFlags are added to Chromium's command line as "--name" or
 	// "--name=value", e.g. the replicas' --host-resolver-rules.
 	ExtraFlags []string
@@ -71,6 +78,10 @@ type Pool struct {
 	// so identities follow the pinned browser.
 	browserUA string
 	logins    map[string]chan struct{}
+	// creds answer the proxy challenges of the jobs' egress proxies.
+	creds proxyCreds
+	// downloads are the click downloads awaited from a remote browser.
+	downloads downloadCaptures
 }
 
 // generation is one browser process and the jobs it has served.
@@ -96,6 +107,11 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*Pool, error) {
 	}
 	if cfg.RemoteURL != "" {
 		cfg.SharedBrowser = true
+	}
+	if cfg.EgressAddr != "" {
+		if ip := net.ParseIP(cfg.EgressAddr); ip == nil || ip.IsUnspecified() {
+			return nil, fmt.Errorf("portals: egress address %q: want one IP address the browser reaches the worker at", cfg.EgressAddr)
+		}
 	}
 	p := &Pool{cfg: cfg, log: cfg.Logger, base: context.WithoutCancel(ctx), logins: map[string]chan struct{}{}}
 	if p.log == nil {
@@ -223,6 +239,9 @@ func (p *Pool) start(ctx context.Context, ls *loginSetup) (*generation, error) {
 	case <-timer.C:
 		err = fmt.Errorf("no answer within %v", p.cfg.StartTimeout)
 	}
+	if err == nil {
+		err = p.answerProxyAuth(ctx, g)
+	}
 	if err != nil {
 		g.stop()
 		return nil, fmt.Errorf("portals: start browser %s: %w", p.where(), err)
@@ -294,7 +313,15 @@ type loginSetup struct {
 	key        string
 	identity   *Identity
 	profileDir string
-	proxy      string
+	// proxy is the job's egress proxy, which wants proxyAuth (user,
+	// password) from the browser.
+	proxy     string
+	proxyAuth [2]string
+	// inspect keeps DevTools' Runtime domain on in the tab, for tools that
+	// only read pages with chromedp's queries and Poll, which follow
+	// execution contexts through its events. Portal runs and checks leave
+	// it off (see quietRuntime).
+	inspect bool
 }
 
 // lockLogin holds the login's slot in this process until the returned
@@ -338,11 +365,25 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) 
 	if err != nil {
 		return nil, err
 	}
+	if ls != nil && ls.proxy != "" {
+		// Known before the browser's first request meets the proxy.
+		addr := proxyAddr(ls.proxy)
+		p.creds.set(addr, ls.proxyAuth[0], ls.proxyAuth[1])
+		release := unlock
+		unlock = func() { p.creds.remove(addr); release() }
+	}
 	var l *lease
 	if p.cfg.SharedBrowser || ls == nil || ls.profileDir == "" {
 		l, err = p.acquireShared(ctx, downloadDir, ls)
 	} else {
 		l, err = p.acquireOwn(ctx, downloadDir, ls)
+	}
+	if err == nil && (ls == nil || !ls.inspect) {
+		err = withDeadlineOf(ctx, l.ctx, 0, quietRuntime)
+		if err != nil {
+			l.release()
+			err = fmt.Errorf("portals: open browser: %w", err)
+		}
 	}
 	if err != nil {
 		unlock()
@@ -350,6 +391,28 @@ func (p *Pool) acquire(ctx context.Context, downloadDir string, ls *loginSetup) 
 	}
 	l.unlock = unlock
 	return l, nil
+}
+
+func proxyAddr(proxy string) string {
+	if u, err := url.Parse(proxy); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return proxy
+}
+
+// quietRuntime turns DevTools' Runtime domain off in the tab ctx. chromedp
+// enables it when it attaches, and while it is on Chromium serialises every
+// console call for the client: a page can see that (an Error logged to the
+// console has its stack read, which a getter notices; fpscanner's hasCDP and
+// other bot checks test exactly this). Evaluating needs no Runtime.enable;
+// what does need its events (chromedp's element queries and Poll, which
+// follow execution contexts) is not used on such a tab: conditions and
+// waits are polled from here by evaluating (scope.go, cond.go). chromedp
+// enables the domain before the tab's first page loads, so no page of a
+// job sees it on.
+func quietRuntime(ctx context.Context) error {
+	_, err := chromedp.Call(ctx, runtime.Disable, cdp.Empty{})
+	return err
 }
 
 func (p *Pool) acquireOwn(ctx context.Context, downloadDir string, ls *loginSetup) (*lease, error) {

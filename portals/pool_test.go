@@ -2,8 +2,10 @@ package portals
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -48,7 +50,16 @@ func TestRemoteBrowser(t *testing.T) {
 	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
 		"--user-data-dir=" + t.TempDir(), "--no-first-run"}
 	args = append(args, local.cfg.ExtraFlags...)
-	cmd := exec.Command(local.cfg.ChromePath, append(args, "about:blank")...)
+	args = append(args, "about:blank")
+	cmd := exec.Command(local.cfg.ChromePath, args...)
+	if unshare, err := exec.LookPath("unshare"); err == nil && os.Geteuid() == 0 {
+		// A /tmp of its own, as on another machine: the downloads the
+		// worker gets cannot come through a folder both share.
+		cmd = exec.Command(unshare, append([]string{"-m", "--propagation", "private", "--", "sh", "-c",
+			`mount -t tmpfs none /tmp && exec "$0" "$@"`, local.cfg.ChromePath}, args...)...)
+	} else {
+		t.Log("the remote browser shares this machine's /tmp (needs root and unshare to have its own)")
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +97,28 @@ func TestRemoteBrowser(t *testing.T) {
 		testJob(t, &fakeSecrets{password: s.password}, &memStore{}, nil))
 	if err != nil || res.New != 2 {
 		t.Fatalf("job in remote browser: %v, %d new\n%s", err, res.New, stepsText(res))
+	}
+
+	// Downloads by click come back through DevTools: the worker reads no
+	// folder of the browser's.
+	host, s = newSite(t)
+	st := &memStore{}
+	res, err = runJob(t, NewRunner(scriptFor(t, host, header+twoFactor+loginSteps+`
+documents:
+  - navigate: https://HOST/invoices
+  - for_each:
+      rows: "table#invoices tbody tr"
+      fields: {id: {selector: td.number}}
+      do:
+        - download: {id: "{{row.id}}", click: ":scope a.dl"}
+`), pool), testJob(t, &fakeSecrets{password: s.password}, st, nil))
+	if err != nil || res.New != 2 {
+		t.Fatalf("click downloads in remote browser: %v, %d new\n%s", err, res.New, stepsText(res))
+	}
+	for _, id := range []string{"INV-1001", "INV-1002"} {
+		if d := st.get(id); d == nil || !bytes.HasPrefix(d.Data, []byte("%PDF-")) {
+			t.Errorf("%s: %v", id, d)
+		}
 	}
 }
 

@@ -138,7 +138,13 @@ func (rn *run) frameContext(ctx context.Context, frameID cdp.FrameID, depth int)
 	rn.mu.Unlock()
 	if !ok {
 		c, cancel := chromedp.NewContext(rn.l.ctx, chromedp.WithTargetID(target.ID(frameID)))
-		if err := chromedp.Do(c); err != nil {
+		err := chromedp.Do(c)
+		if err == nil {
+			// Attaching turned the Runtime domain on in a running
+			// frame; it goes off again at once (see quietRuntime).
+			err = withDeadlineOf(ctx, c, 0, quietRuntime)
+		}
+		if err != nil {
 			cancel()
 			return frameScope{}, fmt.Errorf("attach to iframe: %w", err)
 		}

@@ -415,12 +415,7 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	if err := rn.autoConsent(ctx); err != nil {
 		return detail, err
 	}
-	scoped := rn.scoped(sel) || st.Type.Boxes
-	if scoped {
-		if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("__qa(document, %s).some(__vis)", jsString(sel)))); err != nil {
-			return detail, err
-		}
-	} else if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+	if err := rn.pollScope(ctx, wrapJS(fmt.Sprintf("__qa(document, %s).some(__vis)", jsString(sel)))); err != nil {
 		return detail, err
 	}
 	secret := false
@@ -451,37 +446,17 @@ func (rn *run) typeInto(ctx context.Context, st *Step) (string, error) {
 	if st.Type.Submit {
 		keys += "\r"
 	}
-	if scoped {
-		if st.Type.Boxes {
-			err = rn.typeBoxes(ctx, sel, value, st.Type.Submit)
-		} else {
-			err = rn.typeScoped(ctx, sel, keys)
-		}
-		if err != nil && secret {
-			err = errors.New(rn.redact(err.Error()))
-		}
-		return detail, err
-	}
-	// Focus and key events rather than SendKeys: SendKeys reads the node's
-	// attributes unlocked while chromedp's event loop updates them (a data
-	// race in chromedp v0.23), and it only adds file-input handling, which
-	// typing never needs.
 	// The field is there: typing at a person's pace takes the time it
 	// takes, bounded by the job rather than by the wait for the field.
-	tctx, cancel := mergeContexts(rn.jobCtx, rn.l.ctx, 0)
+	tctx, cancel := mergeContexts(rn.jobCtx, rn.tab(), 0)
 	defer cancel()
-	err = chromedp.Do(tctx, chromedp.Clear(chromedp.CSS(sel)))
-	if err == nil {
-		err = rn.ptr.click(tctx, sel)
-	}
-	if err == nil {
-		err = chromedp.Do(tctx, chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible))
-	}
-	if err == nil {
-		err = typeText(tctx, keys, rn.r.TypingGap[0], rn.r.TypingGap[1])
+	if st.Type.Boxes {
+		err = rn.typeBoxes(tctx, sel, value, st.Type.Submit)
+	} else {
+		err = rn.typeScoped(tctx, sel, keys)
 	}
 	if err != nil && secret {
-		// Whatever chromedp says must not carry the value.
+		// Whatever the browser says must not carry the value.
 		err = errors.New(rn.redact(err.Error()))
 	}
 	return detail, err

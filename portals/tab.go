@@ -14,12 +14,12 @@ func (p *Pool) Tab(ctx context.Context) (tab context.Context, release func(), er
 	}
 	// The browser resolves no names itself: a proxy that admits every
 	// host applies the resolver rules (the replicas') for it.
-	eg, err := startEgress(egressConfig{AllowAll: true, Resolve: resolverFlags(p.cfg.ExtraFlags), Logger: p.log})
+	eg, err := startEgress(egressConfig{AllowAll: true, Resolve: resolverFlags(p.cfg.ExtraFlags), Logger: p.log, ListenIP: p.cfg.EgressAddr})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	l, err := p.acquire(ctx, dir, &loginSetup{proxy: eg.URL()})
+	l, err := p.acquire(ctx, dir, &loginSetup{proxy: eg.URL(), proxyAuth: [2]string{eg.user, eg.password}, inspect: true})
 	if err != nil {
 		eg.Close()
 		os.RemoveAll(dir)

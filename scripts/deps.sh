@@ -3,6 +3,7 @@
 #   scripts/deps.sh chromium     Chromium (run headless) for the browser pool, and
 #                                chromium-headless-shell for comparison
 #   scripts/deps.sh npm          npm, which installs the bot detectors of the browser check test
+#   scripts/deps.sh socks        microsocks, the SOCKS5 server the egress proxy tests chain to
 #   scripts/deps.sh redis        redis-server (tests start their own on free ports)
 #   scripts/deps.sh postgres     PostgreSQL on 127.0.0.1:5432 with database "test"
 #   scripts/deps.sh kubectl      kubectl, which renders deploy/k8s with kustomize
@@ -37,6 +38,9 @@ for what in "$@"; do
     ;;
   npm)
     command -v npm >/dev/null || need npm "npm"
+    ;;
+  socks)
+    command -v microsocks >/dev/null || need microsocks "microsocks"
     ;;
   redis)
     command -v redis-server >/dev/null || need redis-server "redis-server"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -295,5 +296,81 @@ func testRenameDuringRun(t *testing.T, s *DB) {
 	must(t, err)
 	if got.Label != "cust-2" || got.Status != twofetch.AccountNeedsCustomer {
 		t.Fatalf("after the run's finish: label %q, status %s", got.Label, got.Status)
+	}
+}
+
+// testPruneHistory deletes old finished runs once their artifacts are gone
+// and old events once relayed, and nothing else.
+func testPruneHistory(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "prune")
+	a := newAccount(t, s, tn.ID)
+	now := time.Now()
+	old, recent := now.Add(-400*24*time.Hour), now.Add(-time.Hour)
+	run := func(finished *time.Time, artifacts string) *twofetch.Run {
+		r := &twofetch.Run{TenantID: tn.ID, AccountID: a.ID, Portal: "example", Trigger: twofetch.TriggerSchedule, CreatedAt: old}
+		must(t, s.CreateRun(ctx, r))
+		r.Outcome, r.FinishedAt, r.Artifacts = twofetch.OutcomeOK, finished, artifacts
+		must(t, s.UpdateRun(ctx, r))
+		return r
+	}
+	gone := run(&old, "")
+	withArtifacts := run(&old, "artifacts/"+twofetch.NewID("run")+"/")
+	fresh := run(&recent, "")
+	unfinished := run(nil, "")
+	inv := &twofetch.Invoice{TenantID: tn.ID, AccountID: a.ID, RunID: gone.ID, Portal: "example",
+		PortalInvoiceID: "I-1", SHA256: fmt.Sprintf("%064d", 1), ContentType: "application/pdf"}
+	must(t, s.CreateInvoice(ctx, inv))
+
+	event := func(at time.Time, relay bool) *twofetch.Event {
+		ev, err := twofetch.NewEvent(tn.ID, "account.needs_customer", map[string]string{"account_id": a.ID})
+		must(t, err)
+		ev.CreatedAt = at
+		must(t, s.AddEvent(ctx, ev))
+		if relay {
+			claimed, err := s.ClaimEvents(ctx, 100, time.Minute)
+			must(t, err)
+			var mine, others []int64
+			for _, c := range claimed {
+				if c.ID == ev.ID {
+					mine = append(mine, c.Seq)
+				} else {
+					others = append(others, c.Seq)
+				}
+			}
+			must(t, s.MarkRelayed(ctx, mine))
+			must(t, s.ReleaseEvents(ctx, others))
+		}
+		return ev
+	}
+	oldRelayed := event(old, true)
+	oldPending := event(old, false)
+	freshRelayed := event(recent, true)
+
+	runs, events, err := s.PruneHistory(ctx, now.Add(-180*24*time.Hour))
+	must(t, err)
+	if runs != 1 || events != 1 {
+		t.Fatalf("pruned %d runs and %d events, want 1 and 1", runs, events)
+	}
+	_, err = s.RunByID(ctx, gone.ID)
+	wantCode(t, err, twofetch.ENOTFOUND)
+	for _, r := range []*twofetch.Run{withArtifacts, fresh, unfinished} {
+		if _, err := s.RunByID(ctx, r.ID); err != nil {
+			t.Errorf("run %s pruned: %v", r.ID, err)
+		}
+	}
+	if _, err := s.Invoice(ctx, tn.ID, inv.ID); err != nil {
+		t.Fatalf("the invoice of a pruned run: %v", err)
+	}
+	evs, err := s.ListEvents(ctx, tn.ID, "", 100)
+	must(t, err)
+	left := map[string]bool{}
+	for _, ev := range evs {
+		left[ev.ID] = true
+	}
+	if left[oldRelayed.ID] || !left[oldPending.ID] || !left[freshRelayed.ID] {
+		t.Fatalf("events left: %v", left)
+	}
+	if runs, events, err := s.PruneHistory(ctx, time.Time{}); err != nil || runs+events != 0 {
+		t.Fatalf("a zero time pruned %d runs and %d events: %v", runs, events, err)
 	}
 }

@@ -395,3 +395,44 @@ func (db *DB) ExpireArtifacts(ctx context.Context, before time.Time) ([]string, 
 		}
 	}
 }
+
+// PruneHistory deletes finished runs and relayed events older than before,
+// expireBatch rows per statement so neither engine holds a long lock.
+func (db *DB) PruneHistory(ctx context.Context, before time.Time) (runs, events int64, err error) {
+	if before.IsZero() {
+		return 0, 0, nil
+	}
+	if err := checkTime("before", before); err != nil {
+		return 0, 0, err
+	}
+	t := before.UnixNano()
+	for _, q := range []struct {
+		n    *int64
+		stmt string
+	}{
+		// Artifacts are deleted by key first (ExpireArtifacts); a run whose
+		// artifacts are still listed waits for that, so no blob outlives
+		// the row that names it.
+		{&runs, `DELETE FROM runs WHERE id IN (SELECT id FROM runs
+			WHERE finished_at IS NOT NULL AND finished_at < ? AND artifacts = '' ORDER BY finished_at LIMIT ?)`},
+		// Events are written in seq order, so the old ones come first.
+		{&events, `DELETE FROM events WHERE seq IN (SELECT seq FROM events
+			WHERE relayed_at IS NOT NULL AND created_at < ? ORDER BY seq LIMIT ?)`},
+	} {
+		for {
+			res, err := db.w.ExecContext(ctx, db.q(q.stmt), t, expireBatch)
+			if err != nil {
+				return runs, events, fail("prune history", err, "", "")
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return runs, events, fail("prune history", err, "", "")
+			}
+			*q.n += k
+			if k < expireBatch {
+				break
+			}
+		}
+	}
+	return runs, events, nil
+}

@@ -579,3 +579,85 @@ func BenchmarkStatusPage(b *testing.B) {
 		}
 	}
 }
+
+// TestStatusPageSaysOnlyWhatHappened: the page names the tenant and its
+// support, speaks of an enrolment SMS only when one went out and still
+// works, offers a new link otherwise, and writes dates in the customer's
+// language and the tenant's time zone.
+func TestStatusPageSaysOnlyWhatHappened(t *testing.T) {
+	var renewed []string
+	var renewErr error
+	pe := newPipeEnv(t, func(p *web.Pipeline) {
+		p.Renew = func(ctx context.Context, tn *twofetch.Tenant, accountID string) (string, error) {
+			renewed = append(renewed, tn.ID+"/"+accountID)
+			return "78", renewErr
+		}
+	})
+	ctx := context.Background()
+	ten, _ := pe.store.Tenant(ctx, pe.a.ID)
+	ten.DisplayName, ten.TimeZone = "Alpha Buchhaltung", "Europe/Berlin"
+	ten.Support = twofetch.Contact{Phone: "+4930123456", Email: "hilfe@alpha.example"}
+	if err := pe.store.UpdateTenant(ctx, ten); err != nil {
+		t.Fatal(err)
+	}
+	acct := pe.createAccount(t, pe.aAPI, "demo", "status-sms@example.com", "pw")
+	a, _ := pe.store.Account(ctx, pe.a.ID, acct.ID)
+	finished := time.Date(2026, 12, 6, 9, 42, 0, 0, time.UTC)
+	pe.addRun(t, a, finished, twofetch.OutcomeOTPMissing)
+	path := pe.statusPath(t, pe.aAPI, acct.ID)
+	page := func(method string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, pe.http.URL+path+map[string]string{"GET": "?lang=de", "POST": "/renew?lang=de"}[method], nil)
+		res, err := pe.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	// No enrolment was ever started: nothing is promised, the customer is
+	// told whom to ask.
+	_, body := page("GET")
+	for _, want := range []string{"Verbindung eingerichtet von Alpha Buchhaltung", `href="tel:&#43;4930123456"`, `href="mailto:hilfe@alpha.example"`,
+		`id="reenroll-none"`, "Letzte Prüfung: 6. Dezember 2026, 10:42 Uhr"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "schickt Ihnen") || strings.Contains(body, `id="renew"`) {
+		t.Errorf("page promises an SMS or offers a link without a phone:\n%s", body)
+	}
+
+	// An SMS went out and its link works: the page says so, with when.
+	now := time.Now().UTC()
+	e := &twofetch.Enrollment{ID: twofetch.NewID("enr"), TenantID: pe.a.ID, AccountID: acct.ID, Phone: "+4915112345678", Language: "de",
+		Status: twofetch.EnrollmentSMSSent, SMSCount: 1, TokenHash: twofetch.HashToken(twofetch.NewID("tok")),
+		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}
+	if err := pe.store.CreateEnrollment(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	_, body = page("GET")
+	if !strings.Contains(body, `id="reenroll-sent"`) || !strings.Contains(body, "Handynummer mit der Endung 78") || strings.Contains(body, `id="renew"`) {
+		t.Errorf("page of a sent link:\n%s", body)
+	}
+
+	// The link expired: no promise, a button for a new one.
+	e.ExpiresAt, e.Status = now.Add(-time.Minute), twofetch.EnrollmentExpired
+	if err := pe.store.UpdateEnrollment(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	_, body = page("GET")
+	if strings.Contains(body, `id="reenroll-sent"`) || !strings.Contains(body, `id="renew"`) {
+		t.Errorf("page of an expired link:\n%s", body)
+	}
+	status, body := page("POST")
+	if status != 200 || !strings.Contains(body, "Ein neuer Link ist unterwegs an Ihre Handynummer mit der Endung 78") || len(renewed) != 1 || renewed[0] != pe.a.ID+"/"+acct.ID {
+		t.Errorf("renew: %d %v\n%s", status, renewed, body)
+	}
+	renewErr = twofetch.Errorf(twofetch.ERATELIMITED, "slow down")
+	if status, body = page("POST"); status != http.StatusTooManyRequests || !strings.Contains(body, "Zu viele Versuche") {
+		t.Errorf("renew over the limit: %d\n%s", status, body)
+	}
+}

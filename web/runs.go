@@ -53,6 +53,10 @@ type Pipeline struct {
 	// OperatorToken admits operators to the queue monitor, which shows
 	// every tenant's tasks. Empty: the monitor is not served at all.
 	OperatorToken string
+	// Renew sends the customer of an account a new enrolment link, to
+	// the phone of its last enrolment and within enrolment's limits, and
+	// returns the last digits of that phone. Nil: status pages offer none.
+	Renew func(ctx context.Context, t *twofetch.Tenant, accountID string) (phoneEnding string, err error)
 	// Redis keeps support sessions for every web process. Nil: sessions
 	// live in this process's memory.
 	Redis  redis.UniversalClient

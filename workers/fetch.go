@@ -52,6 +52,7 @@ func (s *Server) handleFetchLogin(ctx context.Context, t *asynq.Task) error {
 // accountJob is one account's part of an attempt.
 type accountJob struct {
 	acct    *twofetch.Account
+	fields  map[string]string
 	runID   string
 	run     *twofetch.Run
 	scratch string
@@ -92,13 +93,22 @@ func (s *Server) runLogin(ctx context.Context, loginID string, trigger twofetch.
 	if len(jobs) == 0 {
 		return nil
 	}
-	if len(jobs) > 1 {
+	login, err := s.store.LoginByID(ctx, loginID)
+	if err != nil && !twofetch.IsNotFound(err) {
+		return fmt.Errorf("load login: %w", err)
+	}
+	if login != nil {
+		for _, j := range jobs {
+			j.fields = twofetch.CredentialValues(login, j.acct)
+		}
 		// The login's own portal signs in: its first account's, whose
 		// script the login was made with.
-		if l, err := s.store.LoginByID(ctx, loginID); err == nil {
-			slices.SortStableFunc(jobs, func(a, b *accountJob) int {
-				return cmp.Compare(boolRank(a.acct.Portal != l.Portal), boolRank(b.acct.Portal != l.Portal))
-			})
+		slices.SortStableFunc(jobs, func(a, b *accountJob) int {
+			return cmp.Compare(boolRank(a.acct.Portal != login.Portal), boolRank(b.acct.Portal != login.Portal))
+		})
+	} else {
+		for _, j := range jobs {
+			j.fields = twofetch.CredentialValues(nil, j.acct)
 		}
 	}
 	lead := jobs[0].acct
@@ -179,6 +189,7 @@ func (s *Server) fetchAll(ctx context.Context, log *slog.Logger, jobs []*account
 		acct := j.acct
 		j.job = &twofetch.FetchJob{
 			Account:     acct,
+			Fields:      j.fields,
 			Tenant:      tenant,
 			RunID:       run.ID,
 			ArtifactDir: scratch,

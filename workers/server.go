@@ -66,6 +66,9 @@ type ServerConfig struct {
 	// ArtifactRetention is how long the screenshot, HTML and step log of a
 	// failed run are kept. If zero, 14 days.
 	ArtifactRetention time.Duration
+	// HistoryRetention is how long finished runs and relayed events are
+	// kept; zero keeps them. It must cover the portal health view's week.
+	HistoryRetention time.Duration
 	// WebhookGiveUp is how long after an event was created or queued,
 	// whichever is later, its delivery stops being retried and is
 	// recorded as given up. If zero, 24 h.
@@ -126,6 +129,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.HistoryRetention < 0 || (cfg.HistoryRetention > 0 && cfg.HistoryRetention < minHistoryRetention) {
+		return nil, fmt.Errorf("workers: history retention %s is shorter than %s: the portal health view reads a week of runs", cfg.HistoryRetention, minHistoryRetention)
 	}
 	if cfg.ArtifactRetention <= 0 {
 		cfg.ArtifactRetention = 14 * 24 * time.Hour
@@ -228,15 +234,26 @@ func (s *Server) janitor(ctx context.Context) {
 	if _, err := s.SweepRuns(ctx); err != nil {
 		s.log.WarnContext(ctx, "sweep lost runs", "err", err)
 	}
-	if s.blobs == nil {
-		return
+	if s.blobs != nil {
+		if n, err := s.ExpireArtifacts(ctx); err != nil {
+			s.log.WarnContext(ctx, "expire run artifacts", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "expired run artifacts", "runs", n)
+		}
 	}
-	if n, err := s.ExpireArtifacts(ctx); err != nil {
-		s.log.WarnContext(ctx, "expire run artifacts", "err", err)
-	} else if n > 0 {
-		s.log.InfoContext(ctx, "expired run artifacts", "runs", n)
+	if s.cfg.HistoryRetention > 0 {
+		runs, events, err := s.store.PruneHistory(ctx, s.now().Add(-s.cfg.HistoryRetention))
+		if err != nil {
+			s.log.WarnContext(ctx, "prune run history", "err", err)
+		} else if runs+events > 0 {
+			s.log.InfoContext(ctx, "pruned run history", "runs", runs, "events", events)
+		}
 	}
 }
+
+// minHistoryRetention is the shortest history retention: the portal
+// health view compares the last day with the last week, plus a day.
+const minHistoryRetention = 8 * 24 * time.Hour
 
 // SweepRuns ends as transient the runs whose lease ran out with their
 // worker gone, and has them run again within minutes.

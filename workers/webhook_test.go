@@ -206,3 +206,41 @@ func invoiceData(t testing.TB, id string) json.RawMessage {
 	}
 	return b
 }
+
+// The janitor prunes history only as far as the configured retention, and
+// a retention shorter than the health view's week is refused.
+func TestHistoryRetention(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cfg := e.config()
+	cfg.HistoryRetention = 3 * 24 * time.Hour
+	if _, err := NewServer(cfg); err == nil || !strings.Contains(err.Error(), "shorter than") {
+		t.Fatalf("a 3-day history retention: %v", err)
+	}
+	cfg.HistoryRetention = 30 * 24 * time.Hour
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := e.account(t, "hanna")
+	finished := func(ago time.Duration) *twofetch.Run {
+		at := time.Now().Add(-ago)
+		r := &twofetch.Run{TenantID: acc.TenantID, AccountID: acc.ID, Portal: acc.Portal, Trigger: twofetch.TriggerSchedule, CreatedAt: at}
+		if err := e.store.CreateRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		r.Outcome, r.FinishedAt = twofetch.OutcomeOK, &at
+		if err := e.store.UpdateRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	old, kept := finished(40*24*time.Hour), finished(20*24*time.Hour)
+	s.janitor(ctx)
+	if _, err := e.store.RunByID(ctx, old.ID); !twofetch.IsNotFound(err) {
+		t.Fatalf("a 40-day-old run after the janitor: %v", err)
+	}
+	if _, err := e.store.RunByID(ctx, kept.ID); err != nil {
+		t.Fatalf("a 20-day-old run after the janitor: %v", err)
+	}
+}

@@ -77,6 +77,8 @@ var Settings = []*Setting{
 		Help: "Chromium binary the browser pool starts"},
 	{Flag: "chrome-url", Env: "TWOFETCH_CHROME_URL", Default: "",
 		Help: "ws:// or http:// DevTools endpoint of a remote browser; when set no local browser is started"},
+	{Flag: "egress-addr", Env: "TWOFETCH_EGRESS_ADDR", Default: "127.0.0.1",
+		Help: "IP address the jobs' egress proxies listen on; the browser sends all its traffic there, so with TWOFETCH_CHROME_URL on another machine an address of this worker that browser reaches (the pod IP)", Check: checkIP},
 	{Flag: "host-resolver-rules", Env: "TWOFETCH_HOST_RESOLVER_RULES", Default: "",
 		Help: "Chromium-style host rules (MAP www.example.com 127.0.0.1:8443, MAP * ~NOTFOUND) for every portal request, to run scripts against a staging copy of a portal; empty: real DNS"},
 	{Flag: "portals-dir", Env: "TWOFETCH_PORTALS_DIR", Default: "",
@@ -88,7 +90,7 @@ var Settings = []*Setting{
 	{Flag: "portal-starts-per-minute", Env: "TWOFETCH_PORTAL_STARTS_PER_MINUTE", Default: "30",
 		Help: "most runs started against one portal per minute, across all workers", Check: positiveInt},
 	{Flag: "webhook-give-up", Env: "TWOFETCH_WEBHOOK_GIVE_UP", Default: "24h",
-		Help: "how long a webhook event is retried before it is recorded as given up", Check: positiveDuration},
+		Help: "how long a webhook event is retried, counted from when it was queued (an event that waited out a queue outage gets its full time), before it is recorded as given up", Check: positiveDuration},
 	{Flag: "replicas", Env: "TWOFETCH_REPLICAS", Default: "false",
 		Help: "serve every portal replica in-process and route the browser to them (demo mode)", Check: checkBool},
 	{Flag: "enrollment-ttl", Env: "TWOFETCH_ENROLLMENT_TTL", Default: "24h",
@@ -99,6 +101,8 @@ var Settings = []*Setting{
 		Help: "how often the scheduler looks for accounts due to run", Check: positiveDuration},
 	{Flag: "artifact-retention", Env: "TWOFETCH_ARTIFACT_RETENTION", Default: "336h",
 		Help: "how long screenshots, HTML and step logs of failed runs are kept", Check: positiveDuration},
+	{Flag: "history-retention", Env: "TWOFETCH_HISTORY_RETENTION", Default: "",
+		Help: "how long finished runs and delivered webhook events are kept, at least 192h (e.g. 4320h for 180 days); empty keeps them for ever", Check: positiveDuration},
 	{Flag: "status-key", Env: "TWOFETCH_STATUS_KEY", Default: "", Secret: true,
 		Help: "base64 of the key that signs customers' status-page links; share it between web processes; empty means a key file in DATA_DIR/status.key", Check: checkBase64Key},
 	{Flag: "metrics-token", Env: "TWOFETCH_METRICS_TOKEN", Default: "", Secret: true,
@@ -296,6 +300,13 @@ func (b boolString) IsBoolFlag() bool   { return true }
 func checkNetworks(v string) error {
 	_, err := netguard.ParseAllow(v)
 	return err
+}
+
+func checkIP(v string) error {
+	if ip := net.ParseIP(v); ip == nil || ip.IsUnspecified() {
+		return fmt.Errorf("want one IP address, such as 10.1.2.3, got %q", v)
+	}
+	return nil
 }
 
 func checkHostPort(v string) error {

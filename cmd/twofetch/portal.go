@@ -309,6 +309,7 @@ func portalTestReplica(ctx context.Context, m *Main, target, replicaName, out, m
 	pool, err := portals.NewPool(ctx, portals.PoolConfig{
 		ChromePath: m.Config.String("chrome-path"),
 		RemoteURL:  m.Config.String("chrome-url"),
+		EgressAddr: m.Config.String("egress-addr"),
 		ExtraFlags: rs.ChromeFlags(),
 		Logger:     m.Logger,
 	})
@@ -412,7 +413,8 @@ func portalTestLive(ctx context.Context, m *Main, target, loginID, accountID, ou
 		return err
 	}
 	sec := &liveSecrets{AccountSecrets: &vault.AccountSecrets{Vault: v, TenantID: l.TenantID, AccountID: l.ID}}
-	return runPortalTest(ctx, m, reg, pool, id, l.Username, nil, sec, out, sec.codesUsed)
+	// The login's credential values, as a worker's run of it gets them.
+	return runPortalTest(ctx, m, reg, pool, id, l.Username, l.Credentials, sec, out, sec.codesUsed)
 }
 
 // loginFits checks that script signs in the way login does: the login's

@@ -23,7 +23,7 @@ var (
 	storeSettings   = []string{"data-dir", "database-url"}
 	redisSettings   = []string{"redis-url"}
 	vaultSettings   = []string{"data-dir", "master-key", "kms-key-id", "aws-endpoint-url"}
-	browserSettings = []string{"chrome-path", "chrome-url", "host-resolver-rules", "replicas"}
+	browserSettings = []string{"chrome-path", "chrome-url", "egress-addr", "host-resolver-rules", "replicas"}
 )
 
 func settings(groups ...[]string) []string {
@@ -141,6 +141,7 @@ func (m *Main) openBrowser(ctx context.Context) (*portals.Pool, error) {
 	cfg := portals.PoolConfig{
 		ChromePath: m.Config.String("chrome-path"),
 		RemoteURL:  m.Config.String("chrome-url"),
+		EgressAddr: m.Config.String("egress-addr"),
 		Logger:     m.Logger,
 	}
 	if m.Config.Bool("replicas") {
@@ -201,6 +202,23 @@ func (c registryCatalog) Family(portal string) string {
 		return s.Family()
 	}
 	return ""
+}
+
+// Credentials lists what the portal's script asks for besides username
+// and password.
+func (c registryCatalog) Credentials(portal string) []web.CredentialField {
+	s, ok := c.reg.Get(portal)
+	if !ok {
+		return nil
+	}
+	var out []web.CredentialField
+	for _, cr := range s.Credentials {
+		if cr.Name == "username" || cr.Name == "password" {
+			continue
+		}
+		out = append(out, web.CredentialField{Name: cr.Name, Label: cr.Label, Secret: cr.IsSecret()})
+	}
+	return out
 }
 
 // Portals lists the portals whose scripts use the family's sign-in.

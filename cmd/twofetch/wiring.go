@@ -218,6 +218,9 @@ func (m *Main) mountAll(ctx context.Context, svc *services, srv *web.Server, pub
 		OpenMetrics: m.Config.Bool("replicas"),
 		Redis:       svc.Redis,
 		Logger:      m.Logger.With("component", "web"),
+		// The status page's "send me a new link" goes through enrolment
+		// and its limits.
+		Renew: en.RenewAccount,
 	}
 	p.Mount(srv)
 	reg, err := m.portalScripts()

@@ -50,7 +50,7 @@ tasks in progress finish (up to 30 s) and returns the rest to the queue.`,
 }
 
 var workerSettings = settings(portalsSettings, storeSettings, redisSettings, vaultSettings, browserSettings, enrollSettings,
-	[]string{"addr", "blob-url", "concurrency", "artifact-retention", "portal-sessions", "portal-starts-per-minute", "webhook-give-up"})
+	[]string{"addr", "blob-url", "concurrency", "artifact-retention", "history-retention", "portal-sessions", "portal-starts-per-minute", "webhook-give-up"})
 
 // openBlobs opens TWOFETCH_BLOB_URL, by default DATA_DIR/invoices.
 func (m *Main) openBlobs(ctx context.Context) (blob.Store, error) {
@@ -123,6 +123,7 @@ func (m *Main) newWorker(ctx context.Context, svc *services, pool *portals.Pool)
 		DataDir:           dataDir,
 		Concurrency:       concurrency,
 		ArtifactRetention: m.durationSetting("artifact-retention"),
+		HistoryRetention:  m.durationSetting("history-retention"),
 		DefaultLimit:      m.portalLimit(),
 		WebhookGiveUp:     m.durationSetting("webhook-give-up"),
 		HTTPClient:        m.outbound().Client(30 * time.Second),
