@@ -330,6 +330,8 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(out, 0o700); err != nil {
+		return err
 	}
 	job := &portals.Job{
 		Portal:      id,
@@ -469,6 +471,7 @@ var replicaModes = map[string]replica.Mode{
 	"down":           replica.Down,
 	"rate-limited":   replica.RateLimited,
 	"blocked":        replica.Blocked,
+	"refuse-browser": replica.RefuseBrowser,
 }
 
 func modeNames() []string {
