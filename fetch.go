@@ -50,6 +50,10 @@ type FetchJob struct {
 	// Secrets opens the account's credentials when the script needs them;
 	// nil for fetchers that need none.
 	Secrets Secrets
+	// Fields are the values of the script's other credentials that are not
+	// secret (a customer number, a Slack workspace), by name: the login's
+	// and the account's own (CredentialValues).
+	Fields map[string]string
 	// ArtifactDir is an existing, empty scratch directory for the
 	// screenshot, page HTML and step log of a failed attempt; the caller
 	// moves what it finds there to the blob store and removes it.

@@ -59,6 +59,12 @@ type RunError struct {
 	Outcome Outcome
 	Detail  string
 	Err     error
+	// NoRetry says that trying again before the next daily run cannot
+	// change the answer and would only repeat it: the portal refuses this
+	// browser itself (Google's "This browser or app may not be secure").
+	// The retry policy then waits for the next daily run instead of
+	// retrying within hours.
+	NoRetry bool
 }
 
 func (e *RunError) Error() string {

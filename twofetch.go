@@ -101,10 +101,35 @@ type Login struct {
 	// fragment, e.g. "amazon"); it is read from the scripts, not stored.
 	Family string `json:"family,omitempty"`
 	// HasKey reports whether an authenticator key is enrolled.
-	HasKey    bool      `json:"has_key"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	HasKey bool `json:"has_key"`
+	// Credentials are the values of the sign-in's other credentials that
+	// are not secret (a customer number), by the name the script gives
+	// them; they serve every account behind the login. Secret ones are in
+	// the vault under the login.
+	Credentials map[string]string `json:"credentials,omitempty"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
 }
+
+// CredentialValues are the values of the credentials a run of account a
+// behind login l uses, other than username and password and those kept
+// in the vault: the login's, with the account's own on top.
+func CredentialValues(l *Login, a *Account) map[string]string {
+	out := map[string]string{}
+	if l != nil {
+		for k, v := range l.Credentials {
+			out[k] = v
+		}
+	}
+	for k, v := range a.Credentials {
+		out[k] = v
+	}
+	return out
+}
+
+// FieldCredential is the vault field of a secret credential of a login
+// (a PIN) named by its script.
+func FieldCredential(name string) string { return "credential:" + name }
 
 // Account is one product of a customer at one portal whose documents are
 // fetched, behind a Login that signs in for it.
@@ -119,6 +144,10 @@ type Account struct {
 	Status   AccountStatus `json:"status"`
 	// Label is the operator's own reference (their customer id), free text.
 	Label string `json:"label,omitempty"`
+	// Credentials are the account's own values of credentials its script
+	// asks for that are not secret (a Slack workspace); they add to and
+	// win over its login's.
+	Credentials map[string]string `json:"credentials,omitempty"`
 	// HasKey reports whether an authenticator key is enrolled for its
 	// login.
 	HasKey      bool       `json:"has_key"`
@@ -205,6 +234,10 @@ type Run struct {
 	// LeaseUntil is when a run still unfinished is taken for lost with its
 	// worker.
 	LeaseUntil *time.Time `json:"-"`
+	// FetchSince, when set on a run queued on request, has it fetch the
+	// documents dated from that day on, older ones than a daily run
+	// reaches included. It travels with the request, not the run row.
+	FetchSince time.Time `json:"-"`
 }
 
 // EventData is the data of the run.finished event of r.

@@ -22,6 +22,10 @@ func TestFamily(t *testing.T) {
 		"github":                 "github",
 		"atlassian":              "atlassian",
 		"bitbucket":              "atlassian",
+		"google-ads":             "google",
+		"google-workspace":       "google",
+		"google-cloud":           "google",
+		"google-payments":        "google",
 	} {
 		s, ok := reg.Get(portal)
 		if !ok {

@@ -34,6 +34,7 @@ func (r *Runner) FetchSession(ctx context.Context, jobs []*twofetch.FetchJob) ([
 		rjobs[i] = &Job{
 			Portal:      a.Portal,
 			Username:    a.Username,
+			Fields:      job.Fields,
 			Login:       login,
 			Identity:    hints,
 			Secrets:     job.Secrets,

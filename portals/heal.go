@@ -77,6 +77,10 @@ func (rn *run) heal(path string, st *Step, role detect.Role, err error) (string,
 		rn.log.Debug("healing: detector failed", "path", path, "error", derr)
 		return "", nil
 	}
+	if len(found.Frames) > 0 {
+		// The fields are in an iframe, where the step does not act.
+		return "", nil
+	}
 	f := map[detect.Role]*detect.Field{detect.Username: found.Username, detect.Password: found.Password,
 		detect.OTP: found.OTP, detect.Submit: found.Submit}[role]
 	if !fitsRole(role, f) {

@@ -451,7 +451,7 @@ func (rn *run) classify(err error) error {
 		return twofetch.FailWith(twofetch.OutcomeTransient, err, "the browser stopped during the run")
 	case isRE && (re.Outcome == twofetch.OutcomePortalChanged || re.Outcome == twofetch.OutcomePortalDown) && rn.l != nil:
 		if rule := rn.matchOutcome(); rule != nil {
-			return twofetch.FailWith(twofetch.Outcome(rule.Outcome), err, rule.detail(rn.s))
+			return rule.fail(rn.s, err)
 		}
 		return err
 	case isRE:
@@ -473,10 +473,16 @@ func (o *OutcomeRule) detail(s *Script) string {
 	return fmt.Sprintf("%s showed a page that means %s", s.Name, o.Outcome)
 }
 
+// fail is the run's error when the rule holds; cause is the step failure
+// that led to checking the rules, if any.
+func (o *OutcomeRule) fail(s *Script, cause error) error {
+	return &twofetch.RunError{Outcome: twofetch.Outcome(o.Outcome), Detail: o.detail(s), Err: cause, NoRetry: o.NoRetry}
+}
+
 // checkOutcomes fails the run when an outcome rule holds.
 func (rn *run) checkOutcomes() error {
 	if rule := rn.matchOutcome(); rule != nil {
-		return twofetch.Fail(twofetch.Outcome(rule.Outcome), "%s", rule.detail(rn.s))
+		return rule.fail(rn.s, nil)
 	}
 	return nil
 }

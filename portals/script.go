@@ -223,6 +223,10 @@ type OutcomeRule struct {
 	Outcome string `yaml:"outcome" json:"outcome"`
 	// Detail is shown to the customer or support; never put secrets here.
 	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
+	// NoRetry marks a page the portal will show again to every attempt of
+	// the day (a refusal of the browser itself): the run is not retried
+	// before the next daily run, and support is alerted at once.
+	NoRetry bool `yaml:"no_retry,omitempty" json:"no_retry,omitempty"`
 }
 
 // Cond is a test of the page state. Set exactly one of its fields; Any,

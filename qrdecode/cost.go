@@ -42,13 +42,17 @@ func Cost(data []byte, opts Options) (int64, error) {
 	// Per pixel: the luminance plane and its pyramid (about 2 bytes), plus
 	// the decoder's own: a baseline JPEG's scaled planes (2 more), a
 	// progressive JPEG's coefficients (6 more, assumed whenever its marker
-	// may be present), other formats' whole decoded image.
+	// may be present), other formats' whole decoded image. HEIC and AVIF
+	// decode inside a WebAssembly memory (the decoder's YUV planes and
+	// the RGBA it hands over) before the Go image is made: 12 more.
 	perPixel := int64(2)
 	switch {
 	case f == formatJPEG && bytes.Contains(data, []byte{0xFF, 0xC2}):
 		perPixel += 8
 	case f == formatJPEG:
 		perPixel += 2
+	case f == formatHEIC || f == formatAVIF:
+		perPixel += 12 + bytesPerPixel(cfg.ColorModel)
 	default:
 		perPixel += bytesPerPixel(cfg.ColorModel)
 	}

@@ -11,6 +11,8 @@ import (
 	"image/png"
 	"io"
 
+	"github.com/gen2brain/avif"
+	"github.com/gen2brain/heic"
 	"golang.org/x/image/webp"
 
 	ijpeg "github.com/twofetch/twofetch/qrdecode/internal/jpeg"
@@ -24,6 +26,10 @@ const (
 	formatPNG
 	formatGIF
 	formatWebP
+	formatHEIC
+	formatAVIF
+	// formatHEIF is another ISO base media image (a brand neither HEIC
+	// nor AVIF).
 	formatHEIF
 )
 
@@ -40,11 +46,32 @@ func sniff(b []byte) format {
 	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
 		return formatWebP
 	case len(b) >= 12 && string(b[4:8]) == "ftyp":
-		// ISO base media: HEIC/HEIF from iPhones, AVIF. No maintained
-		// pure-Go decoder exists for them.
-		return formatHEIF
+		// ISO base media: HEIC from iPhones, AVIF from newer Android
+		// phones and browsers. The brands say which codec is inside.
+		return isoBrand(b)
 	}
 	return formatUnknown
+}
+
+// isoBrand reads the major and compatible brands of an ftyp box.
+func isoBrand(b []byte) format {
+	size := int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	if size < 16 || size > len(b) || size > 4096 {
+		size = min(len(b), 64)
+	}
+	brands := []string{string(b[8:12])}
+	for i := 16; i+4 <= size; i += 4 {
+		brands = append(brands, string(b[i:i+4]))
+	}
+	for _, br := range brands {
+		switch br {
+		case "avif", "avis":
+			return formatAVIF
+		case "heic", "heix", "heim", "heis", "hevc", "hevx":
+			return formatHEIC
+		}
+	}
+	return formatHEIF
 }
 
 type codec struct {
@@ -57,6 +84,12 @@ var codecs = map[format]codec{
 	formatPNG:  {png.DecodeConfig, png.Decode},
 	formatGIF:  {gif.DecodeConfig, gif.Decode},
 	formatWebP: {webp.DecodeConfig, webp.Decode},
+	// libheif with libde265, and libavif with dav1d, compiled to
+	// WebAssembly and run by wazero: no cgo. (Where the system has the
+	// unversioned shared library and the binary is dynamic, the packages
+	// load that instead.)
+	formatHEIC: {heic.DecodeConfig, heic.Decode},
+	formatAVIF: {avif.DecodeConfig, avif.Decode},
 }
 
 // photo is a decoded (or, for JPEG, decodable) photo as stored in the file,
@@ -82,7 +115,7 @@ func load(data []byte, opts Options) (*photo, *pyramid, error) {
 	case formatUnknown:
 		return nil, nil, ErrUnsupportedFormat
 	case formatHEIF:
-		return nil, nil, fmt.Errorf("%w: HEIC/HEIF photos cannot be read here (on an iPhone, set Camera > Formats to Most Compatible, or take a screenshot)", ErrUnsupportedFormat)
+		return nil, nil, fmt.Errorf("%w: an HEIF image that is neither HEIC nor AVIF", ErrUnsupportedFormat)
 	}
 	c := codecs[f]
 	cfg, err := c.config(bytes.NewReader(data))

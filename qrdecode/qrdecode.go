@@ -21,9 +21,9 @@ var (
 	ErrNoCode = errors.New("no QR code found in the photo; take it again closer, straight on and in focus")
 	// ErrTooLarge means the photo exceeds the byte or pixel limit.
 	ErrTooLarge = errors.New("the photo is too large")
-	// ErrUnsupportedFormat means the bytes are not a JPEG, PNG, GIF or WebP
-	// image (HEIC photos from iPhones among them).
-	ErrUnsupportedFormat = errors.New("unsupported image format; send a JPEG or PNG")
+	// ErrUnsupportedFormat means the bytes are not a JPEG, PNG, GIF, WebP,
+	// HEIC or AVIF image.
+	ErrUnsupportedFormat = errors.New("unsupported image format; send a photo or a screenshot")
 	// ErrCorrupt means the file claims a supported format but cannot be decoded.
 	ErrCorrupt = errors.New("the image file is damaged or incomplete")
 )

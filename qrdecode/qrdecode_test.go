@@ -270,7 +270,8 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"empty", nil, Options{}, ErrUnsupportedFormat},
 		{"text", []byte("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"), Options{}, ErrUnsupportedFormat},
-		{"HEIC", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), Options{}, ErrUnsupportedFormat},
+		{"HEIC header only", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), Options{}, ErrCorrupt},
+		{"HEIF of another brand", []byte("\x00\x00\x00\x14ftypmsf1\x00\x00\x00\x00msf1"), Options{}, ErrUnsupportedFormat},
 		{"truncated JPEG", good[:len(good)*2/3], Options{}, ErrCorrupt},
 		{"JPEG header only", good[:2], Options{}, ErrCorrupt},
 		{"garbage after JPEG marker", append([]byte{0xFF, 0xD8, 0xFF}, bytes.Repeat([]byte{0x13}, 500)...), Options{}, ErrCorrupt},
@@ -288,9 +289,56 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := Decode(context.Background(), tests[2].data, deterministic)
-	if !strings.Contains(err.Error(), "send a JPEG or PNG") {
-		t.Errorf("HEIC error %q does not tell the customer what to send", err)
+}
+
+// TestHEICAndAVIF reads the formats phones save photos in: an iPhone's
+// HEIC and an AVIF, each decoded inside WebAssembly, under the same caps
+// as every other format: a header claiming too many pixels is refused
+// before a pixel is decoded, by Decode and by Cost.
+func TestHEICAndAVIF(t *testing.T) {
+	for _, name := range []string{"zxing-2-14.heic", "zxingcpp-2-199b.avif"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "heif", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join("testdata", "heif", strings.TrimSuffix(name, filepath.Ext(name))+".txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Decode(context.Background(), data, deterministic)
+			if err != nil || len(res) != 1 || res[0].Text != string(want) {
+				t.Fatalf("Decode = %v, %v; want %q", res, err, want)
+			}
+			cost, err := Cost(data, Options{})
+			if err != nil || cost <= int64(len(data)) {
+				t.Fatalf("Cost = %d, %v", cost, err)
+			}
+			// The same file claiming 100,000 × 100,000 pixels.
+			bomb := bytes.Clone(data)
+			n := 0
+			for i := 0; ; {
+				j := bytes.Index(bomb[i:], []byte("ispe"))
+				if j < 0 {
+					break
+				}
+				i += j + 4
+				copy(bomb[i+4:], []byte{0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0})
+				n++
+			}
+			if n == 0 {
+				t.Fatal("no ispe box to patch")
+			}
+			// Refused unread: too large by the header, or (libavif checks
+			// the size against the AV1 stream's) damaged.
+			refused := func(err error) bool { return errors.Is(err, ErrTooLarge) || errors.Is(err, ErrCorrupt) }
+			if _, err := Decode(context.Background(), bomb, deterministic); !refused(err) {
+				t.Errorf("Decode of a header claiming 10 gigapixels: %v, want ErrTooLarge", err)
+			}
+			if _, err := Cost(bomb, Options{}); !refused(err) {
+				t.Errorf("Cost of a header claiming 10 gigapixels: %v, want ErrTooLarge", err)
+			}
+		})
 	}
 }
 

@@ -12,14 +12,18 @@ import (
 )
 
 const accountColumns = `id, tenant_id, portal, username, status, label, has_key,
-	next_run_at, last_run_at, last_outcome, created_at, updated_at, state_version, login_id`
+	next_run_at, last_run_at, last_outcome, created_at, updated_at, state_version, login_id, credentials`
 
 func scanAccount(s scanner) (*twofetch.Account, error) {
 	var a twofetch.Account
 	var next, last, created, updated sql.NullInt64
+	var creds string
 	err := s.Scan(&a.ID, &a.TenantID, &a.Portal, &a.Username, &a.Status, &a.Label, &a.HasKey,
-		&next, &last, &a.LastOutcome, &created, &updated, &a.StateVersion, &a.LoginID)
+		&next, &last, &a.LastOutcome, &created, &updated, &a.StateVersion, &a.LoginID, &creds)
 	if err != nil {
+		return nil, err
+	}
+	if a.Credentials, err = decodeCredentials(creds); err != nil {
 		return nil, err
 	}
 	a.NextRunAt = fromNanosp(next)
@@ -65,11 +69,15 @@ func (db *DB) CreateAccount(ctx context.Context, a *twofetch.Account) error {
 	a.NextRunAt = utcp(a.NextRunAt)
 	a.LastRunAt = utcp(a.LastRunAt)
 	a.StateVersion = 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	creds, err := encodeCredentials(a.Credentials)
+	if err != nil {
+		return err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if a.LoginID == "" {
 			a.LoginID = a.ID
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO logins (`+loginColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`), a.ID, a.TenantID, a.Portal, a.Username, a.HasKey,
+				VALUES (?, ?, ?, ?, ?, ?, ?, '')`), a.ID, a.TenantID, a.Portal, a.Username, a.HasKey,
 				nanos(a.CreatedAt), nanos(a.CreatedAt)); err != nil {
 				return err
 			}
@@ -89,9 +97,9 @@ func (db *DB) CreateAccount(ctx context.Context, a *twofetch.Account) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO accounts (`+accountColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`),
 			a.ID, a.TenantID, a.Portal, a.Username, string(a.Status), a.Label, a.HasKey,
-			nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.LoginID)
+			nanosp(a.NextRunAt), nanosp(a.LastRunAt), string(a.LastOutcome), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.LoginID, creds)
 		return err
 	})
 	return fail("create account", err, "an account or login with this id already exists", "unknown tenant")

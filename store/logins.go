@@ -3,17 +3,24 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/twofetch/twofetch"
 )
 
-const loginColumns = `id, tenant_id, portal, username, has_key, created_at, updated_at`
+const loginColumns = `id, tenant_id, portal, username, has_key, created_at, updated_at, credentials`
 
 func scanLogin(s scanner) (*twofetch.Login, error) {
 	var l twofetch.Login
 	var created, updated sql.NullInt64
-	if err := s.Scan(&l.ID, &l.TenantID, &l.Portal, &l.Username, &l.HasKey, &created, &updated); err != nil {
+	var creds string
+	if err := s.Scan(&l.ID, &l.TenantID, &l.Portal, &l.Username, &l.HasKey, &created, &updated, &creds); err != nil {
+		return nil, err
+	}
+	var err error
+	if l.Credentials, err = decodeCredentials(creds); err != nil {
 		return nil, err
 	}
 	l.CreatedAt = fromNanos(created)
@@ -38,8 +45,12 @@ func (db *DB) CreateLogin(ctx context.Context, l *twofetch.Login) error {
 	}
 	l.CreatedAt = utc(l.CreatedAt)
 	l.UpdatedAt = l.CreatedAt
-	_, err := db.exec(ctx, `INSERT INTO logins (`+loginColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		l.ID, l.TenantID, l.Portal, l.Username, l.HasKey, nanos(l.CreatedAt), nanos(l.UpdatedAt))
+	creds, err := encodeCredentials(l.Credentials)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, `INSERT INTO logins (`+loginColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.TenantID, l.Portal, l.Username, l.HasKey, nanos(l.CreatedAt), nanos(l.UpdatedAt), creds)
 	return fail("create login", err, "a login with this id already exists", "unknown tenant")
 }
 
@@ -69,6 +80,45 @@ func (db *DB) FindLogins(ctx context.Context, tenantID, username string, portals
 		AND portal IN (?`+strings.Repeat(", ?", len(portals)-1)+`) ORDER BY created_at, id`, args...)
 	ls, err := collect(rows, err, scanLogin)
 	return ls, fail("find logins", err, "", "")
+}
+
+// SetLoginCredentials replaces the login's credential values that are not
+// secret.
+func (db *DB) SetLoginCredentials(ctx context.Context, tenantID, loginID string, creds map[string]string) error {
+	enc, err := encodeCredentials(creds)
+	if err != nil {
+		return err
+	}
+	res, err := db.exec(ctx, `UPDATE logins SET credentials = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		enc, nanos(now()), loginID, tenantID)
+	if err == nil {
+		err = oneRow(res)
+	}
+	return fail("set login credentials", err, "", "")
+}
+
+// encodeCredentials is the stored form of credential values: a JSON
+// object, or empty for none.
+func encodeCredentials(m map[string]string) (string, error) {
+	if len(m) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", twofetch.Errorf(twofetch.EINVALID, "credentials: %v", err)
+	}
+	return string(b), nil
+}
+
+func decodeCredentials(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("stored credentials unreadable: %w", err)
+	}
+	return m, nil
 }
 
 // LoginAccounts returns the accounts behind the tenant's login, oldest

@@ -61,6 +61,7 @@ func runSuite(t *testing.T, open opener) {
 		{"DueAccounts", testDueAccounts},
 		{"DueAccountsIndex", testDueAccountsIndex},
 		{"DueLoginAccounts", testDueLoginAccounts},
+		{"Credentials", testCredentials},
 		{"SetNextRuns", testSetNextRuns},
 		{"Enrollments", testEnrollments},
 		{"Runs", testRuns},
@@ -493,6 +494,42 @@ func testDueLoginAccounts(t *testing.T, s *DB) {
 	}
 	if got, err := s.DueLoginAccounts(ctx, now, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no logins: %v, %v", accountIDs(got), err)
+	}
+}
+
+// testCredentials: an account's and its login's credential values come
+// back as stored; a login of another tenant is not changed.
+func testCredentials(t *testing.T, s *DB) {
+	tn, _ := newTenant(t, s, "a")
+	other, _ := newTenant(t, s, "b")
+	a := newAccount(t, s, tn.ID, func(a *twofetch.Account) { a.Credentials = map[string]string{"workspace": "acme"} })
+	got, err := s.Account(ctx, tn.ID, a.ID)
+	must(t, err)
+	if got.Credentials["workspace"] != "acme" || len(got.Credentials) != 1 {
+		t.Fatalf("account credentials %v", got.Credentials)
+	}
+	l, err := s.Login(ctx, tn.ID, a.LoginID)
+	must(t, err)
+	if len(l.Credentials) != 0 {
+		t.Fatalf("new login has credentials %v", l.Credentials)
+	}
+	must(t, s.SetLoginCredentials(ctx, tn.ID, a.LoginID, map[string]string{"customer_number": "K-1234"}))
+	l, err = s.LoginByID(ctx, a.LoginID)
+	must(t, err)
+	if l.Credentials["customer_number"] != "K-1234" {
+		t.Fatalf("login credentials %v", l.Credentials)
+	}
+	if err := s.SetLoginCredentials(ctx, other.ID, a.LoginID, map[string]string{"customer_number": "X"}); !twofetch.IsNotFound(err) {
+		t.Fatalf("another tenant set the login's credentials: %v", err)
+	}
+	must(t, s.SetLoginCredentials(ctx, tn.ID, a.LoginID, nil))
+	l, err = s.LoginByID(ctx, a.LoginID)
+	must(t, err)
+	if len(l.Credentials) != 0 {
+		t.Fatalf("cleared login credentials %v", l.Credentials)
+	}
+	if v := twofetch.CredentialValues(&twofetch.Login{Credentials: map[string]string{"workspace": "old", "customer_number": "1"}}, got); v["workspace"] != "acme" || v["customer_number"] != "1" {
+		t.Fatalf("values for a run %v: want the account's over the login's", v)
 	}
 }
 

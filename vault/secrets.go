@@ -56,6 +56,16 @@ func (s *AccountSecrets) Password(ctx context.Context) (string, error) {
 	return string(b), nil
 }
 
+// Credential opens a secret credential of the login (a PIN) named by the
+// portal's script.
+func (s *AccountSecrets) Credential(ctx context.Context, name string) (string, error) {
+	b, err := s.Vault.Open(ctx, s.ref(twofetch.FieldCredential(name)))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
 // Code issues a code of the enrolled key, opening it once.
 func (s *AccountSecrets) Code(ctx context.Context) (string, error) {
 	c, err := s.Vault.Code(ctx, s.ref(twofetch.FieldTOTP))

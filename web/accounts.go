@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -35,6 +36,12 @@ type CreateAccountRequest struct {
 	Family string `json:"family,omitempty"`
 	// Label is the operator's own reference, optional.
 	Label string `json:"label,omitempty"`
+	// Credentials are values of the other credentials the portal's script
+	// asks for (a customer number, a Slack workspace), by name. Secret
+	// ones are sealed in the vault under the login; the others are the
+	// account's own. One the script asks for must be given unless the
+	// login has it.
+	Credentials map[string]string `json:"credentials,omitempty"`
 }
 
 // LoginView is the body of GET /api/v1/logins/{id}: the login and the
@@ -104,14 +111,40 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	declared := declaredCredentials(s.cfg.Portals, req.Portal)
+	if err := checkCredentials(req.Credentials, declared, "portal "+req.Portal+" asks", false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var login *twofetch.Login
+	if loginID != "" {
+		if login, err = s.cfg.Store.Login(ctx, t.ID, loginID); err != nil {
+			s.Error(w, r, notFoundOr(err, "login"))
+			return
+		}
+	}
+	missing, err := s.missingCredentials(ctx, declared, req.Credentials, login)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(missing) > 0 {
+		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "credentials: portal %s also needs %s", req.Portal, strings.Join(missing, ", ")))
+		return
+	}
+	plain, secret := splitCredentials(req.Credentials, declared)
+	if len(plain) == 0 {
+		plain = nil
+	}
 	now := s.cfg.Now().UTC()
 	a := &twofetch.Account{
-		ID:       twofetch.NewID("acc"),
-		TenantID: t.ID,
-		LoginID:  loginID,
-		Portal:   req.Portal,
-		Username: req.Username,
-		Label:    req.Label,
+		Credentials: plain,
+		ID:          twofetch.NewID("acc"),
+		TenantID:    t.ID,
+		LoginID:     loginID,
+		Portal:      req.Portal,
+		Username:    req.Username,
+		Label:       req.Label,
 		// Active and due now: the first run tells whether the portal wants
 		// an authenticator key, and the enrolment flow starts from there.
 		Status:    twofetch.AccountActive,
@@ -135,6 +168,17 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, fmt.Errorf("seal password of account %s: %w", a.ID, err))
 			return
 		}
+	}
+	if err := s.sealCredentials(ctx, t.ID, a.LoginOrOwnID(), secret); err != nil {
+		if loginID == "" {
+			// The account's own login goes with it, as after a failed
+			// password seal.
+			if derr := s.cfg.Store.DeleteAccount(ctx, t.ID, a.ID); derr != nil {
+				s.log.ErrorContext(ctx, "remove account after failed seal", "account", a.ID, "err", derr)
+			}
+		}
+		s.Error(w, r, fmt.Errorf("account %s: %w", a.ID, err))
+		return
 	}
 	s.audit(r, "account.create", a.ID, "portal="+a.Portal)
 	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
@@ -295,7 +339,11 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(behind) <= 1 {
-		for _, f := range secretFields {
+		fields := slices.Clone(secretFields)
+		for n := range declaredCredentials(s.cfg.Portals, a.Portal) {
+			fields = append(fields, twofetch.FieldCredential(n))
+		}
+		for _, f := range fields {
 			ref := twofetch.LoginSecret(a, f)
 			if err := s.cfg.Vault.Delete(ctx, ref); err != nil && !twofetch.IsNotFound(err) {
 				s.Error(w, r, fmt.Errorf("delete %s secret of account %s: %w", f, a.ID, err))

@@ -19,6 +19,14 @@ import (
 // and audible-de share the Amazon sign-in; github signs in by itself.
 func familyEnv(t *testing.T, dsn, dir string) *env {
 	t.Helper()
+	return catalogEnv(t, dsn, dir, web.PortalFamilyList{
+		"amazon-de": "amazon", "amazon-fr": "amazon", "audible-de": "amazon", "github": "github",
+	})
+}
+
+// catalogEnv is newEnv with the portals of catalog.
+func catalogEnv(t *testing.T, dsn, dir string, catalog web.PortalCatalog) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -38,9 +46,7 @@ func familyEnv(t *testing.T, dsn, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Store: st, Vault: v, Logger: log, Portals: web.PortalFamilyList{
-		"amazon-de": "amazon", "amazon-fr": "amazon", "audible-de": "amazon", "github": "github",
-	}})
+	srv, err := web.New(web.Config{Store: st, Vault: v, Logger: log, Portals: catalog})
 	if err != nil {
 		t.Fatal(err)
 	}

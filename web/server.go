@@ -213,6 +213,7 @@ func (s *Server) routes() {
 	s.HandleAPI("PATCH /api/v1/accounts/{id}", http.HandlerFunc(s.patchAccount))
 	s.HandleAPI("DELETE /api/v1/accounts/{id}", http.HandlerFunc(s.deleteAccount))
 	s.HandleAPI("GET /api/v1/logins/{id}", http.HandlerFunc(s.getLogin))
+	s.HandleAPI("PATCH /api/v1/logins/{id}", http.HandlerFunc(s.patchLogin))
 	s.HandleAPI("GET /api/v1/tenant", http.HandlerFunc(s.getTenant))
 	s.HandleAPI("PATCH /api/v1/tenant", http.HandlerFunc(s.patchTenant))
 	s.HandleAPI("POST /api/v1/tenant/admin-token", http.HandlerFunc(s.rotateAdminToken))

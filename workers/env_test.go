@@ -249,6 +249,9 @@ func newTestPortal(t testing.TB) *testPortal {
 		case "changed":
 			fmt.Fprint(w, "<html>our new design</html>")
 			return
+		case "refused":
+			http.Error(w, "this browser may not be secure", http.StatusNotAcceptable)
+			return
 		}
 		json.NewEncoder(w).Encode(list)
 	})
@@ -356,6 +359,9 @@ func (f *httpFetcher) Fetch(ctx context.Context, job *twofetch.FetchJob) (*twofe
 		return nil, twofetch.Fail(twofetch.OutcomeBadCredentials, "the portal rejected the password")
 	case resp.StatusCode == http.StatusForbidden:
 		return nil, twofetch.Fail(twofetch.OutcomeOTPRejected, "the portal rejected the code")
+	case resp.StatusCode == http.StatusNotAcceptable:
+		// As a script's no_retry rule reports Google refusing the browser.
+		return nil, &twofetch.RunError{Outcome: twofetch.OutcomeBlocked, Detail: "the portal refuses this browser", NoRetry: true}
 	case resp.StatusCode >= 500:
 		return nil, twofetch.Fail(twofetch.OutcomePortalDown, "portal answered %s", resp.Status)
 	}

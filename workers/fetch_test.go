@@ -446,3 +446,43 @@ func TestOTPRejectedRetriesOnce(t *testing.T) {
 		t.Fatalf("run %q attempt %d", r.Outcome, r.Attempt)
 	}
 }
+
+// A portal that refuses the browser itself (a run failing with NoRetry) is
+// not tried again within the day: the task ends without a retry, the
+// account keeps its next daily run, and support is alerted on the first
+// refusal.
+func TestBrowserRefusalWaitsForTheNextDay(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var alerts []Alert
+	cfg := e.config()
+	cfg.Alert = func(_ context.Context, a Alert) {
+		mu.Lock()
+		alerts = append(alerts, a)
+		mu.Unlock()
+	}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := e.account(t, "rita")
+	e.portal.setMode("rita", "refused")
+	task, _ := NewFetchTask(FetchPayload{AccountID: acc.ID, RunID: twofetch.NewID("run")})
+	started := time.Now()
+	if err := s.Handler().ProcessTask(ctx, task); err != nil {
+		t.Fatalf("the refused run asks for a retry: %v", err)
+	}
+	a, _ := e.store.AccountByID(ctx, acc.ID)
+	if a.Status != twofetch.AccountActive || a.LastOutcome != twofetch.OutcomeBlocked {
+		t.Fatalf("account %s/%s, want active/blocked", a.Status, a.LastOutcome)
+	}
+	if a.NextRunAt == nil || a.NextRunAt.Before(started.Add(DailyInterval-time.Hour)) {
+		t.Fatalf("next run at %v, want the next daily run (about %s)", a.NextRunAt, started.Add(DailyInterval))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) != 1 || alerts[0].Outcome != twofetch.OutcomeBlocked {
+		t.Fatalf("alerts = %+v, want one for blocked", alerts)
+	}
+}

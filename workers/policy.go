@@ -126,6 +126,20 @@ func Decide(o twofetch.Outcome, prior int) Decision {
 	return Decide(twofetch.OutcomeTransient, prior)
 }
 
+// DecideNoRetry is Decide for a failure whose portal gives the same answer
+// to every attempt of the day (a RunError with NoRetry: Google refusing the
+// browser as automated). Retrying within hours would only knock on the
+// same door and make the browser look more like a bot, so the account
+// waits for its next daily run, and support is alerted at once rather
+// than after the retries Decide would spend.
+func DecideNoRetry(o twofetch.Outcome, prior int) Decision {
+	d := Decide(o, prior)
+	if d.Action != Retry {
+		return d
+	}
+	return Decision{Action: Done, Status: d.Status, NextRun: DailyInterval, Alert: true}
+}
+
 func backoff(base, ceiling time.Duration, n int) time.Duration {
 	if n > 30 {
 		return ceiling

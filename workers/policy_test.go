@@ -57,6 +57,34 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// A failure that the portal will repeat all day is not retried within the
+// day, whatever its outcome would otherwise allow; what needs the customer
+// or a script fix is decided as before.
+func TestDecideNoRetry(t *testing.T) {
+	active, cust, support := twofetch.AccountActive, twofetch.AccountNeedsCustomer, twofetch.AccountNeedsSupport
+	tomorrow := Decision{Action: Done, Status: active, NextRun: 24 * time.Hour, Alert: true}
+	tests := []struct {
+		outcome twofetch.Outcome
+		retried int
+		want    Decision
+	}{
+		{twofetch.OutcomeBlocked, 0, tomorrow},
+		{twofetch.OutcomeBlocked, 1, tomorrow},
+		{twofetch.OutcomeCaptcha, 0, tomorrow},
+		{twofetch.OutcomePortalDown, 0, tomorrow},
+		{twofetch.OutcomeBlocked, 2, tomorrow},
+		{twofetch.OutcomeBadCredentials, 0, Decision{Action: StopCustomer, Status: cust}},
+		{twofetch.OutcomePortalChanged, 0, Decision{Action: StopSupport, Status: support, Alert: true}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tt.outcome, tt.retried), func(t *testing.T) {
+			if got := DecideNoRetry(tt.outcome, tt.retried); got != tt.want {
+				t.Fatalf("DecideNoRetry(%s, %d) = %+v, want %+v", tt.outcome, tt.retried, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestEveryOutcomeHasTextAndPolicy: an outcome added to the taxonomy
 // needs a decision here and texts for customers and support in every
 // language before it can ship.

@@ -270,3 +270,97 @@ func testLoginRunOneSession(t *testing.T, e *env, chrome string) {
 		}
 	})
 }
+
+// The credentials an account carries beyond username and password reach
+// its script: Slack signs in on the workspace the account names, one
+// given to its login serves too, and without one the run asks the
+// customer for it.
+func TestCredentialsReachTheScript(t *testing.T) {
+	chrome := testenv.ChromePath(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	rs, err := replica.Start(replica.Options{Portals: []string{"slack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	slack := rs.Portal("slack")
+	reg, err := portals.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := portals.NewPool(ctx, portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
+	if err != nil {
+		testenv.Missing(t, "start Chromium: %v", err)
+	}
+	defer pool.Close()
+	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(vault.Config{Store: e.store, KEK: kr, Redis: e.rdb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config()
+	cfg.Fetcher = portals.NewRunner(reg, pool)
+	cfg.Secrets = func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(v, a) }
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := func(t *testing.T, creds map[string]string) *twofetch.Account {
+		t.Helper()
+		email := twofetch.NewID("user") + "@example.com"
+		key, err := slack.AddUser(email, "pw-"+email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &twofetch.Account{TenantID: e.tenant.ID, Portal: "slack", Username: email, Status: twofetch.AccountActive, HasKey: true, Credentials: creds}
+		if err := e.store.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Seal(ctx, twofetch.LoginSecret(a, twofetch.FieldPassword), []byte("pw-"+email)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.PutKey(ctx, twofetch.LoginSecret(a, twofetch.FieldTOTP), key); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	fetch := func(t *testing.T, a *twofetch.Account) *twofetch.Run {
+		t.Helper()
+		task, err := NewFetchTask(FetchPayload{AccountID: a.ID, RunID: twofetch.NewID("run")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p FetchPayload
+		decode(task, &p)
+		if err := s.Handler().ProcessTask(ctx, task); err != nil {
+			t.Fatalf("fetch: %v", err)
+		}
+		return e.run(t, p.RunID)
+	}
+	t.Run("the account's own workspace", func(t *testing.T) {
+		a := account(t, map[string]string{"workspace": replica.SlackWorkspace})
+		if r := fetch(t, a); r.Outcome != twofetch.OutcomeOK || r.NewInvoices == 0 {
+			t.Fatalf("run %s (%s) with %d new, want ok", r.Outcome, r.Detail, r.NewInvoices)
+		}
+	})
+	t.Run("the login's workspace", func(t *testing.T) {
+		a := account(t, nil)
+		if err := e.store.SetLoginCredentials(ctx, a.TenantID, a.LoginID, map[string]string{"workspace": replica.SlackWorkspace}); err != nil {
+			t.Fatal(err)
+		}
+		if r := fetch(t, a); r.Outcome != twofetch.OutcomeOK || r.NewInvoices == 0 {
+			t.Fatalf("run %s (%s) with %d new, want ok", r.Outcome, r.Detail, r.NewInvoices)
+		}
+	})
+	t.Run("no workspace", func(t *testing.T) {
+		a := account(t, nil)
+		r := fetch(t, a)
+		if r.Outcome != twofetch.OutcomeBadCredentials || !strings.Contains(r.Detail, "Workspace name") {
+			t.Fatalf("run %s (%s), want bad_credentials naming the workspace", r.Outcome, r.Detail)
+		}
+	})
+}

@@ -330,6 +330,8 @@ func runPortalTest(ctx context.Context, m *Main, reg *portals.Registry, pool *po
 		if out, err = os.MkdirTemp("", "twofetch-portal-"+id+"-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(out, 0o700); err != nil {
+		return err
 	}
 	job := &portals.Job{
 		Portal:      id,
@@ -413,7 +415,8 @@ func portalTestLive(ctx context.Context, m *Main, target, loginID, accountID, ou
 		return err
 	}
 	sec := &liveSecrets{AccountSecrets: &vault.AccountSecrets{Vault: v, TenantID: l.TenantID, AccountID: l.ID}}
-	return runPortalTest(ctx, m, reg, pool, id, l.Username, nil, sec, out, sec.codesUsed)
+	// The login's credential values, as a worker's run of it gets them.
+	return runPortalTest(ctx, m, reg, pool, id, l.Username, l.Credentials, sec, out, sec.codesUsed)
 }
 
 // loginFits checks that script signs in the way login does: the login's
@@ -468,6 +471,7 @@ var replicaModes = map[string]replica.Mode{
 	"down":           replica.Down,
 	"rate-limited":   replica.RateLimited,
 	"blocked":        replica.Blocked,
+	"refuse-browser": replica.RefuseBrowser,
 }
 
 func modeNames() []string {

@@ -52,6 +52,9 @@ func portalDetect(ctx context.Context, m *Main, target string, asJSON bool) erro
 
 func printDetection(m *Main, res *detect.Result) {
 	fmt.Fprintf(m.Stdout, "page     %s (%s)\n", res.Kind, kindHelp[res.Kind])
+	if len(res.Frames) > 0 {
+		fmt.Fprintf(m.Stdout, "iframe   %s (the selectors below hold inside it)\n", strings.Join(res.Frames, " > "))
+	}
 	if res.Channel != "" {
 		fmt.Fprintf(m.Stdout, "code     from %s\n", res.Channel)
 	}

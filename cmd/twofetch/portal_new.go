@@ -106,9 +106,19 @@ func starterScript(id string, u *url.URL, res *detect.Result, now time.Time) str
 	w("")
 	w("login:")
 	w("  - navigate: %s", q(u.String()))
+	// Fields found in an iframe are typed through frame steps, outermost
+	// first.
+	in := "  "
+	for _, fr := range res.Frames {
+		w("%s# the sign-in form is in this iframe", in)
+		w("%s- frame:", in)
+		w("%s    selector: %s", in, q(fr))
+		w("%s    do:", in)
+		in += "      "
+	}
 	field := func(f *detect.Field, value string) {
-		w("  # %s, confidence %.2f", describe(f), f.Confidence)
-		w("  - type: {selector: %s, value: %q}", q(f.Selector), value)
+		w("%s# %s, confidence %.2f", in, describe(f), f.Confidence)
+		w("%s- type: {selector: %s, value: %q}", in, q(f.Selector), value)
 	}
 	if res.Username != nil {
 		field(res.Username, "{{username}}")
@@ -120,8 +130,8 @@ func starterScript(id string, u *url.URL, res *detect.Result, now time.Time) str
 		field(res.OTP, "{{otp}}")
 	}
 	if res.Submit != nil {
-		w("  # %s, confidence %.2f", describe(res.Submit), res.Submit.Confidence)
-		w("  - click: %s", q(res.Submit.Selector))
+		w("%s# %s, confidence %.2f", in, describe(res.Submit), res.Submit.Confidence)
+		w("%s- click: %s", in, q(res.Submit.Selector))
 	}
 	switch res.Kind {
 	case detect.KindIdentifier:

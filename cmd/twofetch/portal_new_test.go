@@ -1,12 +1,18 @@
 package main
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/portals/detect"
 )
 
 func TestPortalNew(t *testing.T) {
@@ -53,5 +59,34 @@ func TestPortalNew(t *testing.T) {
 		if code, _, _ := runCmd(t, env, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (usage)", args, code)
 		}
+	}
+}
+
+// A sign-in form found in an iframe is typed into through frame steps,
+// outermost first, which the script format reads back as such.
+func TestStarterScriptInFrames(t *testing.T) {
+	u, _ := url.Parse("https://shop.example/login")
+	res := &detect.Result{Kind: detect.KindLogin, Frames: []string{"#outer", "iframe[name=\"idp\"]"},
+		Username: &detect.Field{Role: detect.Username, Selector: "#email", Tag: "input", Type: "email", Confidence: 0.9},
+		Password: &detect.Field{Role: detect.Password, Selector: "#pw", Tag: "input", Type: "password", Confidence: 0.95},
+		Submit:   &detect.Field{Role: detect.Submit, Selector: "#signin", Tag: "button", Type: "submit", Confidence: 0.8}}
+	text := starterScript("shop", u, res, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	// Read as YAML only: lint refuses the starting script until its
+	// sources are filled (TestPortalNew).
+	var s portals.Script
+	if err := yaml.Unmarshal([]byte(text), &s); err != nil {
+		t.Fatalf("parse:\n%s\n%v", text, err)
+	}
+	if len(s.Login) != 2 || s.Login[1].Frame == nil || s.Login[1].Frame.Selector != "#outer" {
+		t.Fatalf("login steps:\n%s", text)
+	}
+	inner := s.Login[1].Frame.Do
+	if len(inner) != 1 || inner[0].Frame == nil || inner[0].Frame.Selector != `iframe[name="idp"]` {
+		t.Fatalf("inner frame:\n%s", text)
+	}
+	do := inner[0].Frame.Do
+	if len(do) != 3 || do[0].Type == nil || do[0].Type.Selector != "#email" || do[1].Type == nil || do[1].Type.Value != "{{password}}" ||
+		do[2].Click == nil || do[2].Click.Selector != "#signin" {
+		t.Fatalf("steps in the frame:\n%s", text)
 	}
 }

@@ -58,7 +58,8 @@ func TestPortalListLintAndDemoKey(t *testing.T) {
 
 func TestPortalTestAgainstReplica(t *testing.T) {
 	env := []string{"TWOFETCH_CHROME_PATH=" + testenv.ChromePath(t)}
-	out := t.TempDir()
+	// A folder that does not exist yet is made.
+	out := filepath.Join(t.TempDir(), "documents")
 	code, stdout, stderr := runCmd(t, env, "portal", "test", "zoom", "--replica", "--out", out)
 	if code != 0 {
 		t.Fatalf("portal test zoom --replica: exit %d\n%s\n%s", code, stdout, stderr)

@@ -204,6 +204,23 @@ func (c registryCatalog) Family(portal string) string {
 	return ""
 }
 
+// Credentials lists what the portal's script asks for besides username
+// and password.
+func (c registryCatalog) Credentials(portal string) []web.CredentialField {
+	s, ok := c.reg.Get(portal)
+	if !ok {
+		return nil
+	}
+	var out []web.CredentialField
+	for _, cr := range s.Credentials {
+		if cr.Name == "username" || cr.Name == "password" {
+			continue
+		}
+		out = append(out, web.CredentialField{Name: cr.Name, Label: cr.Label, Secret: cr.IsSecret()})
+	}
+	return out
+}
+
 // Portals lists the portals whose scripts use the family's sign-in.
 func (c registryCatalog) Portals(family string) []string {
 	var out []string

@@ -16,9 +16,14 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -93,6 +98,10 @@ type Result struct {
 	Channel  Channel `json:"channel,omitempty"` // with an OTP field or a code prompt
 	// Methods are the second factors a method picker offers.
 	Methods []string `json:"methods,omitempty"`
+	// Frames is the chain of iframes (selectors, outermost first) the
+	// fields are in; empty for the page's own document. A script reaches
+	// them with frame steps.
+	Frames []string `json:"frames,omitempty"`
 }
 
 // Fields returns the detected fields in the order a person fills them.
@@ -145,9 +154,41 @@ type Control struct {
 	Grand        int    `json:"grand"`
 }
 
-// Detect reads the page open in the chromedp tab ctx.
+// Detect reads the page open in the chromedp tab ctx. When the page's own
+// document shows no sign-in step, the iframes in it are read too (nested
+// ones up to maxFrameDepth deep), same-origin or not: many portals embed
+// their sign-in from an identity host. A result found in an iframe names
+// the chain of iframes in Frames; its selectors hold inside the innermost.
 func Detect(ctx context.Context) (*Result, error) {
-	snap, err := chromedp.Run(ctx, chromedp.Evaluate[Snapshot](snapshotJS))
+	res, err := detectIn(scope{ctx: ctx})
+	if err != nil || res.Kind != KindOther {
+		return res, err
+	}
+	if fr := detectFrames(ctx, scope{ctx: ctx}, nil); fr != nil {
+		return fr, nil
+	}
+	return res, nil
+}
+
+// scope is a document to read: the tab's main frame (ctxID 0), an
+// isolated world in one of its iframes, or the main world of an iframe
+// that runs in a process of its own (its own target).
+type scope struct {
+	ctx   context.Context
+	ctxID runtime.ExecutionContextID
+}
+
+func evaluate[T any](sc scope, expr string) (T, error) {
+	var opts []chromedp.EvaluateOption
+	if sc.ctxID != 0 {
+		id := sc.ctxID
+		opts = append(opts, func(p *runtime.EvaluateParams) { p.ContextID = id })
+	}
+	return chromedp.Run(sc.ctx, chromedp.Evaluate[T](expr, opts...))
+}
+
+func detectIn(sc scope) (*Result, error) {
+	snap, err := evaluate[Snapshot](sc, snapshotJS)
 	if err != nil {
 		return nil, fmt.Errorf("detect: read page: %w", err)
 	}
@@ -161,7 +202,7 @@ func Detect(ctx context.Context) (*Result, error) {
 		idxs[i] = f.idx
 	}
 	arg, _ := json.Marshal(idxs)
-	sels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](selectorJS+"("+string(arg)+")"))
+	sels, err := evaluate[[]string](sc, selectorJS+"("+string(arg)+")")
 	if err != nil {
 		return nil, fmt.Errorf("detect: build selectors: %w", err)
 	}
@@ -171,6 +212,87 @@ func Detect(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// maxFrameDepth bounds how deep iframes in iframes are read.
+const maxFrameDepth = 3
+
+// framesJS lists the document-order indexes of the visible iframes of a
+// document, large enough to hold a form.
+const framesJS = `Array.from(document.getElementsByTagName("*")).map((e, i) => [e, i]).filter(([e]) => {
+  if (e.tagName !== "IFRAME") return false;
+  const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+  return r.width >= 100 && r.height >= 50 && st.visibility !== "hidden" && st.display !== "none";
+}).map(([, i]) => i)`
+
+// detectFrames reads the iframes of sc, depth first in document order, and
+// returns the first sign-in step found, or nil.
+func detectFrames(tab context.Context, sc scope, chain []string) *Result {
+	if len(chain) >= maxFrameDepth {
+		return nil
+	}
+	idxs, err := evaluate[[]int](sc, framesJS)
+	if err != nil || len(idxs) == 0 {
+		return nil
+	}
+	arg, _ := json.Marshal(idxs)
+	sels, err := evaluate[[]string](sc, selectorJS+"("+string(arg)+")")
+	if err != nil {
+		return nil
+	}
+	for _, sel := range sels {
+		if sel == "" {
+			continue
+		}
+		inner, release, err := frameScope(tab, sc, sel)
+		if err != nil {
+			continue
+		}
+		path := append(slices.Clone(chain), sel)
+		res, err := detectIn(inner)
+		if err == nil && res.Kind != KindOther {
+			release()
+			res.Frames = path
+			return res
+		}
+		res = detectFrames(tab, inner, path)
+		release()
+		if res != nil {
+			return res
+		}
+	}
+	return nil
+}
+
+// frameScope finds the document of the iframe sel in sc: an isolated world
+// in the same target, whatever the frame's origin, or, for a frame that
+// runs in another process, the frame's own target, attached until release.
+func frameScope(tab context.Context, sc scope, sel string) (scope, func(), error) {
+	q, _ := json.Marshal(sel)
+	p := runtime.EvaluateParams{Expression: "document.querySelector(" + string(q) + ")"}
+	if sc.ctxID != 0 {
+		p.ContextID = sc.ctxID
+	}
+	obj, err := chromedp.Call(sc.ctx, runtime.Evaluate, p)
+	if err != nil || obj.Result == nil || obj.Result.ObjectID == "" {
+		return scope{}, nil, fmt.Errorf("detect: iframe %s not found", sel)
+	}
+	node, err := chromedp.Call(sc.ctx, dom.DescribeNode, dom.DescribeNodeParams{ObjectID: obj.Result.ObjectID})
+	if err != nil || node.Node == nil || node.Node.FrameID == "" {
+		return scope{}, nil, fmt.Errorf("detect: %s is not an iframe", sel)
+	}
+	world, err := chromedp.Call(sc.ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: node.Node.FrameID, WorldName: "twofetch-detect"})
+	if err == nil {
+		return scope{ctx: sc.ctx, ctxID: world.ExecutionContextID}, func() {}, nil
+	}
+	// A cross-site iframe is a target of its own, whose id is the frame's.
+	// Detaching leaves it on the page: the page is read, not changed.
+	c, cancel := chromedp.NewContext(tab, chromedp.WithTargetID(target.ID(node.Node.FrameID)), chromedp.WithDetachOnCancel())
+	if err := chromedp.Do(c); err != nil {
+		cancel()
+		return scope{}, nil, fmt.Errorf("detect: attach to iframe %s: %w", sel, err)
+	}
+	return scope{ctx: c}, cancel, nil
 }
 
 // Index is the element's position in document order, which the

@@ -207,17 +207,26 @@ func (p *Portal) amazonFragment(w http.ResponseWriter, name string, d *amazonDat
 	amazonPageSet.fragment(w, name, d)
 }
 
-// amazonPicks records the code channels chosen in the device picker, per
-// portal, newest last, so tests can see the authenticator was chosen.
+// devicePicks records the second-step methods chosen in a portal's method
+// picker, per portal, newest last, so tests can see the authenticator was
+// chosen.
 var (
-	amazonPickMu sync.Mutex
-	amazonPicks  = map[*Portal][]string{}
+	devicePickMu sync.Mutex
+	devicePicks  = map[*Portal][]string{}
 )
 
-// DevicePicks returns the otpDeviceContext values chosen in the portal's
-// device picker, oldest first.
+// pick records a choice made in the portal's method picker.
+func (p *Portal) pick(choice string) {
+	devicePickMu.Lock()
+	devicePicks[p] = append(devicePicks[p], choice)
+	devicePickMu.Unlock()
+}
+
+// DevicePicks returns the methods chosen in the portal's method picker,
+// oldest first: Amazon's otpDeviceContext values, Google's challenge
+// types.
 func (p *Portal) DevicePicks() []string {
-	amazonPickMu.Lock()
-	defer amazonPickMu.Unlock()
-	return append([]string(nil), amazonPicks[p]...)
+	devicePickMu.Lock()
+	defer devicePickMu.Unlock()
+	return append([]string(nil), devicePicks[p]...)
 }

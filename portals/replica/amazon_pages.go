@@ -235,9 +235,7 @@ func (p *Portal) amazonPicked(w http.ResponseWriter, r *http.Request) {
 		p.amazonRender(w, "picker", &amazonData{Title: p.amazon().T.PickerTitle, Return: p.amazonReturn(r)})
 		return
 	}
-	amazonPickMu.Lock()
-	amazonPicks[p] = append(amazonPicks[p], choice)
-	amazonPickMu.Unlock()
+	p.pick(choice)
 	p.amazonRender(w, "mfa", &amazonData{Title: p.amazon().T.MFATitle, Return: p.amazonReturn(r)})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ func (p *Portal) routes(mux *http.ServeMux) {
 	} else {
 		p.templateRoutes(rs)
 	}
-	for _, h := range sp.hosts() {
+	for _, h := range sp.ownHosts() {
 		if !rs.Has("GET " + h + "/{$}") {
 			mux.HandleFunc("GET "+h+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, sp.Billing.URL, http.StatusFound)
@@ -405,6 +406,13 @@ func (p *Portal) ownURL(raw string) bool {
 		}
 	}
 	return false
+}
+
+// ownsURL reports whether raw is an https URL on one of the portal's own
+// hosts (not a sign-in host it shares with its family).
+func (p *Portal) ownsURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && slices.Contains(p.spec.ownHosts(), u.Host)
 }
 
 func returnTo(r *http.Request) string { return r.URL.Query().Get("return_to") }

@@ -153,9 +153,10 @@ func (p *Portal) notionBillingHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.mu.Lock()
-	events := make([]notionEvent, 0, len(s.user.invoices))
-	for i := len(s.user.invoices) - 1; i >= 0 && (q.Limit <= 0 || len(events) < q.Limit); i-- {
-		inv := s.user.invoices[i]
+	invs := p.invoices[s.user]
+	events := make([]notionEvent, 0, len(invs))
+	for i := len(invs) - 1; i >= 0 && (q.Limit <= 0 || len(events) < q.Limit); i-- {
+		inv := invs[i]
 		events = append(events, notionEvent{ID: inv.ID, Timestamp: inv.Date.UnixMilli(), Amount: inv.Amount,
 			CurrencyCode: strings.ToLower(inv.Currency)})
 	}

@@ -33,8 +33,8 @@ func (p *Portal) invoiceViews(u *user) []invoiceView {
 	sp := p.spec
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]invoiceView, 0, len(u.invoices))
-	for _, inv := range slices.Backward(u.invoices) {
+	out := make([]invoiceView, 0, len(p.invoices[u]))
+	for _, inv := range slices.Backward(p.invoices[u]) {
 		out = append(out, invoiceView{
 			ID: inv.ID, Number: inv.Number, Currency: inv.Currency,
 			ISODate: inv.Date.Format(time.DateOnly), ShownDate: formatDate(sp.Lang, inv.Date),

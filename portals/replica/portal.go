@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -47,6 +48,10 @@ const (
 	RateLimited
 	// Blocked answers every request with 403, as bot protection does.
 	Blocked
+	// RefuseBrowser makes a sign-in refuse the browser itself as automated
+	// or insecure, with its own page (Google's "This browser or app may
+	// not be secure"), the same to every attempt.
+	RefuseBrowser
 )
 
 // Invoice is one document a replica offers for download.
@@ -71,7 +76,6 @@ type user struct {
 	email, password string
 	key             *otpauth.Key
 	usedSteps       map[uint64]bool
-	invoices        []*Invoice
 }
 
 type stage int
@@ -93,25 +97,53 @@ type Portal struct {
 	spec *spec
 	now  func() time.Time
 
-	mu       sync.Mutex
+	// mu guards the fields below; the portals of one family share it,
+	// with the accounts, sessions and trusted devices it guards.
+	mu       *sync.Mutex
 	mode     Mode
 	delay    time.Duration
 	users    map[string]*user
 	sessions map[string]*session
 	devices  map[string]*user // trusted-device tokens
+	invoices map[*user][]*Invoice
 	seq      int
 	stats    Stats
 }
 
-func newPortal(sp *spec, now func() time.Time) *Portal {
+// identity is what the portals of a family share: one account per address,
+// the sessions of their one sign-in and the browsers it trusts.
+type identity struct {
+	mu       sync.Mutex
+	users    map[string]*user
+	sessions map[string]*session
+	devices  map[string]*user
+}
+
+func newIdentity() *identity {
+	return &identity{users: map[string]*user{}, sessions: map[string]*session{}, devices: map[string]*user{}}
+}
+
+// newPortal makes a portal on its own identity, or on the family's shared
+// one (id non-nil).
+func newPortal(sp *spec, now func() time.Time, id *identity) *Portal {
+	if id == nil {
+		id = newIdentity()
+	}
 	p := &Portal{
 		spec:     sp,
 		now:      now,
-		users:    map[string]*user{},
-		sessions: map[string]*session{},
-		devices:  map[string]*user{},
+		mu:       &id.mu,
+		users:    id.users,
+		sessions: id.sessions,
+		devices:  id.devices,
+		invoices: map[*user][]*Invoice{},
 	}
-	demo := p.addUser(DemoEmail, DemoPassword, demoKey(sp))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	demo := p.users[strings.ToLower(DemoEmail)]
+	if demo == nil {
+		demo = p.addUser(DemoEmail, DemoPassword, demoKey(sp))
+	}
 	for range 3 {
 		p.addInvoice(demo)
 	}
@@ -141,7 +173,8 @@ func (p *Portal) SetDelay(d time.Duration) {
 }
 
 // ExpireSessions logs every browser out, as a portal does when its sessions
-// time out; trusted devices stay trusted.
+// time out (for a family, out of the shared sign-in and so of every
+// product); trusted devices stay trusted.
 func (p *Portal) ExpireSessions() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -158,23 +191,33 @@ func (p *Portal) Stats() Stats {
 // AddUser creates an account with a fresh authenticator key and three
 // invoices, and returns the key. Tests use their own users so that their
 // logins never compete for the same time step.
+//
+// In a family (one sign-in for several products) the account is the
+// family's: adding an address that another product of the family already
+// has, with the same password, gives that account this product and its
+// three invoices, and returns the account's key.
 func (p *Portal) AddUser(email, password string) (*otpauth.Key, error) {
 	secret := make([]byte, 20)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	k := &otpauth.Key{Type: otpauth.TOTP, Issuer: p.spec.Name, Account: email,
+	k := &otpauth.Key{Type: otpauth.TOTP, Issuer: p.spec.issuer(), Account: email,
 		Secret: secret, Algorithm: otpauth.SHA1, Digits: 6, Period: 30}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.users[strings.ToLower(email)]; ok {
+	u, ok := p.users[strings.ToLower(email)]
+	switch {
+	case !ok:
+		u = p.addUser(email, password, k)
+	case p.spec.Family == "" || u.password != password:
 		return nil, fmt.Errorf("replica %s: user %s exists", p.spec.ID, email)
+	case len(p.invoices[u]) > 0:
+		return nil, fmt.Errorf("replica %s: user %s already has this product", p.spec.ID, email)
 	}
-	u := p.addUser(email, password, k)
 	for range 3 {
 		p.addInvoice(u)
 	}
-	kc := *k
+	kc := *u.key
 	return &kc, nil
 }
 
@@ -183,7 +226,7 @@ func (p *Portal) AddInvoice(email string) (Invoice, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	u, ok := p.users[strings.ToLower(email)]
-	if !ok {
+	if !ok || len(p.invoices[u]) == 0 {
 		return Invoice{}, fmt.Errorf("replica %s: no user %s", p.spec.ID, email)
 	}
 	inv := p.addInvoice(u)
@@ -202,8 +245,8 @@ func (p *Portal) Invoices(email string) []Invoice {
 	if !ok {
 		return nil
 	}
-	out := make([]Invoice, 0, len(u.invoices))
-	for _, inv := range slices.Backward(u.invoices) {
+	out := make([]Invoice, 0, len(p.invoices[u]))
+	for _, inv := range slices.Backward(p.invoices[u]) {
 		out = append(out, *inv)
 	}
 	return out
@@ -220,7 +263,7 @@ func (p *Portal) addUser(email, password string, k *otpauth.Key) *user {
 // the same from one server start to the next.
 func (p *Portal) addInvoice(u *user) *Invoice {
 	p.seq++
-	n := len(u.invoices)
+	n := len(p.invoices[u])
 	first := time.Date(2026, time.August, 1, 0, 0, 0, 0, time.UTC)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", p.spec.ID, u.email, p.seq))
 	id, number := p.spec.InvoiceIDPrefix+hex.EncodeToString(sum[:6]), fmt.Sprintf("%s%06d", p.spec.InvoiceNumberPrefix, 1000+p.seq)
@@ -237,7 +280,7 @@ func (p *Portal) addInvoice(u *user) *Invoice {
 	if p.spec.MintDated != nil {
 		inv.ID, inv.Number = p.spec.MintDated(inv.Date)
 	}
-	u.invoices = append(u.invoices, inv)
+	p.invoices[u] = append(p.invoices[u], inv)
 	return inv
 }
 
@@ -279,8 +322,10 @@ func demoKey(sp *spec) *otpauth.Key {
 		}
 		return k
 	}
-	sum := sha256.Sum256([]byte("twofetch replica demo key/" + sp.ID))
-	return &otpauth.Key{Type: otpauth.TOTP, Issuer: sp.Name, Account: DemoEmail,
+	// A family's portals share the demo account, so its key follows the
+	// family.
+	sum := sha256.Sum256([]byte("twofetch replica demo key/" + cmp.Or(sp.Family, sp.ID)))
+	return &otpauth.Key{Type: otpauth.TOTP, Issuer: sp.issuer(), Account: DemoEmail,
 		Secret: sum[:20], Algorithm: otpauth.SHA1, Digits: 6, Period: 30}
 }
 

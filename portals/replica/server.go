@@ -60,6 +60,14 @@ func Start(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{portals: map[string]*Portal{}, byHost: map[string]*Portal{}, mux: http.NewServeMux(), log: log}
+	claim := func(h string, p *Portal) error {
+		if other, dup := s.byHost[h]; dup {
+			return fmt.Errorf("replica: host %s claimed by %s and %s", h, other.spec.ID, p.spec.ID)
+		}
+		s.byHost[h] = p
+		s.hosts = append(s.hosts, h)
+		return nil
+	}
 	// A portal served by another's replica, or signing in on another's
 	// pages, brings that replica along.
 	for _, id := range slices.Clone(ids) {
@@ -74,6 +82,7 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 	var aliases []*spec
+	var fams []*family
 	for _, id := range ids {
 		sp, ok := specByID(id)
 		if !ok {
@@ -83,19 +92,44 @@ func Start(opts Options) (*Server, error) {
 			aliases = append(aliases, sp)
 			continue
 		}
-		p := newPortal(sp, now)
-		s.portals[id] = p
-		for _, h := range sp.hosts() {
-			if other, dup := s.byHost[h]; dup {
-				return nil, fmt.Errorf("replica: host %s claimed by %s and %s", h, other.spec.ID, id)
+		var fam *family
+		if sp.Family != "" {
+			i := slices.IndexFunc(fams, func(f *family) bool { return f.spec.Name == sp.Family })
+			if i < 0 {
+				fams = append(fams, &family{spec: families[sp.Family], id: newIdentity()})
+				i = len(fams) - 1
 			}
-			s.byHost[h] = p
-			s.hosts = append(s.hosts, h)
+			fam = fams[i]
+		}
+		var shared *identity
+		if fam != nil {
+			shared = fam.id
+		}
+		p := newPortal(sp, now, shared)
+		if fam != nil {
+			fam.portals = append(fam.portals, p)
+		}
+		s.portals[id] = p
+		for _, h := range sp.ownHosts() {
+			if err := claim(h, p); err != nil {
+				return nil, err
+			}
 		}
 		p.routes(s.mux)
 	}
 	for _, sp := range aliases {
 		s.portals[sp.ID] = s.portals[sp.Of]
+	}
+	// A family's sign-in is served once, whichever of its portals are
+	// served; its hosts answer with the first portal's delay and outage
+	// modes.
+	for _, f := range fams {
+		for _, h := range f.spec.Hosts {
+			if err := claim(h, f.portals[0]); err != nil {
+				return nil, err
+			}
+		}
+		f.spec.Pages(f, &Routes{p: f.portals[0], mux: s.mux, seen: map[string]bool{}})
 	}
 	slices.Sort(s.hosts)
 	ca, err := newTestCA(s.hosts)

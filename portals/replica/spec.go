@@ -56,6 +56,12 @@ type spec struct {
 	// Hosts are further host names the portal's own pages use (an API or
 	// invoice host), beyond those of the URLs above.
 	Hosts []string
+	// Family names the sign-in this portal shares with others (the
+	// login/NAME fragment of its script, registered with registerFamily).
+	// The portals of a family share one account per address, the sessions
+	// of the sign-in and the browsers it trusts; the family's sign-in pages
+	// are served once, on the family's hosts.
+	Family string
 	// Of, when set, names the replica that serves this portal: a product
 	// on the same site and sign-in as another (PayPal's monthly summary on
 	// PayPal's pages) shares its pages, users, sessions and documents
@@ -65,6 +71,37 @@ type spec struct {
 	// whose sign-in another replica serves (Bitbucket on Atlassian's
 	// id.atlassian.com).
 	With []string
+}
+
+// issuer is the name an authenticator app shows for the portal's keys: the
+// family's for a shared sign-in (one key for every product).
+func (sp *spec) issuer() string {
+	if f, ok := families[sp.Family]; ok {
+		return f.Issuer
+	}
+	return sp.Name
+}
+
+// familySpec is a sign-in shared by several portals.
+type familySpec struct {
+	Name string
+	// Issuer is the name of the family's keys in an authenticator app.
+	Issuer string
+	// Hosts are the sign-in's own hosts, served once for the family; the
+	// portals' own hosts stay theirs.
+	Hosts []string
+	// Pages registers the sign-in's pages; f.portalFor tells which of the
+	// family's portals a request is for (its misbehaviour and counters).
+	Pages func(f *family, rs *Routes)
+}
+
+var families = map[string]*familySpec{}
+
+func registerFamily(fs *familySpec) {
+	if _, dup := families[fs.Name]; dup {
+		panic("replica: duplicate family " + fs.Name)
+	}
+	families[fs.Name] = fs
 }
 
 type field struct{ Name, ID, Label string }
