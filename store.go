@@ -128,8 +128,12 @@ type RunFilter struct {
 type RunStore interface {
 	CreateRun(ctx context.Context, r *Run) error
 	// QueueRun inserts r with the internal fetch.requested event that makes
-	// a relay queue it, in one transaction.
+	// a relay queue it, in one transaction; the event carries
+	// r.FetchSince.
 	QueueRun(ctx context.Context, r *Run) error
+	// LastSuccess returns when the account's last run that got through
+	// its documents (ok or no_documents) started; zero if none did.
+	LastSuccess(ctx context.Context, tenantID, accountID string) (time.Time, error)
 	// StartRun records the start of attempt r.Attempt: started_at and the
 	// lease, clearing the outcome of an earlier attempt.
 	StartRun(ctx context.Context, r *Run) error

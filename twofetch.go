@@ -234,6 +234,10 @@ type Run struct {
 	// LeaseUntil is when a run still unfinished is taken for lost with its
 	// worker.
 	LeaseUntil *time.Time `json:"-"`
+	// FetchSince, when set on a run queued on request, has it fetch the
+	// documents dated from that day on, older ones than a daily run
+	// reaches included. It travels with the request, not the run row.
+	FetchSince time.Time `json:"-"`
 }
 
 // EventData is the data of the run.finished event of r.

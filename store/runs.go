@@ -102,8 +102,11 @@ func (db *DB) QueueRun(ctx context.Context, r *twofetch.Run) error {
 		r.CreatedAt = now()
 	}
 	r.CreatedAt = utc(r.CreatedAt)
-	ev, err := twofetch.NewEvent(r.TenantID, twofetch.EventFetchRequested, map[string]any{
-		"account_id": r.AccountID, "run_id": r.ID, "trigger": r.Trigger})
+	data := map[string]any{"account_id": r.AccountID, "run_id": r.ID, "trigger": r.Trigger}
+	if !r.FetchSince.IsZero() {
+		data["since"] = r.FetchSince.UTC().Format(time.DateOnly)
+	}
+	ev, err := twofetch.NewEvent(r.TenantID, twofetch.EventFetchRequested, data)
 	if err != nil {
 		return err
 	}
@@ -115,6 +118,21 @@ func (db *DB) QueueRun(ctx context.Context, r *twofetch.Run) error {
 		return db.addEvent(ctx, tx, ev)
 	})
 	return fail("queue run", err, "a run with this id already exists", "unknown account")
+}
+
+// LastSuccess returns when the account's last run that got through its
+// documents (ok or no_documents) started, or the zero time if none did.
+func (db *DB) LastSuccess(ctx context.Context, tenantID, accountID string) (time.Time, error) {
+	var at sql.NullInt64
+	err := db.queryRow(ctx, `SELECT MAX(started_at) FROM runs
+		WHERE tenant_id = ? AND account_id = ? AND outcome IN ('ok', 'no_documents')`, tenantID, accountID).Scan(&at)
+	if err != nil {
+		return time.Time{}, fail("last successful run", err, "", "")
+	}
+	if !at.Valid {
+		return time.Time{}, nil
+	}
+	return fromNanos(at), nil
 }
 
 // StartRun records the start of attempt r.Attempt with its lease.

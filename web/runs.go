@@ -20,6 +20,21 @@ type RunStarter interface {
 	RunNow(ctx context.Context, a *twofetch.Account, trigger twofetch.Trigger) (*twofetch.Run, error)
 }
 
+// RunSinceStarter is a RunStarter that can have a run fetch the documents
+// dated from a day on, older ones than daily runs reach included.
+// *workers.Enqueuer meets it.
+type RunSinceStarter interface {
+	RunNowSince(ctx context.Context, a *twofetch.Account, trigger twofetch.Trigger, since time.Time) (*twofetch.Run, error)
+}
+
+// RunRequest is the optional body of POST /api/v1/accounts/{id}/runs.
+type RunRequest struct {
+	// Since, a date (YYYY-MM-DD), fetches the documents dated from that
+	// day on, this once: a daily run reaches back only to shortly before
+	// the last successful one, and a first run twelve months.
+	Since string `json:"since,omitempty"`
+}
+
 // Pipeline serves what the daily pipeline produces: the runs and invoices
 // API, the customer's status page, the support views and the operations
 // endpoints. It is separate from Config so that a server without workers
@@ -176,15 +191,49 @@ func viewRun(r *twofetch.Run) RunView {
 
 // rerun queues a manual run of a, refusing paused accounts: an operator
 // paused them on purpose, and a run would log into the portal regardless.
-func (p *Pipeline) rerun(ctx context.Context, a *twofetch.Account) (*twofetch.Run, error) {
+// A non-zero since has it fetch the documents dated from then on.
+func (p *Pipeline) rerun(ctx context.Context, a *twofetch.Account, since time.Time) (*twofetch.Run, error) {
 	if a.Status == twofetch.AccountPaused {
 		return nil, twofetch.Errorf(twofetch.ECONFLICT, "account is paused; resume it before starting a run")
 	}
-	run, err := p.Runs.RunNow(ctx, a, twofetch.TriggerManual)
+	var run *twofetch.Run
+	var err error
+	if rs, ok := p.Runs.(RunSinceStarter); ok && !since.IsZero() {
+		run, err = rs.RunNowSince(ctx, a, twofetch.TriggerManual, since)
+	} else if !since.IsZero() {
+		return nil, twofetch.Errorf(twofetch.EINVALID, "this server cannot fetch older documents on request")
+	} else {
+		run, err = p.Runs.RunNow(ctx, a, twofetch.TriggerManual)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start run of account %s: %w", a.ID, err)
 	}
 	return run, nil
+}
+
+// runSince reads the optional body of a run request: the day from which
+// to fetch, or zero.
+func (p *Pipeline) runSince(w http.ResponseWriter, r *http.Request) (time.Time, error) {
+	if r.ContentLength == 0 {
+		return time.Time{}, nil
+	}
+	var req RunRequest
+	if err := p.srv.DecodeJSON(w, r, &req); err != nil {
+		return time.Time{}, err
+	}
+	if req.Since == "" {
+		return time.Time{}, nil
+	}
+	since, err := time.Parse(time.DateOnly, req.Since)
+	switch {
+	case err != nil:
+		return time.Time{}, twofetch.Errorf(twofetch.EINVALID, "since must be a date as YYYY-MM-DD, not %q", printable(req.Since, 32))
+	case since.After(p.srv.cfg.Now()):
+		return time.Time{}, twofetch.Errorf(twofetch.EINVALID, "since %s is in the future", req.Since)
+	case since.Year() < 1990:
+		return time.Time{}, twofetch.Errorf(twofetch.EINVALID, "since %s is before any portal kept documents", req.Since)
+	}
+	return since, nil
 }
 
 func (p *Pipeline) startRun(w http.ResponseWriter, r *http.Request, t *twofetch.Tenant) error {
@@ -192,11 +241,19 @@ func (p *Pipeline) startRun(w http.ResponseWriter, r *http.Request, t *twofetch.
 	if err != nil {
 		return notFoundOr(err, "account")
 	}
-	run, err := p.rerun(r.Context(), a)
+	since, err := p.runSince(w, r)
 	if err != nil {
 		return err
 	}
-	p.audit(r, t, "run.start", run.ID, "account="+a.ID)
+	run, err := p.rerun(r.Context(), a, since)
+	if err != nil {
+		return err
+	}
+	detail := "account=" + a.ID
+	if !since.IsZero() {
+		detail += " since=" + since.Format(time.DateOnly)
+	}
+	p.audit(r, t, "run.start", run.ID, detail)
 	w.Header().Set("Location", "/api/v1/accounts/"+a.ID+"/runs/"+run.ID)
 	p.srv.JSON(w, r, http.StatusAccepted, viewRun(run))
 	return nil

@@ -363,3 +363,47 @@ func TestMetricsAndQueues(t *testing.T) {
 		}
 	})
 }
+
+// TestRunSince: a run asked for with a since date carries it to the
+// workers' queue, once; bad dates are refused.
+func TestRunSince(t *testing.T) {
+	pe := newPipeEnv(t)
+	path := "/api/v1/accounts/" + pe.aAcct.ID + "/runs"
+	res := pe.do(t, "POST", path, pe.aAPI, map[string]string{"since": "2021-03-01"})
+	if res.status != http.StatusAccepted {
+		t.Fatalf("start run: %d %s", res.status, res.body)
+	}
+	run := decodeRun(t, res)
+	plain := decodeRun(t, pe.do(t, "POST", path, pe.aAPI, nil))
+	insp := asynq.NewInspector(pe.redisOpt)
+	defer insp.Close()
+	tasks, err := insp.ListPendingTasks(workers.QueueCritical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, ti := range tasks {
+		var p workers.FetchPayload
+		if err := json.Unmarshal(ti.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		got[p.RunID] = p.Since
+	}
+	if s, ok := got[run.ID]; !ok || s != "2021-03-01" {
+		t.Errorf("queued run %s asks since %q (queued: %v), want 2021-03-01", run.ID, s, ok)
+	}
+	if s, ok := got[plain.ID]; !ok || s != "" {
+		t.Errorf("queued run without since asks since %q (queued: %v)", s, ok)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`{"since":"01.03.2021"}`, "YYYY-MM-DD"},
+		{`{"since":"2999-01-01"}`, "in the future"},
+		{`{"since":"1900-01-01"}`, "before any portal"},
+		{`{"from":"2021-03-01"}`, "from"},
+	} {
+		res := pe.do(t, "POST", path, pe.aAPI, tc.body)
+		if res.status != http.StatusBadRequest || !strings.Contains(message(res), tc.want) {
+			t.Errorf("%s: %d %s, want 400 saying %q", tc.body, res.status, res.body, tc.want)
+		}
+	}
+}

@@ -452,7 +452,7 @@ func (p *Pipeline) supportRerun(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, notFoundOr(err, "account"))
 		return
 	}
-	next, err := p.rerun(ctx, a)
+	next, err := p.rerun(ctx, a, time.Time{})
 	if twofetch.IsConflict(err) {
 		http.Redirect(w, r, supportPrefix+"/runs/"+url.PathEscape(run.ID)+"?error=paused", http.StatusSeeOther)
 		return

@@ -38,12 +38,18 @@ func NewEnqueuer(rdb redis.UniversalClient, store twofetch.Store, log *slog.Logg
 // any relay queues it when Redis is back. The answer's ID is what GET
 // …/runs/{rid} reports on.
 func (e *Enqueuer) RunNow(ctx context.Context, a *twofetch.Account, trigger twofetch.Trigger) (*twofetch.Run, error) {
+	return e.RunNowSince(ctx, a, trigger, time.Time{})
+}
+
+// RunNowSince is RunNow for the documents dated from since on, older ones
+// than daily runs reach included; a zero since is RunNow.
+func (e *Enqueuer) RunNowSince(ctx context.Context, a *twofetch.Account, trigger twofetch.Trigger, since time.Time) (*twofetch.Run, error) {
 	if trigger == "" {
 		trigger = twofetch.TriggerManual
 	}
 	run := &twofetch.Run{
 		ID: twofetch.NewID("run"), TenantID: a.TenantID, AccountID: a.ID, Portal: a.Portal,
-		Trigger: trigger, CreatedAt: e.now().UTC(),
+		Trigger: trigger, CreatedAt: e.now().UTC(), FetchSince: since,
 	}
 	if err := e.store.QueueRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("record run: %w", err)

@@ -36,7 +36,7 @@ func (s *Server) handleFetch(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	return s.runLogin(ctx, "", p.Trigger, []AccountRun{{AccountID: p.AccountID, RunID: p.RunID}})
+	return s.runLogin(ctx, "", p.Trigger, []AccountRun{{AccountID: p.AccountID, RunID: p.RunID, Since: p.Since}})
 }
 
 // handleFetchLogin runs one attempt of a fetch:login task: the daily run
@@ -54,6 +54,7 @@ type accountJob struct {
 	acct    *twofetch.Account
 	fields  map[string]string
 	runID   string
+	since   string
 	run     *twofetch.Run
 	scratch string
 	saved   atomic.Int64
@@ -88,7 +89,7 @@ func (s *Server) runLogin(ctx context.Context, loginID string, trigger twofetch.
 			log.InfoContext(ctx, "account moved to another login; run dropped", "account", acct.ID, "run", r.RunID)
 			continue
 		}
-		jobs = append(jobs, &accountJob{acct: acct, runID: r.RunID})
+		jobs = append(jobs, &accountJob{acct: acct, runID: r.RunID, since: r.Since})
 	}
 	if len(jobs) == 0 {
 		return nil
@@ -208,6 +209,9 @@ func (s *Server) fetchAll(ctx context.Context, log *slog.Logger, jobs []*account
 		if s.cfg.Secrets != nil {
 			j.job.Secrets = s.cfg.Secrets(acct)
 		}
+		if j.job.Since, err = s.window(ctx, acct, j.since); err != nil {
+			return err
+		}
 		fjobs[i] = j.job
 	}
 	started := s.now()
@@ -229,6 +233,42 @@ func (s *Server) fetchAll(ctx context.Context, log *slog.Logger, jobs []*account
 		out.add(s.record(bctx, pf))
 	}
 	return nil
+}
+
+// FirstWindow is how far back an account's first run reaches: a new
+// customer's accountant wants the current and the last business year, not
+// a portal's whole history, which can be asked for once (run now with a
+// since date).
+const FirstWindow = 12 // months
+
+// WindowMargin reaches back from the start of the last successful run:
+// portals date documents days or weeks before they show them (an invoice
+// for last month, a correction), and documents already stored are not
+// fetched again anyway.
+const WindowMargin = 90 * 24 * time.Hour
+
+// window is the day from which the run fetches documents: the date asked
+// for, or FirstWindow months back on an account's first run that gets
+// through (no ok or no_documents run before), or the last such run's
+// start less WindowMargin.
+func (s *Server) window(ctx context.Context, acct *twofetch.Account, asked string) (time.Time, error) {
+	if asked != "" {
+		t, err := time.Parse(time.DateOnly, asked)
+		if err == nil {
+			return t, nil
+		}
+		s.log.WarnContext(ctx, "run asked for an unreadable since date; using the usual window", "account", acct.ID, "since", asked)
+	}
+	last, err := s.store.LastSuccess(ctx, acct.TenantID, acct.ID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last successful run: %w", err)
+	}
+	if last.IsZero() {
+		y, m, d := s.now().UTC().AddDate(0, -FirstWindow, 0).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	y, m, d := last.Add(-WindowMargin).UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
 // settle turns one account's fetch result into what its run records.

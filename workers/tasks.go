@@ -42,6 +42,9 @@ type FetchPayload struct {
 	// not, so every attempt of the task updates the same run.
 	RunID   string           `json:"run_id"`
 	Trigger twofetch.Trigger `json:"trigger"`
+	// Since, a date (YYYY-MM-DD), asks for the documents dated from then
+	// on, older ones included; empty leaves the window to the worker.
+	Since string `json:"since,omitempty"`
 }
 
 // LoginPayload is the payload of a fetch:login task: the daily run of a
@@ -59,6 +62,8 @@ type LoginPayload struct {
 type AccountRun struct {
 	AccountID string `json:"account_id"`
 	RunID     string `json:"run_id"`
+	// Since is FetchPayload.Since.
+	Since string `json:"since,omitempty"`
 }
 
 // SMSPayload is the payload of an sms:send task.

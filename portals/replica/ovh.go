@@ -45,7 +45,11 @@ import (
 //     Webservice::OVH::Me::Bill): GET /me/bill lists bill ids, GET
 //     /me/bill/{billId} answers billId, category, date, orderId, password,
 //     pdfUrl, priceWithTax / priceWithoutTax / tax (currencyCode, text,
-//     value) and url; bill ids read FRxxxxxxxx; older downloaders fetch
+//     value) and url; GET /me/refund and /me/refund/{refundId} answer a
+//     refund (a credit note) with refundId, originalBillId, date, orderId,
+//     password, pdfUrl, the same prices and url; woob reads refunds beside
+//     bills and signs their amounts negative; bill ids read FRxxxxxxxx;
+//     older downloaders fetch
 //     /cgi-bin/order/facture.pdf?reference=…&passwd=… (the bill's password).
 //
 // Not in any source, and marked where the page shows it: the wording of
@@ -55,7 +59,9 @@ import (
 // the authenticator sees the code form at once, which is all the replica
 // shows), the markup of the Control Panel (a single-page app; the
 // replica's page lists the bills plainly), the query of a bill's PDF link
-// (here reference and passwd, as on the older facture.pdf), and the body
+// (here reference and passwd, as on the older facture.pdf), the shape of
+// refund ids (AFR… here) and whether refunds share the bills' PDF address
+// (here they do), and the body
 // of the API's 401. The newer sign-in host auth.eu.ovhcloud.com that
 // www.ovh.com/auth/ may redirect to is not modelled: only its field ids
 // are known, and they match.
@@ -91,6 +97,15 @@ type ovh struct {
 	// names maps the random field names handed out with the sign-in form
 	// to the field they stand for ("account" or "password").
 	names map[string]string
+	// refunds are the credit notes issued to each user (OVHAddRefund).
+	refunds map[string][]ovhRefund
+}
+
+// ovhRefund is a refund of one bill, which OVHcloud issues as a credit
+// note with its own PDF.
+type ovhRefund struct {
+	ID, BillID, ISODate string
+	Cents               int64
 }
 
 type ovhData struct {
@@ -101,12 +116,15 @@ type ovhData struct {
 }
 
 func ovhPages(p *Portal, rs *Routes) {
-	o := &ovh{p: p, pages: newPageSet(ovhLayout, ovhPageSources, nil), names: map[string]string{}}
+	o := &ovh{p: p, pages: newPageSet(ovhLayout, ovhPageSources, nil), names: map[string]string{}, refunds: map[string][]ovhRefund{}}
+	ovhReplicas.Store(p, o)
 	rs.Handle("GET", ovhLoginURL, o.signin)
 	rs.Handle("POST", ovhLoginURL, o.signinPost)
 	rs.Handle("GET", ovhManagerURL, o.manager)
 	rs.Handle("GET", ovhHost+"/engine/apiv6/me/bill", o.bills)
 	rs.Handle("GET", ovhHost+"/engine/apiv6/me/bill/{id}", o.bill)
+	rs.Handle("GET", ovhHost+"/engine/apiv6/me/refund", o.refundIDs)
+	rs.Handle("GET", ovhHost+"/engine/apiv6/me/refund/{id}", o.refund)
 	rs.Handle("GET", ovhHost+"/cgi-bin/order/bill.pdf", o.pdf)
 	rs.Handle("GET", p.spec.Settings, p.settingsPage)
 }
@@ -274,10 +292,95 @@ func (o *ovh) bill(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, b)
 }
 
-// pdf serves a bill to whoever holds its reference and password, as the
-// links of the API do.
+// ovhReplicas finds a server's OVHcloud pages from its portal, for
+// OVHAddRefund.
+var ovhReplicas sync.Map // *Portal → *ovh
+
+// OVHAddRefund issues the user a refund of their newest bill, a credit
+// note for a tenth of its amount dated today, and returns its id.
+// Customers have none until then, so the shared script tests see bills
+// only.
+func (p *Portal) OVHAddRefund(email string) (string, error) {
+	v, ok := ovhReplicas.Load(p)
+	if !ok {
+		return "", fmt.Errorf("replica %s: not OVHcloud", p.spec.ID)
+	}
+	o := v.(*ovh)
+	u := p.lookup(email)
+	if u == nil {
+		return "", fmt.Errorf("replica ovh: no user %s", email)
+	}
+	bills := p.invoiceViews(u)
+	if len(bills) == 0 {
+		return "", fmt.Errorf("replica ovh: %s has no bill to refund", email)
+	}
+	var cents int64
+	_, _ = fmt.Sscanf(strings.Replace(bills[0].Decimal, ".", "", 1), "%d", &cents)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	key := strings.ToLower(email)
+	id := fmt.Sprintf("AFR%07d", 3100000+len(o.refunds[key])+1)
+	o.refunds[key] = append(o.refunds[key], ovhRefund{ID: id, BillID: bills[0].ID,
+		ISODate: p.now().UTC().Format(time.DateOnly), Cents: cents / 10})
+	return id, nil
+}
+
+func (o *ovh) refundsOf(u *user) []ovhRefund {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]ovhRefund(nil), o.refunds[strings.ToLower(u.email)]...)
+}
+
+func (o *ovh) refundIDs(w http.ResponseWriter, r *http.Request) {
+	s := o.authed(r)
+	if s == nil {
+		writeJSON(w, http.StatusUnauthorized, []byte(`{}`))
+		return
+	}
+	ids := []string{}
+	for _, rf := range o.refundsOf(s.user) {
+		ids = append(ids, rf.ID)
+	}
+	b, _ := json.Marshal(ids)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (o *ovh) refund(w http.ResponseWriter, r *http.Request) {
+	s := o.authed(r)
+	if s == nil {
+		writeJSON(w, http.StatusUnauthorized, []byte(`{}`))
+		return
+	}
+	for _, rf := range o.refundsOf(s.user) {
+		if rf.ID != r.PathValue("id") {
+			continue
+		}
+		price := func(c int64) ovhPrice {
+			return ovhPrice{CurrencyCode: "EUR", Value: float64(c) / 100, Text: fmt.Sprintf("%d.%02d €", c/100, c%100)}
+		}
+		net := rf.Cents * 100 / 120
+		date, _ := time.Parse(time.DateOnly, rf.ISODate)
+		pdf := ovhHost + "/cgi-bin/order/bill.pdf?reference=" + rf.ID + "&passwd=" + ovhPassword(rf.ID)
+		b, _ := json.Marshal(map[string]any{
+			"refundId": rf.ID, "originalBillId": rf.BillID, "date": date.Format("2006-01-02T15:04:05-07:00"),
+			"orderId": 0, "password": ovhPassword(rf.ID), "pdfUrl": pdf,
+			"url":          strings.Replace(pdf, "bill.pdf", "bill.cgi", 1),
+			"priceWithTax": price(rf.Cents), "priceWithoutTax": price(net), "tax": price(rf.Cents - net),
+		})
+		writeJSON(w, http.StatusOK, b)
+		return
+	}
+	writeJSON(w, http.StatusNotFound, []byte(`{}`))
+}
+
+// pdf serves a bill or a refund to whoever holds its reference and
+// password, as the links of the API do.
 func (o *ovh) pdf(w http.ResponseWriter, r *http.Request) {
 	ref, pw := r.URL.Query().Get("reference"), r.URL.Query().Get("passwd")
+	if pw != ovhPassword(ref) {
+		http.NotFound(w, r)
+		return
+	}
 	o.p.mu.Lock()
 	var users []*user
 	for _, u := range o.p.users {
@@ -285,9 +388,18 @@ func (o *ovh) pdf(w http.ResponseWriter, r *http.Request) {
 	}
 	o.p.mu.Unlock()
 	for _, u := range users {
-		if inv := o.p.invoice(u, ref); inv != nil && pw == ovhPassword(ref) {
+		if inv := o.p.invoice(u, ref); inv != nil {
 			o.p.servePDF(w, u, inv, "OVH SAS Facture")
 			return
+		}
+		for _, rf := range o.refundsOf(u) {
+			if rf.ID == ref {
+				date, _ := time.Parse(time.DateOnly, rf.ISODate)
+				o.p.servePDF(w, u, &invoiceView{ID: rf.ID, Number: rf.ID, ISODate: rf.ISODate,
+					ShownDate: formatDate("", date), Currency: "EUR",
+					Shown: "-" + formatAmount("", rf.Cents, "EUR")}, "OVH SAS Avoir")
+				return
+			}
 		}
 	}
 	http.NotFound(w, r)

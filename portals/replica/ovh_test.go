@@ -102,6 +102,22 @@ func TestOVHSignInAndBills(t *testing.T) {
 		t.Errorf("PDF with a wrong password: %v %v", res.Status, err)
 	}
 
+	// A refund is a credit note with its own id and PDF.
+	if ids := get(t, c, ovhHost+"/engine/apiv6/me/refund").body; ids != "[]" {
+		t.Errorf("refunds before any: %s", ids)
+	}
+	rid, err := p.OVHAddRefund(email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refund struct{ RefundID, OriginalBillID, PdfURL string }
+	if err := json.Unmarshal([]byte(get(t, c, ovhHost+"/engine/apiv6/me/refund/"+rid).body), &refund); err != nil || refund.RefundID != rid || refund.OriginalBillID != want.ID {
+		t.Fatalf("refund %+v: %v", refund, err)
+	}
+	if v := get(t, s.Client(), refund.PdfURL); !strings.HasPrefix(v.body, "%PDF-") || !strings.Contains(v.body, rid) {
+		t.Errorf("refund PDF: %.60q", v.body)
+	}
+
 	// A device OVHcloud does not know gets the e-mail check first.
 	p.SetMode(NewDevice)
 	defer p.SetMode(0)
