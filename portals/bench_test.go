@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/otpauth"
 	"github.com/twofetch/twofetch/portals/replica"
 )
 
@@ -95,12 +96,10 @@ func benchJob(rs *replica.Server, reg *Registry, pool *Pool, n int64) error {
 	if err != nil {
 		return err
 	}
-	code, err := key.Code(key.Step(time.Now()))
-	if err != nil {
-		return err
-	}
-	// Each user is new, so its one code is never a reused one.
-	sec := &fakeSecrets{password: "bench-password", code: code, hasKey: true}
+	// Each user is new, so its one code is never a reused one. The code is
+	// made when the run asks for it, as the vault makes it: on a loaded
+	// machine a job can start later than a code made now lives.
+	sec := &benchSecrets{fakeSecrets: &fakeSecrets{password: "bench-password", hasKey: true}, key: key}
 	st := &memStore{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -192,4 +191,15 @@ func pssOf(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// benchSecrets answers Code from the replica user's key at the time of
+// asking.
+type benchSecrets struct {
+	*fakeSecrets
+	key *otpauth.Key
+}
+
+func (b *benchSecrets) Code(ctx context.Context) (string, error) {
+	return b.key.CodeAt(time.Now())
 }

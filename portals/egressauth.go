@@ -51,16 +51,16 @@ func (c *proxyCreds) lookup(origin string) (string, string, bool) {
 	return v[0], v[1], ok
 }
 
-// answerProxyAuth makes the browser of g ask the pool for proxy
+// interceptRequests makes the browser of g ask the pool for proxy
 // credentials. Fetch is enabled on the browser's own session, which covers
 // every tab, frame, worker and download of every browser context, and which
 // pages cannot see. Fetch hands over every request to answer its auth
 // challenges, so each paused request is let go unchanged at once.
 //
 // A remote browser also pauses documents at their response, so a file a
-// click downloads is streamed to the worker (see captureDownload) instead
+// click downloads is streamed to the worker (see downloadCaptures) instead
 // of being written on the browser's machine.
-func (p *Pool) answerProxyAuth(ctx context.Context, g *generation) error {
+func (p *Pool) interceptRequests(ctx context.Context, g *generation) error {
 	bctx := g.browserCtx
 	remote := p.cfg.RemoteURL != ""
 	if err := chromedp.ListenBrowser(bctx, func(ev any) {
@@ -117,9 +117,8 @@ type capture struct {
 }
 
 type capturedFile struct {
-	data        []byte
-	contentType string
-	err         error
+	data []byte
+	err  error
 }
 
 // expect arms a capture for frame until the returned func is called.
@@ -177,11 +176,6 @@ func isFileResponse(headers []*fetch.HeaderEntry) bool {
 // then fails the request, so the browser never saves the file itself.
 func (c *capture) stream(bctx context.Context, ev *fetch.EventRequestPaused) {
 	var f capturedFile
-	for _, h := range ev.ResponseHeaders {
-		if strings.EqualFold(h.Name, "content-type") {
-			f.contentType = h.Value
-		}
-	}
 	f.data, f.err = readResponse(bctx, ev.RequestID, c.max)
 	chromedp.CallBrowser(bctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonAborted})
 	c.done <- f

@@ -240,7 +240,7 @@ func (p *Pool) start(ctx context.Context, ls *loginSetup) (*generation, error) {
 		err = fmt.Errorf("no answer within %v", p.cfg.StartTimeout)
 	}
 	if err == nil {
-		err = p.answerProxyAuth(ctx, g)
+		err = p.interceptRequests(ctx, g)
 	}
 	if err != nil {
 		g.stop()

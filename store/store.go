@@ -313,16 +313,27 @@ func Migrate(ctx context.Context, s twofetch.Store) error {
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		// Two processes migrating one SQLite file both see the old version
-		// and race; the loser's transaction fails on tables the winner just
-		// created. That is success if the schema is now current.
-		if cur, latest, verr := p.GetVersions(ctx); verr == nil && cur >= latest {
+	last := int64(-1)
+	for {
+		_, err := p.Up(ctx)
+		if err == nil {
 			return nil
 		}
-		return fmt.Errorf("store: migrate %s: %w", db.dialect, err)
+		// Two processes migrating one SQLite file both see the old version
+		// and race; the loser's transaction fails on what the winner just
+		// created. That is success if the schema is now current, and worth
+		// another try while the winner is still on its way: the version
+		// then has moved since the last attempt. A migration that fails on
+		// its own leaves the version where it was.
+		cur, latest, verr := p.GetVersions(ctx)
+		if verr == nil && cur >= latest {
+			return nil
+		}
+		if verr != nil || db.dialect != dialectSQLite || cur <= last {
+			return fmt.Errorf("store: migrate %s: %w", db.dialect, err)
+		}
+		last = cur
 	}
-	return nil
 }
 
 // Version returns the schema version of the store's database and the

@@ -477,8 +477,9 @@ func TestBrowserRefusalWaitsForTheNextDay(t *testing.T) {
 	if a.Status != twofetch.AccountActive || a.LastOutcome != twofetch.OutcomeBlocked {
 		t.Fatalf("account %s/%s, want active/blocked", a.Status, a.LastOutcome)
 	}
-	if a.NextRunAt == nil || a.NextRunAt.Before(started.Add(DailyInterval-time.Hour)) {
-		t.Fatalf("next run at %v, want the next daily run (about %s)", a.NextRunAt, started.Add(DailyInterval))
+	// The next daily run is the account's slot half a day on or later.
+	if a.NextRunAt == nil || a.NextRunAt.Before(started.Add(DailyInterval/2)) {
+		t.Fatalf("next run at %v, want the next daily run (not before %s)", a.NextRunAt, started.Add(DailyInterval/2))
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -109,12 +109,11 @@ func TestGoogleSignIn(t *testing.T) {
 	contains(t, v, `src="https://payments.google.com/payments/u/0/documentcenter"`)
 
 	t.Run("one account for the family", func(t *testing.T) {
-		k, err := s.Portal("google-cloud").AddUser(email, pw)
-		if err == nil {
+		if _, err := s.Portal("google-cloud").AddUser(email, pw); err == nil {
 			t.Error("the same product added twice")
 		}
 		e2, pw2, k2 := newUser(t, s.Portal("google-cloud"))
-		if k, err = s.Portal("google-payments").AddUser(e2, pw2); err != nil || !bytes.Equal(k.Secret, k2.Secret) {
+		if k, err := s.Portal("google-payments").AddUser(e2, pw2); err != nil || !bytes.Equal(k.Secret, k2.Secret) {
 			t.Errorf("a second product of the account has another key or fails: %v", err)
 		}
 		if _, err := s.Portal("google-ads").AddUser(e2, "other"); err == nil {
