@@ -102,22 +102,11 @@ type atlSignin struct {
 	products map[string]*Portal
 }
 
-// atlSignins keeps one sign-in per server (its mux), since the products
-// are separate replicas that share the sign-in's pages.
-var atlSignins = struct {
-	sync.Mutex
-	m map[*http.ServeMux]*atlSignin
-}{m: map[*http.ServeMux]*atlSignin{}}
-
+// atlSigninFor returns the server's one id.atlassian.com, which the
+// products' replicas share.
 func atlSigninFor(rs *Routes) *atlSignin {
-	atlSignins.Lock()
-	defer atlSignins.Unlock()
-	a := atlSignins.m[rs.mux]
-	if a == nil {
-		a = &atlSignin{products: map[string]*Portal{}}
-		atlSignins.m[rs.mux] = a
-	}
-	return a
+	a, _ := rs.shared.LoadOrStore("id.atlassian.com", &atlSignin{products: map[string]*Portal{}})
+	return a.(*atlSignin)
 }
 
 func (a *atlSignin) product(app string) *Portal {

@@ -7,15 +7,16 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // routes registers the portal's pages: its own (spec.Pages) where public
 // sources describe them, otherwise the shared template, whose spec decides
 // URLs, field names and the billing style. Each host's root leads to the
 // billing page unless the portal serves a page there.
-func (p *Portal) routes(mux *http.ServeMux) {
+func (p *Portal) routes(mux *http.ServeMux, shared *sync.Map) {
 	sp := p.spec
-	rs := &Routes{p: p, mux: mux, seen: map[string]bool{}}
+	rs := &Routes{p: p, mux: mux, seen: map[string]bool{}, shared: shared}
 	if sp.Pages != nil {
 		sp.Pages(p, rs)
 	} else {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -26,6 +27,9 @@ type Routes struct {
 	p    *Portal
 	mux  *http.ServeMux
 	seen map[string]bool
+	// shared holds what the replicas of one server share, by a key of the
+	// sharing replicas' choosing.
+	shared *sync.Map
 }
 
 // Handle serves method on the URL's host and path. A path that ends in "/"

@@ -17,6 +17,7 @@ import (
 	"net/http/cookiejar"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,9 @@ func Start(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{portals: map[string]*Portal{}, byHost: map[string]*Portal{}, mux: http.NewServeMux(), log: log}
+	// What the replicas of this server share through their routes (the
+	// Atlassian sign-in of Atlassian and Bitbucket).
+	var common sync.Map
 	claim := func(h string, p *Portal) error {
 		if other, dup := s.byHost[h]; dup {
 			return fmt.Errorf("replica: host %s claimed by %s and %s", h, other.spec.ID, p.spec.ID)
@@ -115,7 +119,7 @@ func Start(opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		p.routes(s.mux)
+		p.routes(s.mux, &common)
 	}
 	for _, sp := range aliases {
 		s.portals[sp.ID] = s.portals[sp.Of]
@@ -129,7 +133,7 @@ func Start(opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		f.spec.Pages(f, &Routes{p: f.portals[0], mux: s.mux, seen: map[string]bool{}})
+		f.spec.Pages(f, &Routes{p: f.portals[0], mux: s.mux, seen: map[string]bool{}, shared: &common})
 	}
 	slices.Sort(s.hosts)
 	ca, err := newTestCA(s.hosts)
