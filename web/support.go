@@ -315,7 +315,7 @@ func (p *Pipeline) supportRerunGroup(w http.ResponseWriter, r *http.Request) {
 			if o, err := p.latestOutcome(ctx, t.ID, id); err != nil || o != outcome {
 				continue
 			}
-			next, err := p.rerun(ctx, a)
+			next, err := p.rerun(ctx, a, time.Time{})
 			if err != nil {
 				continue // paused accounts stay paused
 			}
