@@ -196,6 +196,9 @@ type misbehaviour struct {
 	bad   bool          // wrong password in the vault
 	delay time.Duration // every page of the portal answers this late
 	want  twofetch.Outcome
+	// detail, when set, must be in the run's error: the guidance the
+	// customer or support gets.
+	detail string
 }
 
 // more gives each portal one further misbehaviour, so that every outcome

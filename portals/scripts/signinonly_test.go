@@ -83,6 +83,9 @@ func signInOnly(t *testing.T, e *env, id string, extra ...misbehaviour) {
 			if err != nil && strings.Contains(err.Error(), b.secrets.password) {
 				t.Error("the error holds the password")
 			}
+			if tc.detail != "" && (err == nil || !strings.Contains(err.Error(), tc.detail)) {
+				t.Errorf("the error %q does not say %q", err, tc.detail)
+			}
 			if tc.want != twofetch.OutcomeOTPRejected && b.secrets.codes != 0 {
 				t.Errorf("%d codes used, want none", b.secrets.codes)
 			}
