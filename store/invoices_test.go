@@ -22,21 +22,8 @@ func TestDocumentKindMigrationPostgres(t *testing.T) {
 // insert the way the previous release writes it (without the column) still
 // works on the migrated schema.
 func testDocumentKindMigration(t *testing.T, dsn string) {
-	st, err := Open(ctx, dsn)
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	db := st.(*DB)
-	p, err := db.provider(ctx)
-	must(t, err)
-	_, err = p.UpTo(ctx, 6)
-	must(t, err)
-
+	db, exec := openAtVersion(t, dsn, 6)
 	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).UnixNano()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		_, err := db.exec(ctx, q, args...)
-		must(t, err)
-	}
 	exec(`INSERT INTO tenants (id, name, created_at) VALUES ('ten_k', 'k', ?)`, created)
 	oldInsert := `INSERT INTO invoices (id, tenant_id, account_id, run_id, portal, portal_invoice_id,
 		invoice_number, invoice_date, amount, currency, sha256, size, content_type, blob_key, created_at)

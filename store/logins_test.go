@@ -193,21 +193,8 @@ func TestLoginMigrationPostgres(t *testing.T) {
 // has become its own login whose secrets still open and that a second
 // account can share.
 func testLoginMigration(t *testing.T, dsn string) {
-	st, err := Open(ctx, dsn)
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	db := st.(*DB)
-	p, err := db.provider(ctx)
-	must(t, err)
-	_, err = p.UpTo(ctx, 5)
-	must(t, err)
-
+	db, exec := openAtVersion(t, dsn, 5)
 	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).UnixNano()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		_, err := db.exec(ctx, q, args...)
-		must(t, err)
-	}
 	exec(`INSERT INTO tenants (id, name, created_at) VALUES ('ten_m', 'm', ?)`, created)
 	for _, a := range []struct {
 		id, portal, user string

@@ -89,6 +89,26 @@ func runSuite(t *testing.T, open opener) {
 
 var ctx = context.Background()
 
+// openAtVersion opens dsn with the schema migrated only up to version, as
+// an earlier release left it, and returns it with a statement runner for
+// writing rows the way that release did.
+func openAtVersion(t *testing.T, dsn string, version int64) (*DB, func(q string, args ...any)) {
+	t.Helper()
+	st, err := Open(ctx, dsn)
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	db := st.(*DB)
+	p, err := db.provider(ctx)
+	must(t, err)
+	_, err = p.UpTo(ctx, version)
+	must(t, err)
+	return db, func(q string, args ...any) {
+		t.Helper()
+		_, err := db.exec(ctx, q, args...)
+		must(t, err)
+	}
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := twofetch.ErrorCode(err); got != code {
