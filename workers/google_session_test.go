@@ -23,7 +23,13 @@ import (
 // the day.
 func TestGoogleLoginSignsInOnce(t *testing.T) {
 	chrome := testenv.ChromePath(t)
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testGoogleLoginSignsInOnce(t, newEnv(t), chrome) })
+	t.Run("postgres", func(t *testing.T) {
+		testGoogleLoginSignsInOnce(t, newEnvOn(t, t.TempDir(), testenv.PostgresURL(t)), chrome)
+	})
+}
+
+func testGoogleLoginSignsInOnce(t *testing.T, e *env, chrome string) {
 	ctx := context.Background()
 	products := []string{"google-ads", "google-workspace", "google-cloud", "google-payments"}
 	rs, err := replica.Start(replica.Options{Portals: products})
