@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -190,12 +191,37 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-// MarkdownTable renders the portal table of the README: id, name, 2FA
-// methods and what each script was verified against.
+// MarkdownTable renders the portal table of the README: the sign-in
+// (login family) each portal uses, with the portals sharing one grouped
+// together, then id, name, 2FA methods and what each script was verified
+// against.
 func MarkdownTable(reg *Registry) string {
+	list := reg.List()
+	members := map[string]int{}
+	for _, s := range list {
+		members[s.Family()]++
+	}
+	// Shared sign-ins first, each family's portals together; then the
+	// portals with a sign-in of their own.
+	slices.SortStableFunc(list, func(a, b *Script) int {
+		sa, sb := members[a.Family()] > 1, members[b.Family()] > 1
+		switch {
+		case sa && !sb:
+			return -1
+		case sb && !sa:
+			return 1
+		case sa && a.Family() != b.Family():
+			return strings.Compare(a.Family(), b.Family())
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	var b strings.Builder
-	b.WriteString("| id | portal | countries | 2FA offered | verified against |\n|---|---|---|---|---|\n")
-	for _, s := range reg.List() {
+	b.WriteString("| sign-in | id | portal | countries | 2FA offered | verified against |\n|---|---|---|---|---|---|\n")
+	for _, s := range list {
+		login := "own"
+		if members[s.Family()] > 1 {
+			login = "`login/" + s.Family() + "`"
+		}
 		verified := s.Verified.String()
 		if len(s.Documents) == 0 && s.Verified.Against != "none" {
 			verified = "sign-in and 2FA verified, no documents known; " + verified
@@ -211,7 +237,7 @@ func MarkdownTable(reg *Registry) string {
 				break
 			}
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.ID, portal,
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", login, s.ID, portal,
 			strings.Join(s.Countries, ", "), strings.Join(s.TwoFactor, ", "), verified)
 	}
 	return b.String()
