@@ -287,10 +287,10 @@ func secretSettingEnv() map[string]bool {
 	return m
 }
 
-// workerJobMemoryMiB is the measured memory per concurrent browser job (one
-// shared Chromium, a context per job; README "Performance"), which worker
+// workerJobMemoryMiB is the measured memory per concurrent browser job (full
+// Chromium, one browser per login: 274 MB; docs/scaling.md), which worker
 // requests are sized from.
-const workerJobMemoryMiB = 73
+const workerJobMemoryMiB = 262
 
 // workerShutdownSeconds is how long a worker waits for jobs in progress
 // after SIGTERM before requeueing them (workers.ServerConfig's default).
