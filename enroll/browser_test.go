@@ -565,7 +565,11 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	b.submit(chromedp.Tap(chromedp.CSS("#photo-form .send")), "#code")
 	s := b.code()
 	checkShown(t, testURI, s)
-	if left := s.secondsLeft(t); left < 1 || left > 30 {
+	// The code of the current window with its seconds left, or, when that
+	// window was nearly over, the next window's code with the seconds
+	// until it works.
+	if left := s.secondsLeft(t); strings.HasPrefix(s.Countdown, "Valid in") && (left < 1 || left > 5) ||
+		!strings.HasPrefix(s.Countdown, "Valid in") && (left < 1 || left > 30) {
 		t.Errorf("countdown %q", s.Countdown)
 	}
 	b.shot("13-nojs-code")

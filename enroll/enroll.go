@@ -628,8 +628,11 @@ type Received struct {
 	SecondsLeft int    `json:"seconds_left"`
 	// ValidFrom is set when the code was issued for the next window, the
 	// current one being nearly over: it works from then on.
-	ValidFrom  *time.Time `json:"valid_from,omitempty"`
-	ValidUntil time.Time  `json:"valid_until"`
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	// SecondsUntil counts down to ValidFrom, rounded up, for pages shown
+	// without scripts.
+	SecondsUntil int       `json:"seconds_until,omitempty"`
+	ValidUntil   time.Time `json:"valid_until"`
 	// Period is the key's time step in seconds, for the countdown bar.
 	Period int `json:"period"`
 }
@@ -889,8 +892,16 @@ func (s *Service) liveCode(ctx context.Context, ss *session) (*Received, error) 
 	rec := &Received{Issuer: info.Issuer, Account: info.Account, Code: c.Value, SecondsLeft: left, ValidUntil: c.ValidUntil, Period: info.Period}
 	if !c.ValidFrom.IsZero() {
 		rec.ValidFrom = &c.ValidFrom
+		rec.SecondsUntil = secondsUntil(c.ValidFrom, s.cfg.Now())
 	}
 	return rec, nil
+}
+
+// secondsUntil is how many whole seconds, rounded up, are left before t;
+// at least one, as a code shown as not yet valid is never valid "in 0
+// seconds".
+func secondsUntil(t, now time.Time) int {
+	return max(1, int((t.Sub(now)+time.Second-1)/time.Second))
 }
 
 func (s *Service) keyInfo(ctx context.Context, ref twofetch.SecretRef) (vault.KeyInfo, error) {

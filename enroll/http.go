@@ -654,7 +654,9 @@ func (s *Service) cachedCode(ctx context.Context, ss *session) (*Received, error
 			if now := s.cfg.Now(); rec.ValidUntil.Sub(now) > 3*time.Second {
 				rec.SecondsLeft = int(rec.ValidUntil.Sub(now) / time.Second)
 				if rec.ValidFrom != nil && !rec.ValidFrom.After(now) {
-					rec.ValidFrom = nil
+					rec.ValidFrom, rec.SecondsUntil = nil, 0
+				} else if rec.ValidFrom != nil {
+					rec.SecondsUntil = secondsUntil(*rec.ValidFrom, now)
 				}
 				return &rec, nil
 			}

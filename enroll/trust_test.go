@@ -218,7 +218,7 @@ func TestCodeAnswersAtOnce(t *testing.T) {
 		t.Fatalf("code %v, want the next window's %s", m["code"], want)
 	}
 	_, body := e.htmlGet(link)
-	if !strings.Contains(body, `data-valid-from="`) || !strings.Contains(body, "Valid in") || !strings.Contains(body, "Code: "+strings.Join(strings.Split(want(k, start), ""), " ")) {
+	if !strings.Contains(body, `data-valid-from="`) || !strings.Contains(body, "Valid in 2 seconds") || !strings.Contains(body, "Code: "+strings.Join(strings.Split(want(k, start), ""), " ")) {
 		t.Fatalf("page does not show the next code as upcoming:\n%s", body)
 	}
 }
