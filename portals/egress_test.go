@@ -189,12 +189,14 @@ func startLoopbackProxy(t testing.TB, origin, userinfo string) *loopbackProxy {
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-		down, _, err := w.(http.Hijacker).Hijack()
+		down, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			up.Close()
 			return
 		}
-		go func() { io.Copy(up, down); up.Close() }()
+		// A client may send its TLS hello right behind the CONNECT; what
+		// the server already read of it is in buf, not on the connection.
+		go func() { io.Copy(up, buf); up.Close() }()
 		io.Copy(down, up)
 		down.Close()
 	}))
