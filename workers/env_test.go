@@ -25,6 +25,8 @@ import (
 	"github.com/twofetch/twofetch/internal/netguard"
 	"github.com/twofetch/twofetch/internal/signature"
 	"github.com/twofetch/twofetch/internal/testenv"
+	"github.com/twofetch/twofetch/portals"
+	"github.com/twofetch/twofetch/portals/replica"
 	"github.com/twofetch/twofetch/store"
 	"github.com/twofetch/twofetch/vault"
 )
@@ -505,4 +507,31 @@ func (e *env) expireLeases(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no task holds a lease: nothing was left behind by a dead worker")
 	}
+}
+
+// codeVault is a vault over the env's keyring that issues codes through
+// Redis, replay-safe, as workers' vaults do.
+func (e *env) codeVault(t *testing.T) *vault.Vault {
+	t.Helper()
+	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(vault.Config{Store: e.store, KEK: kr, Redis: e.rdb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// startPool starts a browser pool routed to the replicas of rs, closed
+// with the test.
+func startPool(t *testing.T, chrome string, rs *replica.Server) *portals.Pool {
+	t.Helper()
+	pool, err := portals.NewPool(context.Background(), portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
+	if err != nil {
+		testenv.Missing(t, "start Chromium: %v", err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	return pool
 }

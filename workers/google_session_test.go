@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,22 +50,11 @@ func testGoogleLoginSignsInOnce(t *testing.T, e *env, chrome string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := portals.NewPool(ctx, portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
-	if err != nil {
-		testenv.Missing(t, "start Chromium: %v", err)
-	}
-	defer pool.Close()
+	pool := startPool(t, chrome, rs)
 	runner := portals.NewRunner(reg, pool)
 	runner.StepTimeout = 10 * time.Second
 
-	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(vault.Config{Store: e.store, KEK: kr, Redis: e.rdb})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := e.codeVault(t)
 	var accounts []*twofetch.Account
 	for _, id := range products {
 		a := &twofetch.Account{TenantID: e.tenant.ID, Portal: id, Username: email, Status: twofetch.AccountActive, HasKey: true}

@@ -104,23 +104,11 @@ func testLoginRunOneSession(t *testing.T, e *env, chrome string) {
 	if refused := reg.Refused(); len(refused) > 0 {
 		t.Fatalf("the second product's script was refused: %+v", refused)
 	}
-	pool, err := portals.NewPool(ctx, portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
-	if err != nil {
-		testenv.Missing(t, "start Chromium: %v", err)
-	}
-	defer pool.Close()
+	pool := startPool(t, chrome, rs)
 	runner := portals.NewRunner(reg, pool)
 	runner.StepTimeout = 10 * time.Second
 
-	// Codes come from the vault's replay-safe issuance, which needs Redis.
-	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(vault.Config{Store: e.store, KEK: kr, Redis: e.rdb})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := e.codeVault(t)
 
 	// Two accounts, two products, behind one login.
 	first := &twofetch.Account{TenantID: e.tenant.ID, Portal: "amazon-de", Username: email, Status: twofetch.AccountActive, HasKey: true}
@@ -289,19 +277,8 @@ func TestCredentialsReachTheScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := portals.NewPool(ctx, portals.PoolConfig{ChromePath: chrome, ExtraFlags: rs.ChromeFlags()})
-	if err != nil {
-		testenv.Missing(t, "start Chromium: %v", err)
-	}
-	defer pool.Close()
-	kr, err := vault.OpenKeyring(filepath.Join(e.dataDir, "keyring.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(vault.Config{Store: e.store, KEK: kr, Redis: e.rdb})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool := startPool(t, chrome, rs)
+	v := e.codeVault(t)
 	cfg := e.config()
 	cfg.Fetcher = portals.NewRunner(reg, pool)
 	cfg.Secrets = func(a *twofetch.Account) twofetch.Secrets { return vault.SecretsOf(v, a) }
