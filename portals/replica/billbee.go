@@ -166,12 +166,7 @@ func (b *billbee) pdf(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	inv := b.p.invoice(s.user, strings.TrimSuffix(r.PathValue("file"), ".pdf"))
-	if inv == nil {
-		http.NotFound(w, r)
-		return
-	}
-	b.p.servePDF(w, s.user, inv, "Billbee GmbH Rechnung")
+	b.p.serveInvoicePDF(w, r, s.user, strings.TrimSuffix(r.PathValue("file"), ".pdf"), "Billbee GmbH Rechnung")
 }
 
 const billbeeLayout = `{{define "layout"}}<!doctype html>

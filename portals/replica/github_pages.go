@@ -216,12 +216,7 @@ func (p *Portal) githubReceipt(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	inv := p.invoice(s.user, r.PathValue("id"))
-	if inv == nil {
-		http.NotFound(w, r)
-		return
-	}
-	p.servePDF(w, s.user, inv, "GitHub Receipt")
+	p.serveInvoicePDF(w, r, s.user, r.PathValue("id"), "GitHub Receipt")
 }
 
 const githubLayout = `{{define "layout"}}<!DOCTYPE html>

@@ -136,12 +136,7 @@ func (p *Portal) klaviyoPDF(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	inv := p.invoice(s.user, r.PathValue("id"))
-	if inv == nil {
-		http.NotFound(w, r)
-		return
-	}
-	p.servePDF(w, s.user, inv, "Klaviyo Invoice")
+	p.serveInvoicePDF(w, r, s.user, r.PathValue("id"), "Klaviyo Invoice")
 }
 
 const klaviyoLayout = `{{define "layout"}}<!DOCTYPE html>

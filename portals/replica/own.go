@@ -156,6 +156,17 @@ func (p *Portal) invoice(u *user, id string) *invoiceView {
 	return nil
 }
 
+// serveInvoicePDF answers with u's invoice id as a PDF attachment, or 404
+// when u has no such invoice.
+func (p *Portal) serveInvoicePDF(w http.ResponseWriter, r *http.Request, u *user, id, title string) {
+	inv := p.invoice(u, id)
+	if inv == nil {
+		http.NotFound(w, r)
+		return
+	}
+	p.servePDF(w, u, inv, title)
+}
+
 // servePDF answers with the invoice as a PDF attachment and counts the
 // download.
 func (p *Portal) servePDF(w http.ResponseWriter, u *user, inv *invoiceView, title string) {

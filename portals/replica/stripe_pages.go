@@ -122,12 +122,7 @@ func (p *Portal) stripeDownload(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	inv := p.invoice(s.user, r.PathValue("id"))
-	if inv == nil {
-		http.NotFound(w, r)
-		return
-	}
-	p.servePDF(w, s.user, inv, "Stripe Invoice")
+	p.serveInvoicePDF(w, r, s.user, r.PathValue("id"), "Stripe Invoice")
 }
 
 const stripeLayout = `{{define "layout"}}<!DOCTYPE html>
