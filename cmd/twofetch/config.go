@@ -108,7 +108,7 @@ var Settings = []*Setting{
 	{Flag: "metrics-token", Env: "TWOFETCH_METRICS_TOKEN", Default: "", Secret: true,
 		Help: "bearer token /metrics requires; without one /metrics answers 401, except in all --replicas (demo mode)"},
 	{Flag: "operator-token", Env: "TWOFETCH_OPERATOR_TOKEN", Default: "", Secret: true,
-		Help: "token of the operator: opens the queue monitor at /support/queues (as bearer token or at /support/login); empty serves no monitor. Tenants' admin tokens never open it"},
+		Help: "token of the operator: opens the queue monitor at /support/queues and the portal health of every tenant (GET /api/v1/portals/health, /support/portals), as bearer token or at /support/login; empty serves neither. Tenants' admin tokens never open them"},
 	{Flag: "log-format", Env: "TWOFETCH_LOG_FORMAT", Default: "auto",
 		Help: "text, json, or auto (text on a terminal, json otherwise)", Check: oneOf("auto", "text", "json")},
 	{Flag: "log-level", Env: "TWOFETCH_LOG_LEVEL", Default: "info",
