@@ -138,7 +138,7 @@ func TestPortalHelpOnThePage(t *testing.T) {
 	// A portal without help keeps the general wording.
 	e.account = e.newAccount(e.tenant, "github")
 	_, link = e.start("en")
-	if body := e.page(link); strings.Contains(body, `id="settings-path"`) || !strings.Contains(body, "In the security settings of GitHub") || !strings.Contains(body, "can&#39;t scan?") {
+	if body := e.page(link); strings.Contains(body, `id="settings-path"`) || !strings.Contains(body, "We do not know the exact way to it in GitHub") || !strings.Contains(body, "can&#39;t scan?") {
 		t.Errorf("page of a portal without help:\n%s", body)
 	}
 }

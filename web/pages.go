@@ -35,6 +35,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"tx":      catalog.Text,
 	"tel":     func(p string) template.URL { return template.URL("tel:" + p) },
 	"mailto":  func(a string) template.URL { return template.URL("mailto:" + a) },
+	"emailParts": emailParts,
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -51,6 +52,13 @@ const pageCSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; for
 // pageHeaders: status links carry their token in the path; the server's
 // no-referrer keeps it from other sites.
 var pageHeaders = PageHeaders(pageCSP, "camera=(), geolocation=(), microphone=()")
+
+// supportCSP adds our own script to pageCSP, and fetches of our own pages:
+// the support views follow a queued run to its outcome in place. Without
+// the script they reload instead.
+const supportCSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+var supportHeaders = PageHeaders(supportCSP, "camera=(), geolocation=(), microphone=()")
 
 func (p *Pipeline) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
@@ -76,8 +84,8 @@ func (p *Pipeline) mountPages(s *Server) {
 	s.Handle("GET /support/login", pageHeaders(http.HandlerFunc(p.loginPage)))
 	s.Handle("POST /support/login", pageHeaders(csrf.Handler(http.HandlerFunc(p.login))))
 	s.Handle("POST /support/logout", pageHeaders(csrf.Handler(http.HandlerFunc(p.logout))))
-	s.Handle("GET /support", pageHeaders(p.admin(http.HandlerFunc(p.supportHome))))
-	s.Handle("GET /support/runs/{rid}", pageHeaders(p.admin(http.HandlerFunc(p.supportRun))))
+	s.Handle("GET /support", supportHeaders(p.admin(http.HandlerFunc(p.supportHome))))
+	s.Handle("GET /support/runs/{rid}", supportHeaders(p.admin(http.HandlerFunc(p.supportRun))))
 	s.Handle("GET /support/runs/{rid}/screenshot.png", pageHeaders(p.admin(http.HandlerFunc(p.artifact))))
 	s.Handle("GET /support/runs/{rid}/page.html", pageHeaders(p.admin(http.HandlerFunc(p.artifact))))
 	s.Handle("GET /support/runs/{rid}/steps.log", pageHeaders(p.admin(http.HandlerFunc(p.artifact))))
@@ -142,4 +150,25 @@ func formatTime(t *time.Time, loc *time.Location) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// emailParts cuts an e-mail address where a line may break: after the @
+// and before each dot of the domain ("hulp@", "devries-boekhouding",
+// ".example"). A break at a hyphen would read as hyphenation.
+func emailParts(a string) []string {
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return []string{a}
+	}
+	parts := []string{a[:at+1]}
+	domain := a[at+1:]
+	for {
+		i := strings.IndexByte(domain[min(1, len(domain)):], '.')
+		if i < 0 {
+			break
+		}
+		parts = append(parts, domain[:i+1])
+		domain = domain[i+1:]
+	}
+	return append(parts, domain)
 }

@@ -660,7 +660,7 @@ func TestStatusPageSaysOnlyWhatHappened(t *testing.T) {
 		t.Errorf("renew: %d %v\n%s", status, renewed, body)
 	}
 	renewErr = twofetch.Errorf(twofetch.ERATELIMITED, "slow down")
-	if status, body = page("POST"); status != http.StatusTooManyRequests || !strings.Contains(body, "Zu viele Versuche") {
+	if status, body = page("POST"); status != http.StatusTooManyRequests || !strings.Contains(body, "mehrere neue Links angefordert") {
 		t.Errorf("renew over the limit: %d\n%s", status, body)
 	}
 }

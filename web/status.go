@@ -163,6 +163,8 @@ type statusView struct {
 	// enrolment.
 	CanRenew      bool
 	Notice, Error string
+	// code is the HTTP status of the answer; 200 when zero.
+	code int
 }
 
 func (p *Pipeline) statusPage(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +177,7 @@ func (p *Pipeline) statusPage(w http.ResponseWriter, r *http.Request) {
 func (p *Pipeline) statusRenew(w http.ResponseWriter, r *http.Request) {
 	p.serveStatus(w, r, func(ctx context.Context, t *twofetch.Tenant, a *twofetch.Account, v *statusView) {
 		if p.Renew == nil || !v.CanRenew {
-			v.Error = catalog.Text(v.Lang, "status.reenroll_none")
+			v.Error, v.code = catalog.Text(v.Lang, "status.reenroll_none"), http.StatusConflict
 			return
 		}
 		ending, err := p.Renew(ctx, t, a.ID)
@@ -184,10 +186,13 @@ func (p *Pipeline) statusRenew(w http.ResponseWriter, r *http.Request) {
 			v.Notice = catalog.Text(v.Lang, "status.reenroll_renewed", ending)
 			v.CanRenew = false
 		case twofetch.ErrorCode(err) == twofetch.ERATELIMITED:
-			v.Error = catalog.Text(v.Lang, "enroll.err_rate")
+			// The limit is hourly: the same button would only be refused
+			// again.
+			v.Error, v.code = catalog.Text(v.Lang, "status.renew_limited"), http.StatusTooManyRequests
+			v.CanRenew = false
 		default:
 			p.log().ErrorContext(ctx, "status page: new enrolment link", "account", a.ID, "err", err)
-			v.Error = catalog.Text(v.Lang, "status.error_text")
+			v.Error, v.code = catalog.Text(v.Lang, "status.error_text"), http.StatusInternalServerError
 		}
 	})
 }
@@ -223,17 +228,13 @@ func (p *Pipeline) serveStatus(w http.ResponseWriter, r *http.Request, act func(
 		return
 	}
 	v.Token = r.PathValue("token")
-	status := http.StatusOK
 	if act != nil {
 		act(ctx, t, a, v)
-		if v.Error != "" {
-			status = http.StatusTooManyRequests
-			if !strings.Contains(v.Error, catalog.Text(v.Lang, "enroll.err_rate")) {
-				status = http.StatusConflict
-			}
-		}
 	}
-	p.render(w, r, status, "status.html", v)
+	if v.code == 0 {
+		v.code = http.StatusOK
+	}
+	p.render(w, r, v.code, "status.html", v)
 }
 
 func (p *Pipeline) statusOf(ctx context.Context, a *twofetch.Account, r *http.Request) (*twofetch.Tenant, *statusView, error) {

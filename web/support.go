@@ -99,8 +99,10 @@ type failureGroup struct {
 	Members []groupMember
 	Latest  *twofetch.Run
 	// Rerun: the group's accounts may run again from here (broken portals
-	// once the script is fixed).
-	Rerun    bool
+	// once the script is fixed); RerunCount of them have no re-run under
+	// way.
+	Rerun      bool
+	RerunCount int
 	accounts map[string]*twofetch.Run
 }
 
@@ -112,6 +114,10 @@ type groupMember struct {
 	CanRerun bool
 	// CanResend: the enrolment SMS can be sent again.
 	CanResend bool
+	// Pending is a run of the account queued or running after its latest
+	// failure (a re-run); PendingState says which.
+	Pending      *twofetch.Run
+	PendingState string
 }
 
 type supportHomeView struct {
@@ -128,6 +134,9 @@ type supportHomeView struct {
 	Truncated bool
 	Queues    bool
 	Notice    string
+	// Following: a member's re-run has no outcome yet; the page follows
+	// it.
+	Following bool
 }
 
 // groupOf sorts an outcome into who acts on it.
@@ -155,6 +164,7 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 	}
 	accounts := map[string]*twofetch.Account{}
 	latest := map[string]twofetch.Outcome{}
+	pending := map[string]*twofetch.Run{}
 	for _, key := range order {
 		g := groups[key]
 		for id, run := range g.accounts {
@@ -166,7 +176,7 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 				accounts[id] = a
-				if latest[id], err = p.latestOutcome(ctx, t.ID, id); err != nil {
+				if latest[id], pending[id], err = p.latestRuns(ctx, t.ID, id); err != nil {
 					p.supportError(w, r, err)
 					return
 				}
@@ -177,7 +187,11 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 				v.Fixed++
 				continue
 			}
-			m := groupMember{Account: a, Run: run}
+			m := groupMember{Account: a, Run: run, Pending: pending[id]}
+			if m.Pending != nil {
+				m.PendingState = runState(m.Pending)
+				v.Following = true
+			}
 			switch g.Outcome {
 			case twofetch.OutcomeBadCredentials:
 				m.CanRerun = p.passwordChanged(ctx, a, run)
@@ -192,7 +206,12 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		if len(g.Members) == 0 {
 			continue
 		}
-		g.Rerun = groupOf(g.Outcome) == "broken"
+		for _, m := range g.Members {
+			if m.Pending == nil {
+				g.RerunCount++
+			}
+		}
+		g.Rerun = groupOf(g.Outcome) == "broken" && g.RerunCount > 0
 		switch groupOf(g.Outcome) {
 		case "customer":
 			v.Customer = append(v.Customer, g)
@@ -201,6 +220,9 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		default:
 			v.Other = append(v.Other, g)
 		}
+	}
+	if r.URL.Query().Get("rerun") != "" && !v.Following {
+		v.Notice = "The queued runs have ended; the accounts still failing are listed below."
 	}
 	for _, list := range [][]*failureGroup{v.Customer, v.Broken, v.Other} {
 		slices.SortStableFunc(list, func(a, b *failureGroup) int {
@@ -211,6 +233,28 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	p.render(w, r, http.StatusOK, "support.html", v)
+}
+
+// customerLanguage is the language of the account's newest enrolment,
+// else the tenant's, else English: the language their status page speaks
+// without a browser's preference.
+func (p *Pipeline) customerLanguage(ctx context.Context, t *twofetch.Tenant, accountID string) string {
+	es, err := p.Store.ListEnrollments(ctx, t.ID, accountID)
+	var newest *twofetch.Enrollment
+	if err == nil {
+		for _, e := range es {
+			if newest == nil || e.CreatedAt.After(newest.CreatedAt) {
+				newest = e
+			}
+		}
+	}
+	switch {
+	case newest != nil && knownLanguage(newest.Language):
+		return newest.Language
+	case knownLanguage(t.Language):
+		return t.Language
+	}
+	return "en"
 }
 
 // passwordChanged reports whether a run refused for its password may run
@@ -224,16 +268,27 @@ func (p *Pipeline) passwordChanged(ctx context.Context, a *twofetch.Account, run
 
 // latestOutcome is the outcome of an account's newest finished run.
 func (p *Pipeline) latestOutcome(ctx context.Context, tenantID, accountID string) (twofetch.Outcome, error) {
+	o, _, err := p.latestRuns(ctx, tenantID, accountID)
+	return o, err
+}
+
+// latestRuns returns the outcome of an account's newest finished run and
+// the newest run queued or running since, if any.
+func (p *Pipeline) latestRuns(ctx context.Context, tenantID, accountID string) (twofetch.Outcome, *twofetch.Run, error) {
 	runs, err := p.Store.ListRuns(ctx, twofetch.RunFilter{TenantID: tenantID, AccountID: accountID, Page: twofetch.Page{Limit: 5}})
 	if err != nil {
-		return "", fmt.Errorf("list runs: %w", err)
+		return "", nil, fmt.Errorf("list runs: %w", err)
 	}
+	var pending *twofetch.Run
 	for _, run := range runs {
 		if run.Outcome != "" {
-			return run.Outcome, nil
+			return run.Outcome, pending, nil
+		}
+		if pending == nil {
+			pending = run
 		}
 	}
-	return "", nil
+	return "", pending, nil
 }
 
 // failureGroups reads the tenant's failed runs since since, newest first,
@@ -285,7 +340,11 @@ func (p *Pipeline) failureGroups(ctx context.Context, t *twofetch.Tenant, since 
 func supportNotice(q url.Values) string {
 	switch {
 	case q.Get("rerun") != "":
-		return fmt.Sprintf("%s runs queued; the run pages follow them to their outcome.", q.Get("rerun"))
+		n, _ := strconv.Atoi(q.Get("rerun"))
+		if n == 1 {
+			return "1 run queued; this page follows it to its outcome."
+		}
+		return fmt.Sprintf("%d runs queued; this page follows them to their outcome.", n)
 	case q.Get("resent") != "":
 		return "The enrolment SMS is on its way to the phone number ending in " + q.Get("resent") + "."
 	case q.Get("error") == "rate_limited":
@@ -318,7 +377,8 @@ func (p *Pipeline) supportRerunGroup(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				continue
 			}
-			if o, err := p.latestOutcome(ctx, t.ID, id); err != nil || o != outcome {
+			// Failing this way now, and not already running again.
+			if o, pending, err := p.latestRuns(ctx, t.ID, id); err != nil || o != outcome || pending != nil {
 				continue
 			}
 			next, err := p.rerun(ctx, a, time.Time{})
@@ -360,8 +420,9 @@ func (p *Pipeline) supportResend(w http.ResponseWriter, r *http.Request) {
 }
 
 type supportRunView struct {
-	// Refresh reloads the page every few seconds while the run has no
-	// outcome, so a re-run is followed to its end.
+	// Refresh is set while the run has no outcome: the page follows it
+	// to its end in place (follow.js), or without scripts reloads every
+	// Refresh seconds.
 	Refresh int
 	Title   string
 	// SupportText says what support does about the outcome; Explain is
@@ -380,6 +441,9 @@ type supportRunView struct {
 	StepLog                   string
 	LogCut                    bool
 	Error                     string
+	// CustomerLang is the language the customer reads their pages in;
+	// ExplainLocal the customer's text in it when that is not English.
+	CustomerLang, ExplainLocal string
 	// PasswordFirst: the run was refused for its password, which has not
 	// changed since; LoginID is the login whose password is set.
 	PasswordFirst bool
@@ -403,6 +467,11 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 		v.StatusPath = "/s/" + p.statusToken(run.AccountID)
 	}
 	if run.Outcome != "" {
+		// What the customer reads, in their language, with the English
+		// beside it for support staff who do not read it.
+		if v.CustomerLang = p.customerLanguage(ctx, t, run.AccountID); v.CustomerLang != "en" {
+			v.ExplainLocal = catalog.Outcome(v.CustomerLang, run.Outcome, "action", v.PortalName)
+		}
 		v.Explain = catalog.Outcome("en", run.Outcome, "action", v.PortalName)
 		v.SupportText = catalog.Outcome("en", run.Outcome, "support", v.PortalName)
 		v.Title = catalog.Outcome("en", run.Outcome, "title", v.PortalName)
