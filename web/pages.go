@@ -26,15 +26,15 @@ var pageFS embed.FS
 var pageStatic embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"t":       func(lang, key string, args ...any) string { return catalog.Text(lang, "status."+key, args...) },
-	"plural":  func(lang, key string, n int) string { return catalog.Plural(lang, "status."+key, n) },
-	"outcome": catalog.Outcome,
-	"kind":    outcomeKind,
-	"when":    func(t *time.Time, loc *time.Location) string { return formatTime(t, loc) },
-	"ptr":     func(t time.Time) *time.Time { return &t },
-	"tx":      catalog.Text,
-	"tel":     func(p string) template.URL { return template.URL("tel:" + p) },
-	"mailto":  func(a string) template.URL { return template.URL("mailto:" + a) },
+	"t":          func(lang, key string, args ...any) string { return catalog.Text(lang, "status."+key, args...) },
+	"plural":     func(lang, key string, n int) string { return catalog.Plural(lang, "status."+key, n) },
+	"outcome":    catalog.Outcome,
+	"kind":       outcomeKind,
+	"when":       func(t *time.Time, loc *time.Location) string { return formatTime(t, loc) },
+	"ptr":        func(t time.Time) *time.Time { return &t },
+	"tx":         catalog.Text,
+	"tel":        func(p string) template.URL { return template.URL("tel:" + p) },
+	"mailto":     func(a string) template.URL { return template.URL("mailto:" + a) },
 	"emailParts": emailParts,
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)

@@ -103,7 +103,7 @@ type failureGroup struct {
 	// way.
 	Rerun      bool
 	RerunCount int
-	accounts map[string]*twofetch.Run
+	accounts   map[string]*twofetch.Run
 }
 
 type groupMember struct {
