@@ -245,6 +245,9 @@ type view struct {
 	// help in the page's language, empty where the script has none;
 	// Wording names its second login step.
 	SettingsURL, Path, CantScan, Note, Wording string
+	// MenusIn is the language Path and CantScan are shown in when the
+	// script lacks them in the page's language; the page says so.
+	MenusIn string
 }
 
 // sessionHandler serves a page of a link.
@@ -286,7 +289,23 @@ func (s *Service) viewOf(ss *session, state string) *view {
 	v.Wording = catalog.Wording(v.Lang, "other")
 	if h := info.Help; h != nil {
 		v.SettingsURL = h.SettingsURL
-		v.Path, v.CantScan, v.Note = in(h.Path, v.Lang), in(h.CantScan, v.Lang), in(h.Note, v.Lang)
+		v.Note = in(h.Note, v.Lang)
+		var shownIn string
+		v.Path, shownIn = menus(h.Path, v.Lang)
+		// The link to the setup key is named in the path's language, so
+		// one sentence about the menus' language covers both; where the
+		// script lacks it there, the page's own words stand in.
+		if shownIn == "" {
+			shownIn = v.Lang
+		}
+		if cs, ok := h.CantScan[shownIn]; ok {
+			v.CantScan = cs
+		} else if v.Path == "" {
+			v.CantScan, shownIn = menus(h.CantScan, v.Lang)
+		}
+		if shownIn != "" && shownIn != v.Lang {
+			v.MenusIn = shownIn
+		}
 		if h.Wording != "" {
 			v.Wording = catalog.Wording(v.Lang, h.Wording)
 		}
