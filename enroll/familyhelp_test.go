@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/twofetch/twofetch/enroll"
 	"github.com/twofetch/twofetch/portals"
 	"github.com/twofetch/twofetch/portals/scripts"
@@ -63,6 +65,25 @@ func (e *env) startFor(portal, lang string, n int) (smsBody, linkPath string) {
 		e.t.Fatalf("%s/%s: SMS without its link: %q", portal, lang, smsBody)
 	}
 	return smsBody, link[1]
+}
+
+var (
+	pathList = regexp.MustCompile(`(?s)(<ol class="path" id="settings-path"[^>]*>)(.*?)</ol>`)
+	anyTag   = regexp.MustCompile(`<[^>]+>`)
+)
+
+// flatPath writes the menu path of a page, shown one step per line, back
+// as the script gives it ("Security → 2-Step Verification"), so tests
+// can look for it as one text.
+func flatPath(body string) string {
+	return pathList.ReplaceAllStringFunc(body, func(m string) string {
+		sub := pathList.FindStringSubmatch(m)
+		steps := strings.Split(anyTag.ReplaceAllString(strings.ReplaceAll(sub[2], "</li><li>", "\x00"), ""), "\x00")
+		for i, st := range steps {
+			steps[i] = strings.TrimSpace(strings.TrimPrefix(st, "→"))
+		}
+		return sub[1] + strings.Join(steps, " → ") + "</ol>"
+	})
 }
 
 // TestFamilySMSNamesThePath: the enrolment SMS of every family portal
@@ -146,7 +167,7 @@ func TestFamilyHelpOnThePage(t *testing.T) {
 				t.Fatalf("no script %s", tc.portal)
 			}
 			_, link := e.startFor(tc.portal, tc.lang, 900+i)
-			body := html.UnescapeString(e.page(link))
+			body := html.UnescapeString(flatPath(e.page(link)))
 			for _, want := range tc.want {
 				if !strings.Contains(body, want) {
 					t.Errorf("page lacks %q", want)
@@ -189,5 +210,25 @@ func TestFamilyNotesInEveryLanguage(t *testing.T) {
 				t.Errorf("%s: note without %s", id, lang)
 			}
 		}
+	}
+}
+
+// TestBrowserFamilyScreens keeps the start of the enrolment page of a
+// Google and a Microsoft portal in German and Dutch, and of GMX (German
+// menus) in English, at the phone sizes of TestBrowserScreens, for people
+// to look at (TWOFETCH_TEST_ARTIFACTS); tab.shot fails on anything wider
+// than the screen, such as a long menu path.
+func TestBrowserFamilyScreens(t *testing.T) {
+	e, _ := familyEnv(t)
+	for i, tc := range []struct{ portal, lang string }{
+		{"google-ads", "de"}, {"google-ads", "nl"}, {"office365", "de"}, {"office365", "nl"}, {"gmx", "en"},
+	} {
+		t.Run(tc.portal+"/"+tc.lang, func(t *testing.T) {
+			_, link := e.startFor(tc.portal, tc.lang, 950+i)
+			b := newTab(t, tc.lang)
+			b.open(e.srv.URL + link)
+			b.do(chromedp.WaitVisible(chromedp.ID("settings-path")))
+			b.shots("family-"+tc.portal+"-"+tc.lang, true)
+		})
 	}
 }

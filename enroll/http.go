@@ -31,10 +31,30 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	"group": groupCode,
 	"spell": spellCode,
 	"tel":   func(p string) template.URL { return template.URL("tel:" + p) },
+	// steps splits a menu path into its steps, one per line on a phone.
+	"steps":     func(path string) []string { return strings.Split(path, " → ") },
+	"urlbreaks": urlBreaks,
 	"mailto": func(a string) template.URL {
 		return template.URL("mailto:" + a)
 	},
 }).ParseFS(templateFS, "templates/page.html"))
+
+// urlBreaks writes a settings address as the page shows it: without
+// "https://" (lint allows no other scheme) and able to wrap after the
+// slashes of its path only, so that on a phone
+// "mysignins.microsoft.com/security-info" breaks between its parts, not
+// inside a word.
+func urlBreaks(u string) template.HTML {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		rest = u
+	}
+	parts := strings.SplitAfter(rest, "/")
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(parts, "<wbr>"))
+}
 
 // groupCode writes a code in two halves, as authenticator apps show it:
 // "123 456", "1234 5678". The space does not break, so the code stays on
