@@ -1,6 +1,10 @@
 package enroll
 
-import "github.com/twofetch/twofetch/web/catalog"
+import (
+	"encoding/json"
+
+	"github.com/twofetch/twofetch/web/catalog"
+)
 
 // text returns an enrolment text of the catalog in lang, formatted with
 // args.
@@ -24,4 +28,11 @@ func reasonText(lang, code, english string) string {
 		return s
 	}
 	return english
+}
+
+// pluralForms is a count's text in every plural form of lang, as JSON
+// for the page's script ({"one": "{n} second left", "other": …}).
+func pluralForms(lang, key string) string {
+	b, _ := json.Marshal(catalog.PluralTemplates(lang, "enroll."+key))
+	return string(b)
 }
