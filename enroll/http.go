@@ -27,10 +27,12 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
-	"t":     func(lang, key string, args ...any) string { return text(lang, key, args...) },
-	"group": groupCode,
-	"spell": spellCode,
-	"tel":   func(p string) template.URL { return template.URL("tel:" + p) },
+	"t":      func(lang, key string, args ...any) string { return text(lang, key, args...) },
+	"plural": func(lang, key string, n int) string { return catalog.Plural(lang, "enroll."+key, n) },
+	"forms":  pluralForms,
+	"group":  groupCode,
+	"spell":  spellCode,
+	"tel":    func(p string) template.URL { return template.URL("tel:" + p) },
 	// steps splits a menu path into its steps, one per line on a phone.
 	"steps":     func(path string) []string { return strings.Split(path, " → ") },
 	"urlbreaks": urlBreaks,

@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/twofetch/twofetch/sms"
@@ -66,4 +67,11 @@ func reasonText(lang, code, english string) string {
 		return s
 	}
 	return english
+}
+
+// pluralForms is a count's text in every plural form of lang, as JSON
+// for the page's script ({"one": "{n} second left", "other": …}).
+func pluralForms(lang, key string) string {
+	b, _ := json.Marshal(catalog.PluralTemplates(lang, "enroll."+key))
+	return string(b)
 }

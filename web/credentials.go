@@ -147,6 +147,9 @@ func (s *Server) sealCredentials(ctx context.Context, tenantID, loginID string, 
 
 // LoginPatch is the body of PATCH /api/v1/logins/{id}.
 type LoginPatch struct {
+	// Password replaces the login's password, for every account behind
+	// it, after the customer changed it on the portal.
+	Password *string `json:"password,omitempty"`
 	// Credentials sets values of the credentials the scripts of the
 	// login's accounts ask for; they serve every account behind the
 	// login. An empty value removes one; names left out stay as they are.
@@ -161,9 +164,19 @@ func (s *Server) patchLogin(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if len(in.Credentials) == 0 {
-		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "nothing to change: the body sets no credentials"))
+	if len(in.Credentials) == 0 && in.Password == nil {
+		s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "nothing to change: the body sets no password and no credentials"))
 		return
+	}
+	if in.Password != nil {
+		switch {
+		case *in.Password == "":
+			s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "password is empty; a login always has one"))
+			return
+		case len(*in.Password) > maxPassword:
+			s.Error(w, r, twofetch.Errorf(twofetch.EINVALID, "password is longer than %d bytes", maxPassword))
+			return
+		}
 	}
 	l, err := s.cfg.Store.Login(ctx, t.ID, r.PathValue("id"))
 	if err != nil {
@@ -183,6 +196,16 @@ func (s *Server) patchLogin(w http.ResponseWriter, r *http.Request) {
 	if err := checkCredentials(in.Credentials, declared, "the login's portals ask", true); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if in.Password != nil {
+		// Sealing stamps the secret's time: a run refused for the old
+		// password may run again from then on (the failing runs page).
+		ref := twofetch.SecretRef{TenantID: t.ID, AccountID: l.ID, Field: twofetch.FieldPassword}
+		if err := s.cfg.Vault.Seal(ctx, ref, []byte(*in.Password)); err != nil {
+			s.Error(w, r, fmt.Errorf("seal the password of login %s: %w", l.ID, err))
+			return
+		}
+		s.audit(r, "login.password", l.ID, "")
 	}
 	plain, secret := splitCredentials(in.Credentials, declared)
 	if err := s.sealCredentials(ctx, t.ID, l.ID, secret); err != nil {
@@ -206,6 +229,8 @@ func (s *Server) patchLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.audit(r, "login.credentials", l.ID, "names="+strings.Join(slices.Sorted(maps.Keys(in.Credentials)), ","))
+	if len(in.Credentials) > 0 {
+		s.audit(r, "login.credentials", l.ID, "names="+strings.Join(slices.Sorted(maps.Keys(in.Credentials)), ","))
+	}
 	s.getLogin(w, r)
 }

@@ -27,6 +27,7 @@ var pageStatic embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":       func(lang, key string, args ...any) string { return catalog.Text(lang, "status."+key, args...) },
+	"plural":  func(lang, key string, n int) string { return catalog.Plural(lang, "status."+key, n) },
 	"outcome": catalog.Outcome,
 	"kind":    outcomeKind,
 	"when":    func(t *time.Time, loc *time.Location) string { return formatTime(t, loc) },

@@ -180,10 +180,7 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 			m := groupMember{Account: a, Run: run}
 			switch g.Outcome {
 			case twofetch.OutcomeBadCredentials:
-				// The same password would be refused again, and a portal
-				// may lock the account: only after it changed.
-				sec, err := p.Store.GetSecret(ctx, twofetch.LoginSecret(a, twofetch.FieldPassword))
-				m.CanRerun = err == nil && run.FinishedAt != nil && sec.UpdatedAt.After(*run.FinishedAt)
+				m.CanRerun = p.passwordChanged(ctx, a, run)
 			case twofetch.OutcomeOTPMissing, twofetch.OutcomeOTPRejected:
 				m.CanResend = p.Renew != nil
 			default:
@@ -214,6 +211,15 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	p.render(w, r, http.StatusOK, "support.html", v)
+}
+
+// passwordChanged reports whether a run refused for its password may run
+// again: the login's password was set after the run ended. Before that
+// the same password would be refused again, and a portal may lock the
+// account after a few refusals.
+func (p *Pipeline) passwordChanged(ctx context.Context, a *twofetch.Account, run *twofetch.Run) bool {
+	sec, err := p.Store.GetSecret(ctx, twofetch.LoginSecret(a, twofetch.FieldPassword))
+	return err == nil && run.FinishedAt != nil && sec.UpdatedAt.After(*run.FinishedAt)
 }
 
 // latestOutcome is the outcome of an account's newest finished run.
@@ -374,6 +380,10 @@ type supportRunView struct {
 	StepLog                   string
 	LogCut                    bool
 	Error                     string
+	// PasswordFirst: the run was refused for its password, which has not
+	// changed since; LoginID is the login whose password is set.
+	PasswordFirst bool
+	LoginID       string
 }
 
 // Step logs longer than this are cut on the page; the whole file is a
@@ -411,6 +421,8 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 	}
 	if a, err := p.Store.Account(ctx, t.ID, run.AccountID); err == nil {
 		v.Account = a
+		v.LoginID = a.LoginOrOwnID()
+		v.PasswordFirst = run.Outcome == twofetch.OutcomeBadCredentials && !p.passwordChanged(ctx, a, run)
 	}
 	if run.Artifacts != "" {
 		v.Screenshot = p.hasArtifact(ctx, run, "screenshot.png")
@@ -433,8 +445,11 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 		v.LogCut = len(b) > maxInlineLog
 		v.StepLog = strings.ToValidUTF8(string(b[:min(len(b), maxInlineLog)]), "\uFFFD")
 	}
-	if msg := r.URL.Query().Get("error"); msg == "paused" {
+	switch r.URL.Query().Get("error") {
+	case "paused":
 		v.Error = "The account is paused; resume it before starting a run."
+	case "password":
+		v.Error = "The portal refused this password; the run starts again once the customer's new password is set."
 	}
 	p.render(w, r, http.StatusOK, "support_run.html", v)
 }
@@ -450,6 +465,10 @@ func (p *Pipeline) supportRerun(w http.ResponseWriter, r *http.Request) {
 	a, err := p.Store.Account(ctx, t.ID, run.AccountID)
 	if err != nil {
 		p.supportError(w, r, notFoundOr(err, "account"))
+		return
+	}
+	if run.Outcome == twofetch.OutcomeBadCredentials && !p.passwordChanged(ctx, a, run) {
+		http.Redirect(w, r, supportPrefix+"/runs/"+url.PathEscape(run.ID)+"?error=password", http.StatusSeeOther)
 		return
 	}
 	next, err := p.rerun(ctx, a, time.Time{})

@@ -43,8 +43,14 @@
   // fetching another would advance the counter.
   if (!code || !countdown) return;
   var bar = document.getElementById("bar");
-  var template = countdown.getAttribute("data-template");
-  var templateFrom = countdown.getAttribute("data-template-from");
+  var forms = JSON.parse(countdown.getAttribute("data-forms"));
+  var formsFrom = JSON.parse(countdown.getAttribute("data-forms-from"));
+  var rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+  // count writes n in the form of the page's language: "1 second", "2 seconds".
+  function count(f, n) {
+    var form = rules ? rules.select(n) : (n === 1 ? "one" : "other");
+    return (f[form] || f.other).replace("{n}", String(n));
+  }
   var label = code.getAttribute("data-label");
   var validUntil = parseInt(code.getAttribute("data-valid-until"), 10) * 1000;
   var validFrom = parseInt(code.getAttribute("data-valid-from"), 10) * 1000 || 0;
@@ -66,13 +72,13 @@
       // Issued for the next window: it works once that starts.
       var wait = Math.max(1, Math.ceil((validFrom - now) / 1000));
       code.classList.add("pending");
-      countdown.textContent = templateFrom.replace("0", String(wait));
+      countdown.textContent = count(formsFrom, wait);
       bar.style.width = "0%";
       return;
     }
     code.classList.remove("pending");
     var left = Math.max(0, Math.round((validUntil - now) / 1000));
-    countdown.textContent = template.replace("0", String(left));
+    countdown.textContent = count(forms, left);
     bar.style.width = Math.min(100, (left / period) * 100) + "%";
     bar.classList.toggle("low", left <= 5);
     if (left <= 1 && !fetching) refresh();

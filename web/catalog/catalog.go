@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 
 	"github.com/twofetch/twofetch"
@@ -86,6 +88,91 @@ func Text(lang, key string, args ...any) string {
 		return s
 	}
 	return fmt.Sprintf(s, args...)
+}
+
+// Plural returns the form of key that lang uses for the count n ("1
+// second", "2 seconds"), with n as the first argument and args after it.
+// A text that takes a count is a map of CLDR plural forms in the files
+// (one, other; few and many where a language has them), read by
+// golang.org/x/text's plural rules; a form a language lacks falls back
+// to its "other".
+func Plural(lang, key string, n int, args ...any) string {
+	form := PluralForm(lang, n)
+	k := key + "." + form
+	if _, ok := texts[lang][k]; !ok {
+		if _, ok := texts["en"][k]; !ok {
+			k = key + ".other"
+		}
+	}
+	return Text(lang, k, append([]any{n}, args...)...)
+}
+
+// PluralForm names the CLDR plural category of the whole number n in
+// lang: "one", "other", and for languages that have them "zero", "two",
+// "few" or "many".
+func PluralForm(lang string, n int) string {
+	abs := n
+	if abs < 0 {
+		abs = -abs
+	}
+	switch plural.Cardinal.MatchPlural(language.Make(lang), abs, 0, 0, 0, 0) {
+	case plural.Zero:
+		return "zero"
+	case plural.One:
+		return "one"
+	case plural.Two:
+		return "two"
+	case plural.Few:
+		return "few"
+	case plural.Many:
+		return "many"
+	}
+	return "other"
+}
+
+// PluralTemplates returns the forms of a plural text in lang, by form
+// name, with "{n}" where the count goes: for a page's script, which picks
+// the form with the browser's Intl.PluralRules as the count changes.
+func PluralTemplates(lang, key string) map[string]string {
+	out := map[string]string{}
+	for _, form := range pluralForms {
+		s, ok := texts[lang][key+"."+form]
+		if !ok {
+			s, ok = texts["en"][key+"."+form]
+		}
+		if ok {
+			out[form] = strings.Replace(s, "%d", "{n}", 1)
+		}
+	}
+	return out
+}
+
+// pluralForms are the keys a plural text may have.
+var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
+
+// PluralKeys lists the keys of texts that take a count, sorted: those
+// whose every sub-key is a plural form, "other" among them.
+func PluralKeys() []string {
+	plural := map[string]bool{}
+	for k := range texts["en"] {
+		i := strings.LastIndexByte(k, '.')
+		if i < 0 {
+			continue
+		}
+		parent, form := k[:i], k[i+1:]
+		isForm := slices.Contains(pluralForms, form)
+		if was, seen := plural[parent]; !seen || was {
+			plural[parent] = isForm
+		}
+	}
+	var keys []string
+	for k, ok := range plural {
+		if _, other := texts["en"][k+".other"]; ok && other {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Keys lists the keys of lang, sorted.

@@ -129,3 +129,87 @@ func TestDate(t *testing.T) {
 		t.Errorf("without a zone: %q", got)
 	}
 }
+
+// TestPlurals renders every text that takes a count with 1 and 2 in
+// every language: each language has the forms its plural rules ask for,
+// and the count is never printed into the wrong form ("1 seconds").
+func TestPlurals(t *testing.T) {
+	keys := PluralKeys()
+	for _, want := range []string{"enroll.seconds_left", "enroll.valid_in", "status.new_invoices"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("%s is not a plural text", want)
+		}
+	}
+	want := map[string]map[string][2]string{
+		"en": {
+			"enroll.seconds_left": {"1 second left", "2 seconds left"},
+			"enroll.valid_in":     {"Valid in 1 second", "Valid in 2 seconds"},
+			"status.new_invoices": {"1 new invoice in the last check", "2 new invoices in the last check"},
+		},
+		"de": {
+			"enroll.seconds_left": {"noch 1 Sekunde", "noch 2 Sekunden"},
+			"enroll.valid_in":     {"gültig in 1 Sekunde", "gültig in 2 Sekunden"},
+			"status.new_invoices": {"1 neue Rechnung bei der letzten Prüfung", "2 neue Rechnungen bei der letzten Prüfung"},
+		},
+		"nl": {
+			"enroll.seconds_left": {"nog 1 seconde", "nog 2 seconden"},
+			"enroll.valid_in":     {"geldig over 1 seconde", "geldig over 2 seconden"},
+			"status.new_invoices": {"1 nieuwe factuur bij de laatste controle", "2 nieuwe facturen bij de laatste controle"},
+		},
+	}
+	for _, lang := range Languages {
+		for _, key := range keys {
+			for _, n := range []int{0, 1, 2, 5, 21} {
+				form := PluralForm(lang, n)
+				if _, ok := Lookup(lang, key+"."+form); !ok {
+					t.Errorf("%s: %s has no %q form, which %d takes", lang, key, form, n)
+				}
+			}
+			one, two := Plural(lang, key, 1), Plural(lang, key, 2)
+			if !strings.Contains(one, "1") || !strings.Contains(two, "2") || strings.ReplaceAll(one, "1", "2") == two {
+				t.Errorf("%s: %s reads %q for 1 and %q for 2: one form for both", lang, key, one, two)
+			}
+			if w, ok := want[lang][key]; ok && (one != w[0] || two != w[1]) {
+				t.Errorf("%s: %s reads %q and %q, want %q and %q", lang, key, one, two, w[0], w[1])
+			}
+			for _, k := range Keys(lang) {
+				if rest, ok := strings.CutPrefix(k, key+"."); ok && !slices.Contains(pluralForms, rest) {
+					t.Errorf("%s: %s is no plural form", lang, k)
+				}
+			}
+		}
+	}
+	if got := Plural("fr", "enroll.seconds_left", 1); got != "1 second left" {
+		t.Errorf("unknown language: %q", got)
+	}
+}
+
+// TestCountsArePlurals: a text that prints a number is a plural text,
+// so a new count cannot come back as "1 seconds". Dates are the one
+// exception: their numbers are not counts.
+func TestCountsArePlurals(t *testing.T) {
+	plurals := PluralKeys()
+	for _, lang := range Languages {
+		for _, k := range Keys(lang) {
+			s, _ := Lookup(lang, k)
+			if !strings.Contains(s, "d") || !verbs.MatchString(s) || k == "date.format" {
+				continue
+			}
+			counts := false
+			for _, m := range verbs.FindAllString(s, -1) {
+				counts = counts || strings.HasSuffix(m, "d")
+			}
+			i := strings.LastIndexByte(k, '.')
+			if counts && !slices.Contains(plurals, k[:i]) {
+				t.Errorf("%s: %s prints a count but has no plural forms: %q", lang, k, s)
+			}
+		}
+	}
+}
+
+func TestPluralTemplates(t *testing.T) {
+	got := PluralTemplates("de", "enroll.valid_in")
+	if len(got) != 2 || got["one"] != "gültig in {n} Sekunde" || got["other"] != "gültig in {n} Sekunden" {
+		t.Errorf("templates: %q", got)
+	}
+}
