@@ -117,12 +117,13 @@ func TestPortalSecondFactorsOnThePage(t *testing.T) {
 }
 
 // A portal's enrolment help from its script reaches the page in the
-// customer's language, English standing in where the script has none.
+// customer's language, English standing in where the script has none and
+// the page saying so.
 func TestPortalHelpOnThePage(t *testing.T) {
 	e := newEnv(t)
 	e.account = e.newAccount(e.tenant, "helped")
 	_, link := e.start("de")
-	body := e.page(link)
+	body := flatPath(e.page(link))
 	for _, want := range []string{`href="https://id.acme.example/security"`, "Sicherheit → Zweistufige Anmeldung → Authenticator-App",
 		"„Stattdessen Schlüssel eingeben“", "Set up the Acme app first."} {
 		if !strings.Contains(body, want) {
@@ -130,9 +131,10 @@ func TestPortalHelpOnThePage(t *testing.T) {
 		}
 	}
 	_, link = e.start("nl")
-	body = e.page(link)
-	if !strings.Contains(body, "Security → Two-step login → Authenticator app") || !strings.Contains(body, "Enter a key instead") {
-		t.Errorf("Dutch page without Dutch help lacks the English one:\n%s", body)
+	body = flatPath(e.page(link))
+	if !strings.Contains(body, "Security → Two-step login → Authenticator app") || !strings.Contains(body, "Enter a key instead") ||
+		!regexp.MustCompile(`id="menus-in">[^<]*staan hier in het Engels`).MatchString(body) {
+		t.Errorf("Dutch page without Dutch help lacks the English one, or does not say it is English:\n%s", body)
 	}
 
 	// A portal without help keeps the general wording.
