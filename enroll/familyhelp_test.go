@@ -232,3 +232,20 @@ func TestBrowserFamilyScreens(t *testing.T) {
 		})
 	}
 }
+
+// A portal that only asks for approval in its app shows no QR code, so
+// its SMS names none; a portal without enrolment help gets the general
+// setup words.
+func TestSMSHintWithoutPath(t *testing.T) {
+	e := newEnv(t)
+	e.account = e.newAccount(e.tenant, "approval-only")
+	e.start("de")
+	if body := e.lastSMS(); strings.Contains(body, "QR") {
+		t.Errorf("SMS of an approval-only portal speaks of a QR code: %q", body)
+	}
+	e.account = e.newAccount(e.tenant, "github")
+	e.start("nl")
+	if body := e.lastSMS(); !strings.HasSuffix(body, "Zet op uw computer bij GitHub de tweede inlogstap aan en kies de authenticator-app: dan verschijnt de QR-code.") {
+		t.Errorf("SMS of a portal without help: %q", body)
+	}
+}
