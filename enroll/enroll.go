@@ -151,6 +151,13 @@ func (pi PortalInfo) approvalOnly() bool {
 	return pi.PushApp != "" && !slices.Contains(pi.TwoFactor, "totp") && !slices.Contains(pi.TwoFactor, "hotp")
 }
 
+// noAuthenticator reports whether the portal sends its codes only by text
+// message or call: it has no QR code or key to enrol.
+func (pi PortalInfo) noAuthenticator() bool {
+	return len(pi.TwoFactor) > 0 && pi.PushApp == "" &&
+		!slices.Contains(pi.TwoFactor, "totp") && !slices.Contains(pi.TwoFactor, "hotp")
+}
+
 // Service runs enrolments.
 type Service struct {
 	cfg     Config
@@ -229,6 +236,17 @@ func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID,
 	a, err := s.cfg.Store.Account(ctx, tenant.ID, accountID)
 	if err != nil {
 		return nil, "", err
+	}
+	// Checked before anything is sent or stored: the customer would look
+	// for a setup page the portal does not have.
+	if info := s.cfg.PortalInfo(a.Portal); info.noAuthenticator() {
+		name := s.cfg.PortalName(a.Portal)
+		if name == "" {
+			name = a.Portal
+		}
+		return nil, "", twofetch.Errorf(twofetch.EINVALID,
+			"account: %s offers no authenticator app (second factors: %s), so there is no key to enrol; its runs sign in where the portal asks for no code",
+			name, strings.Join(info.TwoFactor, ", "))
 	}
 	p, err := sms.NormalizePhone(phone)
 	if err != nil {

@@ -176,12 +176,9 @@ func indeedCloudflare(w http.ResponseWriter, r *http.Request, m Mode) bool {
 		page = "cf-blocked"
 	case m&Captcha != 0:
 		page = "cf-challenge"
+		w.Header().Set("cf-mitigated", "challenge")
 	default:
 		return false
-	}
-	w.Header().Set("cf-mitigated", "challenge")
-	if page == "cf-blocked" {
-		w.Header().Del("cf-mitigated")
 	}
 	w.Header().Set("Server", "cloudflare")
 	indeedPageSet.render(w, http.StatusForbidden, page, &indeedData{Email: r.Host})
