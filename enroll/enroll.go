@@ -30,6 +30,7 @@ import (
 	"github.com/twofetch/twofetch/qrdecode"
 	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/vault"
+	"github.com/twofetch/twofetch/web/catalog"
 )
 
 // Vault is what enrolment needs of the vault.
@@ -105,8 +106,10 @@ type PortalInfo struct {
 }
 
 // Help tells the customer where the portal shows the QR code, in the
-// portal's own words. Texts are per language (en, de, nl); English stands
-// in for a language the script does not give.
+// portal's own words. Texts are per language (en, de, nl). Path and
+// CantScan are the portal's menu names: where the script lacks them in
+// the customer's language, the page shows them in a language it has and
+// says so (menus); Note, advice in our words, falls back to English.
 type Help struct {
 	// SettingsURL is the page to open on the computer.
 	SettingsURL string
@@ -126,10 +129,33 @@ func in(t map[string]string, lang string) string {
 	return t["en"]
 }
 
+// menus returns the portal's menu names of t in lang, or, where the
+// script does not know them in lang, in the first language it does know
+// (English, German, Dutch), with that language so the page can say which
+// language the names are in; "" when t is empty.
+func menus(t map[string]string, lang string) (text, shownIn string) {
+	if v, ok := t[lang]; ok {
+		return v, lang
+	}
+	for _, l := range catalog.Languages {
+		if v, ok := t[l]; ok {
+			return v, l
+		}
+	}
+	return "", ""
+}
+
 // approvalOnly reports whether the portal asks for an approval in an app
 // and offers no code twofetch could answer.
 func (pi PortalInfo) approvalOnly() bool {
 	return pi.PushApp != "" && !slices.Contains(pi.TwoFactor, "totp") && !slices.Contains(pi.TwoFactor, "hotp")
+}
+
+// noAuthenticator reports whether the portal sends its codes only by text
+// message or call: it has no QR code or key to enrol.
+func (pi PortalInfo) noAuthenticator() bool {
+	return len(pi.TwoFactor) > 0 && pi.PushApp == "" &&
+		!slices.Contains(pi.TwoFactor, "totp") && !slices.Contains(pi.TwoFactor, "hotp")
 }
 
 // Service runs enrolments.
@@ -210,6 +236,17 @@ func (s *Service) Start(ctx context.Context, tenant *twofetch.Tenant, accountID,
 	a, err := s.cfg.Store.Account(ctx, tenant.ID, accountID)
 	if err != nil {
 		return nil, "", err
+	}
+	// Checked before anything is sent or stored: the customer would look
+	// for a setup page the portal does not have.
+	if info := s.cfg.PortalInfo(a.Portal); info.noAuthenticator() {
+		name := s.cfg.PortalName(a.Portal)
+		if name == "" {
+			name = a.Portal
+		}
+		return nil, "", twofetch.Errorf(twofetch.EINVALID,
+			"account: %s offers no authenticator app (second factors: %s), so there is no key to enrol; its runs sign in where the portal asks for no code",
+			name, strings.Join(info.TwoFactor, ", "))
 	}
 	p, err := sms.NormalizePhone(phone)
 	if err != nil {
@@ -401,7 +438,7 @@ func (s *Service) SendSMS(ctx context.Context, enrollmentID string) error {
 	if err != nil {
 		return fmt.Errorf("open enrolment link: %w", err)
 	}
-	body := smsText(e.Language, t.ShownName(), s.cfg.PortalName(a.Portal), s.Link(string(token)))
+	body := smsText(e.Language, t.ShownName(), s.cfg.PortalName(a.Portal), s.Link(string(token)), s.cfg.PortalInfo(a.Portal))
 	clear(token)
 	sendErr := s.cfg.Sender.Send(ctx, e.Phone, body)
 	e.UpdatedAt = s.cfg.Now().UTC()

@@ -33,10 +33,30 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	"group":  groupCode,
 	"spell":  spellCode,
 	"tel":    func(p string) template.URL { return template.URL("tel:" + p) },
+	// steps splits a menu path into its steps, one per line on a phone.
+	"steps":     func(path string) []string { return strings.Split(path, " → ") },
+	"urlbreaks": urlBreaks,
 	"mailto": func(a string) template.URL {
 		return template.URL("mailto:" + a)
 	},
 }).ParseFS(templateFS, "templates/page.html"))
+
+// urlBreaks writes a settings address as the page shows it: without
+// "https://" (lint allows no other scheme) and able to wrap after the
+// slashes of its path only, so that on a phone
+// "mysignins.microsoft.com/security-info" breaks between its parts, not
+// inside a word.
+func urlBreaks(u string) template.HTML {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		rest = u
+	}
+	parts := strings.SplitAfter(rest, "/")
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(parts, "<wbr>"))
+}
 
 // groupCode writes a code in two halves, as authenticator apps show it:
 // "123 456", "1234 5678". The space does not break, so the code stays on
@@ -247,6 +267,9 @@ type view struct {
 	// help in the page's language, empty where the script has none;
 	// Wording names its second login step.
 	SettingsURL, Path, CantScan, Note, Wording string
+	// MenusIn is the language Path and CantScan are shown in when the
+	// script lacks them in the page's language; the page says so.
+	MenusIn string
 }
 
 // sessionHandler serves a page of a link.
@@ -288,7 +311,23 @@ func (s *Service) viewOf(ss *session, state string) *view {
 	v.Wording = catalog.Wording(v.Lang, "other")
 	if h := info.Help; h != nil {
 		v.SettingsURL = h.SettingsURL
-		v.Path, v.CantScan, v.Note = in(h.Path, v.Lang), in(h.CantScan, v.Lang), in(h.Note, v.Lang)
+		v.Note = in(h.Note, v.Lang)
+		var shownIn string
+		v.Path, shownIn = menus(h.Path, v.Lang)
+		// The link to the setup key is named in the path's language, so
+		// one sentence about the menus' language covers both; where the
+		// script lacks it there, the page's own words stand in.
+		if shownIn == "" {
+			shownIn = v.Lang
+		}
+		if cs, ok := h.CantScan[shownIn]; ok {
+			v.CantScan = cs
+		} else if v.Path == "" {
+			v.CantScan, shownIn = menus(h.CantScan, v.Lang)
+		}
+		if shownIn != "" && shownIn != v.Lang {
+			v.MenusIn = shownIn
+		}
 		if h.Wording != "" {
 			v.Wording = catalog.Wording(v.Lang, h.Wording)
 		}

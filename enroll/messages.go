@@ -2,7 +2,9 @@ package enroll
 
 import (
 	"encoding/json"
+	"strings"
 
+	"github.com/twofetch/twofetch/sms"
 	"github.com/twofetch/twofetch/web/catalog"
 )
 
@@ -13,9 +15,46 @@ func text(lang, key string, args ...any) string {
 }
 
 // smsText names who asks (the tenant) and for what (the portal), so the
-// link does not come from nowhere.
-func smsText(lang, tenant, portal, link string) string {
-	return text(lang, "sms", tenant, portal, link)
+// link does not come from nowhere, and then where the portal shows the QR
+// code on the computer: the script's menu path in lang, shortened in
+// the middle as far as sms.MaxParts needs, or else the portal's word for
+// its second step; nothing for a portal that only asks for approval in
+// its app. The texts are made plain (sms.Plain) so that the
+// arrows of a path do not turn the message into UCS-2.
+func smsText(lang, tenant, portal, link string, info PortalInfo) string {
+	body := sms.Plain(text(lang, "sms", tenant, portal, link))
+	if info.approvalOnly() {
+		return body // no QR code to find
+	}
+	h := info.Help
+	fits := func(hint string) bool {
+		parts, _ := sms.Parts(body + " " + hint)
+		return parts <= sms.MaxParts
+	}
+	if h != nil {
+		if path, ok := h.Path[lang]; ok {
+			// Shortened in the middle: the first step says where to
+			// start, the last ones what to click at the end.
+			steps := strings.Split(sms.Plain(path), " > ")
+			for drop := 0; drop == 0 || drop < len(steps)-1; drop++ {
+				shown := strings.Join(steps, " > ")
+				if drop > 0 {
+					shown = steps[0] + " > ... > " + strings.Join(steps[1+drop:], " > ")
+				}
+				if hint := sms.Plain(text(lang, "sms_path", portal, shown)); fits(hint) {
+					return body + " " + hint
+				}
+			}
+		}
+	}
+	wording := "other"
+	if h != nil && h.Wording != "" {
+		wording = h.Wording
+	}
+	if hint := sms.Plain(text(lang, "sms_setup", portal, catalog.Wording(lang, wording))); fits(hint) {
+		return body + " " + hint
+	}
+	return body
 }
 
 // reasonText explains a refused key in lang from its refusal code; the

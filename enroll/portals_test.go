@@ -2,6 +2,7 @@ package enroll_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,6 +30,8 @@ func testPortalInfo(id string) enroll.PortalInfo {
 		}}
 	case "github":
 		return enroll.PortalInfo{TwoFactor: []string{"totp", "recovery_codes"}}
+	case "sms-only":
+		return enroll.PortalInfo{TwoFactor: []string{"sms", "call"}}
 	}
 	return enroll.PortalInfo{TwoFactor: []string{"totp"}}
 }
@@ -117,12 +120,13 @@ func TestPortalSecondFactorsOnThePage(t *testing.T) {
 }
 
 // A portal's enrolment help from its script reaches the page in the
-// customer's language, English standing in where the script has none.
+// customer's language, English standing in where the script has none and
+// the page saying so.
 func TestPortalHelpOnThePage(t *testing.T) {
 	e := newEnv(t)
 	e.account = e.newAccount(e.tenant, "helped")
 	_, link := e.start("de")
-	body := e.page(link)
+	body := flatPath(e.page(link))
 	for _, want := range []string{`href="https://id.acme.example/security"`, "Sicherheit → Zweistufige Anmeldung → Authenticator-App",
 		"„Stattdessen Schlüssel eingeben“", "Set up the Acme app first."} {
 		if !strings.Contains(body, want) {
@@ -130,9 +134,10 @@ func TestPortalHelpOnThePage(t *testing.T) {
 		}
 	}
 	_, link = e.start("nl")
-	body = e.page(link)
-	if !strings.Contains(body, "Security → Two-step login → Authenticator app") || !strings.Contains(body, "Enter a key instead") {
-		t.Errorf("Dutch page without Dutch help lacks the English one:\n%s", body)
+	body = flatPath(e.page(link))
+	if !strings.Contains(body, "Security → Two-step login → Authenticator app") || !strings.Contains(body, "Enter a key instead") ||
+		!regexp.MustCompile(`id="menus-in">[^<]*staan hier in het Engels`).MatchString(body) {
+		t.Errorf("Dutch page without Dutch help lacks the English one, or does not say it is English:\n%s", body)
 	}
 
 	// A portal without help keeps the general wording.
@@ -140,5 +145,27 @@ func TestPortalHelpOnThePage(t *testing.T) {
 	_, link = e.start("en")
 	if body := e.page(link); strings.Contains(body, `id="settings-path"`) || !strings.Contains(body, "We do not know the exact way to it in GitHub") || !strings.Contains(body, "can&#39;t scan?") {
 		t.Errorf("page of a portal without help:\n%s", body)
+	}
+}
+
+// A portal that sends its codes by text or call only (Indeed) has no QR
+// code and no key: an enrolment would send the customer looking for a
+// setup page that does not exist, so none is started and nothing is sent.
+func TestNoAuthenticatorAppNoEnrolment(t *testing.T) {
+	e := newEnv(t)
+	e.account = e.newAccount(e.tenant, "sms-only")
+	resp, m := e.api("POST", "/api/v1/accounts/"+e.account.ID+"/enrollments", e.token,
+		map[string]string{"phone": "+49 151 1234 5678", "language": "en"})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(fmt.Sprint(m), "no authenticator app") {
+		t.Fatalf("enrolment for a portal without an authenticator app: %d %v, want 400 naming the reason", resp.StatusCode, m)
+	}
+	e.mu.Lock()
+	sent := len(e.sent)
+	e.mu.Unlock()
+	if sent != 0 {
+		t.Errorf("%d SMS sent for an enrolment that was refused", sent)
+	}
+	if es, err := e.store.ListEnrollments(context.Background(), e.tenant.ID, e.account.ID); err != nil || len(es) != 0 {
+		t.Errorf("a refused enrolment was stored: %d (%v)", len(es), err)
 	}
 }

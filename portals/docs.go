@@ -237,8 +237,13 @@ func MarkdownTable(reg *Registry) string {
 				break
 			}
 		}
+		factors := strings.Join(s.TwoFactor, ", ")
+		if !slices.Contains(s.TwoFactor, "totp") && !slices.Contains(s.TwoFactor, "hotp") {
+			// Said outright: the customer has no key to enrol there.
+			factors += " (no authenticator app)"
+		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", login, s.ID, portal,
-			strings.Join(s.Countries, ", "), strings.Join(s.TwoFactor, ", "), verified)
+			strings.Join(s.Countries, ", "), factors, verified)
 	}
 	return b.String()
 }

@@ -230,7 +230,8 @@ func TestBuiltinFragments(t *testing.T) {
 
 // TestBuiltinEnrollmentHelp: the Amazon stores share the help of the
 // Amazon sign-in, Seller Central keeps its own, and every shipped block
-// gives the path to the QR code.
+// gives the path to the QR code, except where the portal has no
+// authenticator app and so no QR code (Indeed), whose block says so.
 func TestBuiltinEnrollmentHelp(t *testing.T) {
 	reg, err := Load(scripts.FS)
 	if err != nil {
@@ -251,7 +252,12 @@ func TestBuiltinEnrollmentHelp(t *testing.T) {
 		t.Errorf("Seller Central's own help: %+v", sc)
 	}
 	for _, s := range reg.List() {
-		if s.Enrollment != nil && s.Enrollment.Path.In("en") == "" {
+		noApp := !slices.Contains(s.TwoFactor, "totp") && !slices.Contains(s.TwoFactor, "hotp") && s.PushApp == ""
+		switch {
+		case s.Enrollment == nil:
+		case noApp && !strings.Contains(s.Enrollment.Note.In("en"), "no authenticator app"):
+			t.Errorf("%s: offers no authenticator app, and its enrollment note does not say so", s.ID)
+		case !noApp && s.Enrollment.Path.In("en") == "":
 			t.Errorf("%s: enrollment without a path to the QR code", s.ID)
 		}
 	}

@@ -91,9 +91,11 @@ type Enrollment struct {
 	// two-factor, login-verification or other.
 	Wording string `yaml:"wording,omitempty" json:"wording,omitempty"`
 	// Path is where the QR code appears ("Security → 2-Step Verification
-	// → Authenticator app").
+	// → Authenticator app"), in the portal's words in each language a
+	// source shows them in; it may lack English (a German-only portal).
 	Path Text `yaml:"path,omitempty" json:"path,omitempty"`
-	// CantScan is the portal's link that shows the setup key instead.
+	// CantScan is the portal's link that shows the setup key instead,
+	// like Path in the languages a source shows.
 	CantScan Text `yaml:"cant_scan,omitempty" json:"cant_scan,omitempty"`
 	// Note holds prerequisites or limits ("set up the mobile app first").
 	Note Text `yaml:"note,omitempty" json:"note,omitempty"`
@@ -103,15 +105,22 @@ type Enrollment struct {
 // languages of the enrolment and status pages.
 var TextLanguages = []string{"en", "de", "nl"}
 
-// Text is a customer text per language: en always, de and nl where known.
+// Text is a customer text per language: en always, de and nl where known
+// (the portal's menu names of Enrollment may lack en).
 type Text map[string]string
 
-// In returns the text in lang, or the English one when lang has none.
+// In returns the text in lang, or else in the first of TextLanguages it
+// has.
 func (t Text) In(lang string) string {
 	if v, ok := t[lang]; ok {
 		return v
 	}
-	return t["en"]
+	for _, l := range TextLanguages {
+		if v, ok := t[l]; ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // Credential is one field the customer gives for this portal: username

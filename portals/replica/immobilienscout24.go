@@ -264,11 +264,8 @@ func (x *is24) invoices(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
+	// Newest first, as an overview of bills is read (GUESSED order).
 	all := x.p.invoiceViews(s.user)
-	// Newest first, as an overview of bills is read.
-	for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {
-		all[i], all[j] = all[j], all[i]
-	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("seite"))
 	page = max(page, 1)
 	from := min((page-1)*is24PageSize, len(all))

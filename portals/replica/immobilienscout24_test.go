@@ -70,7 +70,7 @@ func TestImmobilienScout24SignInAndInvoices(t *testing.T) {
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d:\n%s", len(rows), len(want), v.body)
 	}
-	newest := want[len(want)-1]
+	newest := want[0] // Invoices lists the newest first
 	if rows[0][2] != newest.Number || !strings.HasSuffix(rows[0][3], " €") {
 		t.Errorf("first row %q, want the newest, %s", rows[0][1:], newest.Number)
 	}

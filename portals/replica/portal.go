@@ -348,7 +348,8 @@ func DemoKey(id string) string {
 
 // DemoFields returns the credentials beyond username and password that the
 // replica id's script asks for, as the replica knows them (Slack's
-// workspace, Shopify's store, Facebook's ad account and business), or nil.
+// workspace, Shopify's store, Facebook's ad account and business,
+// ActiveCampaign's account), or nil.
 func DemoFields(id string) map[string]string {
 	switch id {
 	case "slack":
@@ -357,6 +358,8 @@ func DemoFields(id string) map[string]string {
 		return map[string]string{"ad_account_id": FacebookAdAccount, "business_id": FacebookBusiness}
 	case "shopify":
 		return map[string]string{"store": ShopifyStore}
+	case "activecampaign":
+		return map[string]string{"account": ActiveCampaignAccount}
 	}
 	return nil
 }

@@ -188,6 +188,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}
 	}
+	if p.spec.Refuse != nil && p.spec.Refuse(w, r, mode) {
+		return
+	}
 	for _, refusal := range refusals {
 		if mode&refusal.mode != 0 {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -71,6 +72,11 @@ type spec struct {
 	// whose sign-in another replica serves (Bitbucket on Atlassian's
 	// id.atlassian.com).
 	With []string
+	// Refuse, when set, may answer a request in a portal-wide mode (a
+	// challenge or block page of the bot protection in front of the whole
+	// portal) with the portal's own page instead of the shared error page;
+	// it reports whether it answered.
+	Refuse func(w http.ResponseWriter, r *http.Request, m Mode) bool
 }
 
 // issuer is the name an authenticator app shows for the portal's keys: the
