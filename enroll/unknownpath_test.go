@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/twofetch/twofetch/enroll"
 )
 
@@ -57,5 +59,22 @@ func TestSourcePortalsHelp(t *testing.T) {
 	_, link := e.start("de")
 	if body := e.page(link); !strings.Contains(body, `id="state-approval"`) || strings.Contains(body, `id="where"`) {
 		t.Errorf("financecloud: not the approval-only page:\n%s", body)
+	}
+}
+
+// TestSourcePortalScreens keeps Smart Workplace's first screen, whose
+// help leads to a token string by e-mail instead of a QR code, in every
+// language at 390 and 320 CSS pixels (TWOFETCH_TEST_ARTIFACTS).
+func TestSourcePortalScreens(t *testing.T) {
+	for _, lang := range []string{"en", "de", "nl"} {
+		t.Run(lang, func(t *testing.T) {
+			e := newEnvWith(t, func(c *enroll.Config) { fromScripts(t, c) })
+			e.account = e.newAccount(e.tenant, "smart-workplace")
+			_, link := e.start(lang)
+			b := newTab(t, lang)
+			b.open(e.srv.URL + link)
+			b.do(chromedp.WaitVisible(chromedp.ID("settings-path")))
+			b.shots(lang+"-smart-workplace-start", true)
+		})
 	}
 }

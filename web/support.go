@@ -266,12 +266,6 @@ func (p *Pipeline) passwordChanged(ctx context.Context, a *twofetch.Account, run
 	return err == nil && run.FinishedAt != nil && sec.UpdatedAt.After(*run.FinishedAt)
 }
 
-// latestOutcome is the outcome of an account's newest finished run.
-func (p *Pipeline) latestOutcome(ctx context.Context, tenantID, accountID string) (twofetch.Outcome, error) {
-	o, _, err := p.latestRuns(ctx, tenantID, accountID)
-	return o, err
-}
-
 // latestRuns returns the outcome of an account's newest finished run and
 // the newest run queued or running since, if any.
 func (p *Pipeline) latestRuns(ctx context.Context, tenantID, accountID string) (twofetch.Outcome, *twofetch.Run, error) {
