@@ -545,7 +545,8 @@ func TestSupportScreens(t *testing.T) {
 		}
 	}
 	shows("failing runs", "Broken for many: support acts", "The customer must act", "portal_changed", "bad_credentials", "otp_missing",
-		"unsupported_2fa", "transient", "cust-17", "No re-run until the password changes", "Send the enrolment SMS again", "Script fixed: run all 2 again")
+		"unsupported_2fa", "transient", "cust-17", "No re-run until the password changes", "Send the enrolment SMS again", "Script fixed: run all 2 again",
+		"The customer acted: run again")
 	if got := b.eval(`document.querySelector('.group[data-outcome="portal_changed"]').dataset.failing`); got != "2" {
 		t.Errorf("GitHub's broken group counts %s accounts failing now, want 2 (the third ran well since)", got)
 	}
