@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,6 +61,7 @@ func TestRemoteBrowser(t *testing.T) {
 	} else {
 		t.Log("the remote browser shares this machine's /tmp (needs root and unshare to have its own)")
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +69,9 @@ func TestRemoteBrowser(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// The group, not just the browser process: its helper processes would
+	// go on writing into the profile t.TempDir removes.
+	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }()
 	wsURL := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -294,11 +295,29 @@ func TestSourceDocumentPortals(t *testing.T) {
 // with the replicas' flags, and returns its DevTools URL.
 func startChromium(t *testing.T, path string, flags []string) string {
 	t.Helper()
+	// Chromium's helper processes outlive a killed browser process for a
+	// moment and go on writing into the profile, which made t.TempDir's
+	// removal fail the test: the whole process group is killed, and the
+	// profile is removed after it, with a few tries.
+	profile, err := os.MkdirTemp("", "twofetch-e2e-chrome-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 20 {
+			if err := os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("Chromium profile %s left behind", profile)
+	})
 	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--user-data-dir=" + t.TempDir()}, flags...)
+		"--user-data-dir=" + profile}, flags...)
 	cmd := exec.Command(path, append(args, "about:blank")...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +325,10 @@ func startChromium(t *testing.T, path string, flags []string) string {
 	if err := cmd.Start(); err != nil {
 		testenv.Missing(t, "start Chromium at %s: %v", path, err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
