@@ -119,7 +119,14 @@ type Help struct {
 	// Path is where the QR code appears; CantScan names the portal's link
 	// to the setup key; Note holds prerequisites or limits.
 	Path, CantScan, Note map[string]string
+	// KeyOnly: the portal hands over a setup key (or token string) but
+	// never shows a QR code on a computer, so the SMS and the page lead
+	// with copying the key and offer no photo.
+	KeyOnly bool
 }
+
+// keyOnly reports whether the portal hands over only a setup key.
+func (p PortalInfo) keyOnly() bool { return p.Help != nil && p.Help.KeyOnly }
 
 // in returns the text of t in lang, or the English one.
 func in(t map[string]string, lang string) string {

@@ -33,6 +33,8 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	"group":  groupCode,
 	"spell":  spellCode,
 	"tel":    func(p string) template.URL { return template.URL("tel:" + p) },
+	// k names a text's key-only variant for a portal without a QR code.
+	"k": func(v *view, key string) string { return key + v.keySuffix() },
 	// steps splits a menu path into its steps, one per line on a phone.
 	"steps":     func(path string) []string { return strings.Split(path, " → ") },
 	"urlbreaks": urlBreaks,
@@ -267,9 +269,21 @@ type view struct {
 	// help in the page's language, empty where the script has none;
 	// Wording names its second login step.
 	SettingsURL, Path, CantScan, Note, Wording string
+	// KeyOnly: the portal shows no QR code, only a key to copy; the page
+	// leads with the key form and offers no photo.
+	KeyOnly bool
 	// MenusIn is the language Path and CantScan are shown in when the
 	// script lacks them in the page's language; the page says so.
 	MenusIn string
+}
+
+// keySuffix picks the variant of a catalog text for a portal that hands
+// over only a key ("step2_title_key"), whose texts speak of no QR code.
+func (v *view) keySuffix() string {
+	if v.KeyOnly {
+		return "_key"
+	}
+	return ""
 }
 
 // sessionHandler serves a page of a link.
@@ -309,6 +323,7 @@ func (s *Service) viewOf(ss *session, state string) *view {
 		v.PushApp = info.PushApp
 	}
 	v.Wording = catalog.Wording(v.Lang, "other")
+	v.KeyOnly = info.keyOnly()
 	if h := info.Help; h != nil {
 		v.SettingsURL = h.SettingsURL
 		v.Note = in(h.Note, v.Lang)
@@ -485,7 +500,7 @@ func (s *Service) postConfirm(w http.ResponseWriter, r *http.Request, ss *sessio
 		v := s.viewOf(ss, "start")
 		s.withCode(r.Context(), ss, v)
 		v.OwnAppMissing = true
-		v.Error = text(v.Lang, "own_app_required")
+		v.Error = text(v.Lang, "own_app_required"+v.keySuffix())
 		s.render(w, r, http.StatusUnprocessableEntity, v, nil)
 		return
 	}

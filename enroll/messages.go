@@ -19,14 +19,20 @@ func text(lang, key string, args ...any) string {
 // code on the computer: the script's menu path in lang, shortened in
 // the middle as far as sms.MaxParts needs, or else the portal's word for
 // its second step; nothing for a portal that only asks for approval in
-// its app. The texts are made plain (sms.Plain) so that the
-// arrows of a path do not turn the message into UCS-2.
+// its app. A portal that hands over only a setup key gets the path to
+// that key, and never a QR code on a computer. The texts are made plain
+// (sms.Plain) so that the arrows of a path do not turn the message into
+// UCS-2.
 func smsText(lang, tenant, portal, link string, info PortalInfo) string {
 	body := sms.Plain(text(lang, "sms", tenant, portal, link))
 	if info.approvalOnly() {
 		return body // no QR code to find
 	}
 	h := info.Help
+	pathKey := "sms_path"
+	if info.keyOnly() {
+		pathKey = "sms_key_path"
+	}
 	fits := func(hint string) bool {
 		parts, _ := sms.Parts(body + " " + hint)
 		return parts <= sms.MaxParts
@@ -41,11 +47,21 @@ func smsText(lang, tenant, portal, link string, info PortalInfo) string {
 				if drop > 0 {
 					shown = steps[0] + " > ... > " + strings.Join(steps[1+drop:], " > ")
 				}
-				if hint := sms.Plain(text(lang, "sms_path", portal, shown)); fits(hint) {
+				if hint := sms.Plain(text(lang, pathKey, portal, shown)); fits(hint) {
 					return body + " " + hint
 				}
 			}
 		}
+	}
+	if info.keyOnly() {
+		// No "turn on …" here: a key-only portal may hand its key over
+		// by e-mail, which the page explains at length.
+		for _, hint := range []string{text(lang, "sms_key_setup", portal), text(lang, "sms_key_short")} {
+			if hint = sms.Plain(hint); fits(hint) {
+				return body + " " + hint
+			}
+		}
+		return body
 	}
 	wording := "other"
 	if h != nil && h.Wording != "" {

@@ -39,7 +39,7 @@ func fromScripts(t *testing.T, c *enroll.Config) {
 		}
 		info := enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
 		if h := s.Enrollment; h != nil {
-			info.Help = &enroll.Help{SettingsURL: h.SettingsURL, Wording: h.Wording, Path: h.Path, CantScan: h.CantScan, Note: h.Note}
+			info.Help = &enroll.Help{SettingsURL: h.SettingsURL, Wording: h.Wording, Path: h.Path, CantScan: h.CantScan, Note: h.Note, KeyOnly: h.KeyOnly()}
 		}
 		return info
 	}

@@ -72,6 +72,14 @@ func lint(s *Script) []Problem {
 			l.addf("/enrollment/settings_url", "settings_url must be an https URL of the portal, not %q", e.SettingsURL)
 		}
 	}
+	if e := s.Enrollment; e != nil && e.Setup != "" && e.Setup != "qr" && e.Setup != "key" {
+		l.addf("/enrollment/setup", "setup must be qr or key, not %q", e.Setup)
+	}
+	if e := s.Enrollment; e.KeyOnly() && e.SettingsURL != "" {
+		// The page would send the customer to a computer for a QR code
+		// the portal never shows there.
+		l.addf("/enrollment/settings_url", "a portal with setup: key shows no QR code on a computer; give the path to its key instead of settings_url")
+	}
 	if s.PushApp != "" && !slices.Contains(s.TwoFactor, "push") {
 		l.addf("/push_app", "push_app names an approval app but two_factor does not list push")
 	}

@@ -51,10 +51,12 @@ func TestParseProblems(t *testing.T) {
 		{"no downloads", "        - download:", "        - js: {script: \"return 1\"}\n          download:", "mutually exclusive"},
 		{"enrolment settings over http", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {settings_url: \"http://www.example.com/security\"}", "/enrollment/settings_url"},
 		{"enrolment settings with a password", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {settings_url: \"https://user:pw@www.example.com/\"}", "/enrollment/settings_url"},
-		{"enrolment note without English", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {path: {de: \"Sicherheit\"}, note: {de: \"Erst die App\"}}", "/enrollment/note"},
+		{"enrolment note without English", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {note: {de: \"Erst die App einrichten\"}}", "/enrollment/note"},
 		{"enrolment path in no language", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {path: {}}", "/enrollment/path"},
 		{"enrolment text in French", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {path: {en: Security, fr: Sécurité}}", "'fr'"},
 		{"enrolment wording unknown", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {wording: 2fa}", "/enrollment/wording"},
+		{"enrolment setup unknown", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {setup: photo}", "/enrollment/setup"},
+		{"key-only enrolment with a settings page", "two_factor: [totp, sms]", "two_factor: [totp, sms]\nenrollment: {setup: key, settings_url: \"https://www.example.com/security\"}", "setup: key shows no QR code"},
 		{"approval app without push", "two_factor: [totp, sms]", "two_factor: [totp, sms]\npush_app: smartIDENT", "two_factor does not list push"},
 	}
 	for _, tc := range tests {

@@ -99,7 +99,16 @@ type Enrollment struct {
 	CantScan Text `yaml:"cant_scan,omitempty" json:"cant_scan,omitempty"`
 	// Note holds prerequisites or limits ("set up the mobile app first").
 	Note Text `yaml:"note,omitempty" json:"note,omitempty"`
+	// Setup is how the portal hands the authenticator's secret over:
+	// qr (the default: a QR code with a link to the key beside it) or
+	// key (a key or token string only, never a QR code on a computer),
+	// so the SMS and the page lead with the key instead of a photo.
+	Setup string `yaml:"setup,omitempty" json:"setup,omitempty"`
 }
+
+// KeyOnly reports whether the portal hands over a setup key but never
+// shows a QR code on a computer.
+func (e *Enrollment) KeyOnly() bool { return e != nil && e.Setup == "key" }
 
 // TextLanguages are the languages of customer texts in scripts: the
 // languages of the enrolment and status pages.

@@ -162,7 +162,7 @@ func (m *Main) newEnroll(ctx context.Context, svc *services, publicURL string) (
 			}
 			info := enroll.PortalInfo{TwoFactor: s.TwoFactor, PushApp: s.PushApp}
 			if e := s.Enrollment; e != nil {
-				info.Help = &enroll.Help{SettingsURL: e.SettingsURL, Wording: e.Wording, Path: e.Path, CantScan: e.CantScan, Note: e.Note}
+				info.Help = &enroll.Help{SettingsURL: e.SettingsURL, Wording: e.Wording, Path: e.Path, CantScan: e.CantScan, Note: e.Note, KeyOnly: e.KeyOnly()}
 			}
 			return info
 		},
