@@ -26,9 +26,12 @@ var pageFS embed.FS
 var pageStatic embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"t":          func(lang, key string, args ...any) string { return catalog.Text(lang, "status."+key, args...) },
-	"plural":     func(lang, key string, n int) string { return catalog.Plural(lang, "status."+key, n) },
-	"outcome":    catalog.Outcome,
+	"t":       func(lang, key string, args ...any) string { return catalog.Text(lang, "status."+key, args...) },
+	"plural":  func(lang, key string, n int) string { return catalog.Plural(lang, "status."+key, n) },
+	"outcome": catalog.Outcome,
+	// s and splural are the support pages' texts.
+	"s":          func(lang, key string, args ...any) string { return catalog.Text(lang, "support."+key, args...) },
+	"splural":    func(lang, key string, n int) string { return catalog.Plural(lang, "support."+key, n) },
 	"kind":       outcomeKind,
 	"when":       func(t *time.Time, loc *time.Location) string { return formatTime(t, loc) },
 	"ptr":        func(t time.Time) *time.Time { return &t },
@@ -121,6 +124,15 @@ func languageOf(query, accept string) string {
 		if knownLanguage(base) {
 			return base
 		}
+	}
+	return "en"
+}
+
+// supportLanguage is the language of a tenant's support pages: the
+// tenant's own, else English.
+func supportLanguage(t *twofetch.Tenant) string {
+	if t != nil && knownLanguage(t.Language) {
+		return t.Language
 	}
 	return "en"
 }

@@ -459,14 +459,9 @@ func TestSupportScreens(t *testing.T) {
 	en, sent := pe.realRenew(t)
 	sc := newScreens(t, pe)
 	ctx := context.Background()
-	// The tenant's customers read German: the run page shows what they
-	// read in German, with the English beside it.
+	// The tenant's pages are in English first, German at the end.
 	ten, err := pe.store.Tenant(ctx, pe.a.ID)
 	if err != nil {
-		t.Fatal(err)
-	}
-	ten.Language = "de"
-	if err := pe.store.UpdateTenant(ctx, ten); err != nil {
 		t.Fatal(err)
 	}
 	account := func(portal, user, label string) *twofetch.Account {
@@ -513,6 +508,14 @@ func TestSupportScreens(t *testing.T) {
 		if a == gh1 {
 			ghRun = r
 		}
+	}
+	// gh1's customer reads German: the run page shows what they read in
+	// German, with the English beside it.
+	now := time.Now().UTC()
+	if err := pe.store.CreateEnrollment(ctx, &twofetch.Enrollment{ID: twofetch.NewID("enr"), TenantID: pe.a.ID, AccountID: gh1.ID, Phone: "+4915112345678", Language: "de",
+		Status: twofetch.EnrollmentSMSSent, SMSCount: 1, TokenHash: twofetch.HashToken(twofetch.NewID("tok")),
+		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
 	}
 	pe.play(t, pe.queue(t, ghFixed, twofetch.TriggerManual), twofetch.OutcomeOK, "", 2, steps("")...)
 	pw := account("amazon-de", "erika@example.com", "cust-31")
@@ -627,4 +630,19 @@ func TestSupportScreens(t *testing.T) {
 	}
 	shows("followed run", "portal_changed", "The customer reads", "Support does", "FAILED")
 	b.shot("support-09-run-followed")
+
+	// A German tenant reads the same pages in German.
+	ten.Language = "de"
+	if err := pe.store.UpdateTenant(ctx, ten); err != nil {
+		t.Fatal(err)
+	}
+	b.open(pe.http.URL + "/support")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#customer-title")))
+	shows("failing runs in German", "Fehlgeschlagene Läufe", "Für viele gestört: Der Support handelt", "Der Kunde muss handeln",
+		"Kein neuer Lauf, bis das Passwort geändert ist", "Einrichtungs-SMS erneut senden", "Der Kunde hat gehandelt: erneut ausführen")
+	b.shot("support-10-failing-runs-de")
+	b.open(pe.http.URL + "/support/runs/" + ghRun.ID)
+	b.do(chromedp.WaitVisible(chromedp.ID("steps")))
+	shows("failed run in German", "Skriptversion", "fehlgeschlagen bei Schritt", "Der Kunde liest", "Der Support tut", "Schrittprotokoll")
+	b.shot("support-11-run-failed-de")
 }

@@ -88,6 +88,8 @@ const (
 )
 
 type failureGroup struct {
+	// Lang is the language of the page the group is shown on.
+	Lang               string
 	Portal, PortalName string
 	Outcome            twofetch.Outcome
 	// Title is the outcome in words; Support what support does about it.
@@ -121,6 +123,8 @@ type groupMember struct {
 }
 
 type supportHomeView struct {
+	// Lang is the language of the page: the tenant's.
+	Lang   string
 	Tenant string
 	Since  time.Time
 	// Customer lists the groups in which each customer must act; Broken
@@ -156,7 +160,8 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t := TenantFrom(ctx)
 	since := p.now().Add(-supportWindow).UTC()
-	v := &supportHomeView{Tenant: t.Name, Since: since, Notice: supportNotice(r.URL.Query())}
+	lang := supportLanguage(t)
+	v := &supportHomeView{Lang: lang, Tenant: t.Name, Since: since, Notice: supportNotice(lang, r.URL.Query())}
 	groups, order, err := p.failureGroups(ctx, t, since, v)
 	if err != nil {
 		p.supportError(w, r, err)
@@ -222,7 +227,7 @@ func (p *Pipeline) supportHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.URL.Query().Get("rerun") != "" && !v.Following {
-		v.Notice = "The queued runs have ended; the accounts still failing are listed below."
+		v.Notice = catalog.Text(lang, "support.reruns_done")
 	}
 	for _, list := range [][]*failureGroup{v.Customer, v.Broken, v.Other} {
 		slices.SortStableFunc(list, func(a, b *failureGroup) int {
@@ -301,9 +306,9 @@ func (p *Pipeline) failureGroups(ctx context.Context, t *twofetch.Tenant, since 
 			g := groups[key]
 			if g == nil {
 				// Runs come newest first, so the first seen is the latest.
-				g = &failureGroup{Portal: run.Portal, PortalName: p.portalName(run.Portal), Outcome: run.Outcome, Latest: run,
-					Title:    catalog.Outcome("en", run.Outcome, "title", p.portalName(run.Portal)),
-					Support:  catalog.Outcome("en", run.Outcome, "support", p.portalName(run.Portal)),
+				g = &failureGroup{Lang: v.Lang, Portal: run.Portal, PortalName: p.portalName(run.Portal), Outcome: run.Outcome, Latest: run,
+					Title:    catalog.Outcome(v.Lang, run.Outcome, "title", p.portalName(run.Portal)),
+					Support:  catalog.Outcome(v.Lang, run.Outcome, "support", p.portalName(run.Portal)),
 					accounts: map[string]*twofetch.Run{}}
 				groups[key] = g
 				order = append(order, key)
@@ -331,18 +336,15 @@ func (p *Pipeline) failureGroups(ctx context.Context, t *twofetch.Tenant, since 
 }
 
 // supportNotice is what the page says after an action it redirected from.
-func supportNotice(q url.Values) string {
+func supportNotice(lang string, q url.Values) string {
 	switch {
 	case q.Get("rerun") != "":
 		n, _ := strconv.Atoi(q.Get("rerun"))
-		if n == 1 {
-			return "1 run queued; this page follows it to its outcome."
-		}
-		return fmt.Sprintf("%d runs queued; this page follows them to their outcome.", n)
+		return catalog.Plural(lang, "support.queued", n)
 	case q.Get("resent") != "":
-		return "The enrolment SMS is on its way to the phone number ending in " + q.Get("resent") + "."
+		return catalog.Text(lang, "support.resent", q.Get("resent"))
 	case q.Get("error") == "rate_limited":
-		return "Too many enrolment SMS for this account just now; try again later."
+		return catalog.Text(lang, "support.resend_limited")
 	}
 	return ""
 }
@@ -357,7 +359,7 @@ func (p *Pipeline) supportRerunGroup(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, twofetch.Errorf(twofetch.EINVALID, "only the groups of broken portals are re-run together"))
 		return
 	}
-	v := &supportHomeView{}
+	v := &supportHomeView{Lang: supportLanguage(t)}
 	groups, _, err := p.failureGroups(ctx, t, p.now().Add(-supportWindow).UTC(), v)
 	if err != nil {
 		p.supportError(w, r, err)
@@ -414,6 +416,8 @@ func (p *Pipeline) supportResend(w http.ResponseWriter, r *http.Request) {
 }
 
 type supportRunView struct {
+	// Lang is the language of the page: the tenant's.
+	Lang string
 	// Refresh is set while the run has no outcome: the page follows it
 	// to its end in place (follow.js), or without scripts reloads every
 	// Refresh seconds.
@@ -436,7 +440,7 @@ type supportRunView struct {
 	LogCut                    bool
 	Error                     string
 	// CustomerLang is the language the customer reads their pages in;
-	// ExplainLocal the customer's text in it when that is not English.
+	// ExplainLocal the customer's text in it when that is not the page's.
 	CustomerLang, ExplainLocal string
 	// PasswordFirst: the run was refused for its password, which has not
 	// changed since; LoginID is the login whose password is set.
@@ -456,19 +460,20 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 		p.supportError(w, r, notFoundOr(err, "run"))
 		return
 	}
-	v := &supportRunView{Run: run, State: runState(run), PortalName: p.portalName(run.Portal)}
+	lang := supportLanguage(t)
+	v := &supportRunView{Lang: lang, Run: run, State: runState(run), PortalName: p.portalName(run.Portal)}
 	if len(p.StatusKey) > 0 {
 		v.StatusPath = "/s/" + p.statusToken(run.AccountID)
 	}
 	if run.Outcome != "" {
-		// What the customer reads, in their language, with the English
+		// What the customer reads, in their language, with the page's
 		// beside it for support staff who do not read it.
-		if v.CustomerLang = p.customerLanguage(ctx, t, run.AccountID); v.CustomerLang != "en" {
+		if v.CustomerLang = p.customerLanguage(ctx, t, run.AccountID); v.CustomerLang != lang {
 			v.ExplainLocal = catalog.Outcome(v.CustomerLang, run.Outcome, "action", v.PortalName)
 		}
-		v.Explain = catalog.Outcome("en", run.Outcome, "action", v.PortalName)
-		v.SupportText = catalog.Outcome("en", run.Outcome, "support", v.PortalName)
-		v.Title = catalog.Outcome("en", run.Outcome, "title", v.PortalName)
+		v.Explain = catalog.Outcome(lang, run.Outcome, "action", v.PortalName)
+		v.SupportText = catalog.Outcome(lang, run.Outcome, "support", v.PortalName)
+		v.Title = catalog.Outcome(lang, run.Outcome, "title", v.PortalName)
 	} else {
 		v.Refresh = 3
 	}
@@ -510,9 +515,9 @@ func (p *Pipeline) supportRun(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Query().Get("error") {
 	case "paused":
-		v.Error = "The account is paused; resume it before starting a run."
+		v.Error = catalog.Text(lang, "support.err_paused")
 	case "password":
-		v.Error = "The portal refused this password; the run starts again once the customer's new password is set."
+		v.Error = catalog.Text(lang, "support.err_password")
 	}
 	p.render(w, r, http.StatusOK, "support_run.html", v)
 }
