@@ -58,6 +58,9 @@ type portalHealthView struct {
 	Refused []RefusedScript   `json:"refused_scripts"`
 	Queues  bool              `json:"-"`
 	Tenant  string            `json:"-"`
+	// Lang is the page's language: the tenant's, English for the
+	// operator's view across tenants.
+	Lang string `json:"-"`
 }
 
 // MountPortalHealth serves GET /api/v1/portals/health and the support page
@@ -120,10 +123,10 @@ func (h *portalHealth) view(r *http.Request) (*portalHealthView, error) {
 		return nil, fmt.Errorf("the store keeps no portal runs")
 	}
 	now := h.p.now().UTC()
-	v := &portalHealthView{Since: now.Add(-healthWindow), Scope: "all", Refused: []RefusedScript{}, Queues: h.p.queues, Tenant: "all tenants"}
+	v := &portalHealthView{Since: now.Add(-healthWindow), Scope: "all", Refused: []RefusedScript{}, Queues: h.p.queues, Tenant: "all tenants", Lang: "en"}
 	tenant := ""
 	if t != nil {
-		v.Scope, v.Tenant, tenant = "tenant", t.Name, t.ID
+		v.Scope, v.Tenant, v.Lang, tenant = "tenant", t.Name, supportLanguage(t), t.ID
 	}
 	runs, err := st.PortalRuns(ctx, tenant, v.Since)
 	if err != nil {

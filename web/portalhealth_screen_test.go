@@ -78,9 +78,18 @@ func TestPortalHealthScreens(t *testing.T) {
 	}
 	defer pool.Close()
 	dir := testenv.Artifacts(t)
-	for _, who := range []struct{ name, token, scope string }{
-		{"tenant", pe.aAdmin, "Alpha Books"},
-		{"operator", operatorToken, "all tenants"},
+	// Beta Books reads its pages in German, whose labels run longer.
+	if pe.b.Language = "de"; pe.store.UpdateTenant(ctx, pe.b) != nil {
+		t.Fatal("set Beta Books' language")
+	}
+	english := []string{"GitHub", "degraded", "login/2", "github.yaml:41", "Healed"}
+	for _, who := range []struct {
+		name, token, scope string
+		want               []string
+	}{
+		{"tenant", pe.aAdmin, "Alpha Books", english},
+		{"operator", operatorToken, "all tenants", english},
+		{"tenant-de", pe.bAdmin, "Beta Books", []string{"GitHub", "beeinträchtigt", "login/2", "github.yaml:41", "Geheilt", "Fehlschlagender Schritt"}},
 	} {
 		t.Run(who.name, func(t *testing.T) {
 			tctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -109,7 +118,7 @@ func TestPortalHealthScreens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{who.scope, "GitHub", "degraded", "login/2", "github.yaml:41", "Healed"} {
+			for _, want := range append([]string{who.scope}, who.want...) {
 				if !strings.Contains(text, want) {
 					t.Errorf("the page does not show %q:\n%s", want, text)
 				}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twofetch/twofetch"
+	"github.com/twofetch/twofetch/web"
 )
 
 // englishSupportLabels are the support pages' labels as they read in
@@ -23,6 +24,8 @@ var englishSupportLabels = []string{
 	"New invoices", "this page follows it", "Run this account again now", "The customer reads", "Their status page", "Support does",
 	"Artifacts", "Download the page HTML", "it is never opened here", "Step log", "No screenshot, page or step log",
 	"In English", "Set the customer's new password", ">queued<", ">running<", ">finished<",
+	"Refused script files", "fail lint", "in use instead", "no version in use", "No finished runs", "Outcomes (7 days)", ">Healed<",
+	"Failing step", "Last success", "Newest failure", ">degraded<", "healed run", " today", ">never<", "all tenants", "built-in", " runs<",
 }
 
 // TestSupportPagesInTenantLanguage renders the failing runs page and the
@@ -49,6 +52,8 @@ func TestSupportPagesInTenantLanguage(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			pe := newPipeEnv(t)
 			pe.realRenew(t)
+			pe.pipe.MountPortalHealth(pe.srv, fakeScripts{refused: []web.RefusedScript{{File: "github.yaml", Problems: []string{"github.yaml:41 (/login/2/type/selector): required"},
+				Since: time.Now().Add(-20 * time.Minute), InUse: "v-now-github"}}})
 			ctx := context.Background()
 			ten, err := pe.store.Tenant(ctx, pe.a.ID)
 			if err != nil {
@@ -119,6 +124,10 @@ func TestSupportPagesInTenantLanguage(t *testing.T) {
 			page("/support/runs/"+broken.ID, wantRun[lang])
 			page("/support/runs/"+pwRun.ID, []string{map[string]string{"de": "Kein neuer Lauf, bis das Passwort geändert ist: Das Portal", "nl": "Geen nieuwe uitvoering tot het wachtwoord is gewijzigd: het portaal"}[lang]})
 			page("/support/runs/"+queued.ID, []string{map[string]string{"de": "Dieser Lauf ist: in der Warteschlange.", "nl": "Deze uitvoering is: in de wachtrij."}[lang]})
+			page("/support/portals", map[string][]string{
+				"de": {"<h1>Portalzustand <span", "Abgelehnte Skriptdateien", "stattdessen in Gebrauch:", "Ergebnisse (7 Tage)", "Letzter Erfolg", "Neuester Fehlschlag", "von 4 Läufen", "Fehlgeschlagene Läufe"},
+				"nl": {"<h1>Portaalstatus <span", "Geweigerde scriptbestanden", "in plaats daarvan in gebruik:", "Resultaten (7 dagen)", "Laatste succes", "Nieuwste mislukking", "van 4 uitvoeringen", "Mislukte uitvoeringen"},
+			}[lang])
 			page("/support/runs/"+pwRun.ID+"?error=password", []string{map[string]string{"de": "Das Portal hat dieses Passwort abgelehnt", "nl": "Het portaal weigerde dit wachtwoord"}[lang]})
 		})
 	}
