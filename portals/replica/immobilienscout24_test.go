@@ -1,8 +1,6 @@
 package replica
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -74,14 +72,8 @@ func TestImmobilienScout24SignInAndInvoices(t *testing.T) {
 	if rows[0][2] != newest.Number || !strings.HasSuffix(rows[0][3], " €") {
 		t.Errorf("first row %q, want the newest, %s", rows[0][1:], newest.Number)
 	}
-	res, err := c.Get(is24WWW + rows[0][4])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdf, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte(newest.Number)) {
-		t.Errorf("PDF %s: %.40q", res.Status, pdf)
+	if ok, pdf := fetchPDF(t, c, "GET", is24WWW+rows[0][4], nil); !ok || !strings.Contains(pdf, newest.Number) {
+		t.Errorf("PDF: %.40q", pdf)
 	}
 	if v := get(t, s.Client(), is24WWW+rows[0][4]); !strings.HasPrefix(v.url, is24Login) {
 		t.Errorf("a PDF without the session: at %s", v.url)

@@ -3,7 +3,6 @@ package replica
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -123,14 +122,8 @@ func TestUberSignInTripsAndReceipts(t *testing.T) {
 		t.Errorf("business trips: %+v", f.Data.Activities.Past.Activities)
 	}
 
-	res, err := c.Get(uberTrips + "/" + got[0].UUID + "/receipt?contentType=PDF")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdf, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		t.Errorf("receipt %s: %.40q", res.Status, pdf)
+	if ok, pdf := fetchPDF(t, c, "GET", uberTrips+"/"+got[0].UUID+"/receipt?contentType=PDF", nil); !ok {
+		t.Errorf("receipt: %.40q", pdf)
 	}
 	if res, err := c.Get(uberTrips + "/" + got[len(got)-1].UUID + "/receipt?contentType=PDF"); err != nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("the cancelled trip's receipt: %v %v", res.Status, err)
